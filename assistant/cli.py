@@ -1,0 +1,150 @@
+"""The `assistant` command: ingest, ask, sources (chat and eval are added by their own modules)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from assistant.answer import Answer
+    from assistant.engine import Assistant
+
+app = typer.Typer(
+    name="assistant",
+    help="Answers questions from news articles with citations to the exact passages, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Known problems (bad input, unusable data directory, bad settings) end in one line on stderr, exit 1."""
+    from pydantic import ValidationError
+
+    from assistant.errors import USER_ERRORS
+
+    try:
+        yield
+    except USER_ERRORS as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        typer.echo(f"error: setting {'.'.join(map(str, first['loc']))}: {first['msg']}", err=True)
+        raise typer.Exit(1) from None
+
+
+def make_assistant(**overrides: Any) -> Assistant:
+    from assistant.config import Settings
+    from assistant.engine import Assistant
+
+    return Assistant(Settings(**{k: v for k, v in overrides.items() if v is not None}))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl[.gz]) or folders of them.")],
+    prune: Annotated[bool, typer.Option(help="Remove indexed articles that are not among PATHS any more.")] = False,
+) -> None:
+    """Index articles. Unchanged articles are skipped; a bad file stops the run before anything changes."""
+    with user_errors():
+        bot = make_assistant()
+        with _progress_bar() as progress:
+            report = bot.ingest(paths, prune=prune, progress=progress)
+    typer.echo(
+        f"added {report.added}, updated {report.updated}, removed {report.removed}, unchanged {report.unchanged}; "
+        f"{report.chunks} chunks embedded in {report.seconds:.1f} s"
+    )
+    for article_id in report.skipped:
+        typer.echo(f"warning: {article_id} has no text left after cleaning; not indexed", err=True)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole Answer as JSON.")] = False,
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles published on or before this date (YYYY-MM-DD).")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only articles from this outlet; repeat for several.")] = None,
+    top_k: Annotated[int | None, typer.Option(help="Passages to answer from (ASSISTANT_TOP_K).")] = None,
+    llm: Annotated[
+        str | None,
+        typer.Option(help="Answer backend: extractive (no model), local or openai (ASSISTANT_LLM)."),
+    ] = None,
+) -> None:
+    """Answer a question from the indexed articles (the seed articles are indexed first if the index is empty)."""
+    with user_errors():
+        bot = make_assistant(top_k=top_k, llm=llm)
+        stream = bot.stream(question, since=since, until=until, sources=source)
+        answer = _drain(stream, echo=not as_json)
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_sources(answer)
+
+
+def _drain(stream: Iterator[str | Answer], echo: bool) -> Answer:
+    from assistant.answer import Answer
+
+    for item in stream:
+        if isinstance(item, Answer):
+            if echo:
+                typer.echo("")
+            return item
+        if echo:
+            sys.stdout.write(item)
+            sys.stdout.flush()
+    raise RuntimeError("the answer stream ended without an Answer")
+
+
+def _print_sources(answer: Answer) -> None:
+    if answer.refused:
+        return
+    typer.echo("")
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.source, c.published) if x)
+        typer.echo(f"[{c.number}] {c.title}" + (f" ({meta})" if meta else "") + f"\n    {c.location}\n    “{c.quote}”")
+
+
+@app.command()
+def sources() -> None:
+    """List the indexed articles: date, outlet, chunks, id and title."""
+    with user_errors():
+        articles = make_assistant().sources()
+    if not articles:
+        typer.echo("no articles indexed yet: run `assistant ingest PATH`")
+    for a in articles:
+        typer.echo(f"{a.published or '----------'}  {a.source or '-':<16.16}  {a.chunk_count:>3} chunks  {a.id}  {a.title}")
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr, drawn only once there is real work (so small ingests stay quiet)."""
+    from tqdm import tqdm
+
+    bar: tqdm[Any] | None = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="article", file=sys.stderr, disable=total < 20)
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,226 @@
+"""Assistant: ingest, ask, stream and chat; the one object the CLI, the web UI and the eval harness use."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+from assistant.answer import Answer, Passage
+from assistant.citations import check_citations
+from assistant.config import Settings
+from assistant.errors import AssistantError
+from assistant.followups import rewrite_followup
+from assistant.llms import AnswerBackend, Draft
+from assistant.prompts import EMPTY_QUESTION, REFUSAL_TEXT
+from assistant.retrieval import Filters, HybridRetriever, Mode
+from index.chunking import TokenLimit, tiktoken_limit
+from index.embeddings import Encoder, make_encoder
+from index.fingerprint import IndexFingerprint
+from index.keyword import KeywordIndex
+from index.pipeline import IngestOptions, IngestReport, Progress, ingest, refresh_keyword_index
+from index.store import ArticleRecord, ChunkStore, open_client
+
+History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
+MAX_QUESTION_CHARS = 2000
+
+
+class Assistant:
+    """Answers questions from the indexed articles, with citations, or says the articles don't answer."""
+
+    def __init__(self, settings: Settings | None = None, *, encoder: Encoder | None = None, backend: AnswerBackend | None = None) -> None:
+        self.settings = settings or Settings()
+        self._encoder = encoder
+        self._backend = backend
+        self._keyword: KeywordIndex | None = None
+
+    # --- components, built on first use --------------------------------------------------------
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = make_encoder(self.settings.encoder, self.settings.embed_batch_size)
+        return self._encoder
+
+    @cached_property
+    def fingerprint(self) -> IndexFingerprint:
+        s = self.settings
+        return IndexFingerprint(
+            encoder=self.encoder.name, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap, embed_max_tokens=self.encoder.max_tokens
+        )
+
+    @cached_property
+    def store(self) -> ChunkStore:
+        return ChunkStore(open_client(self.settings.chroma_dir, self.settings.chroma_url), self.fingerprint)
+
+    @property
+    def keyword_dir(self) -> Path:
+        where = self.settings.chroma_url or "embedded"
+        safe = "".join(ch if ch.isalnum() else "_" for ch in where)
+        return self.settings.keyword_dir / safe / self.fingerprint.digest
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(
+            self.store, self.encoder, self._keyword_index, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k
+        )
+
+    @property
+    def backend(self) -> AnswerBackend:
+        if self._backend is None:
+            from assistant.backends import make_backend
+
+            self._backend = make_backend(self.settings, self.encoder)
+        return self._backend
+
+    def _keyword_index(self) -> KeywordIndex:
+        if self._keyword is None or self._keyword.revision != self.store.revision():
+            self._keyword = refresh_keyword_index(self.store, self.keyword_dir)
+        return self._keyword
+
+    # --- indexing ------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, progress: Progress | None = None) -> IngestReport:
+        """Index files, folders or corpus JSONL; unchanged articles cost nothing, bad input changes nothing."""
+        s = self.settings
+        limits: tuple[TokenLimit, ...] = (
+            tiktoken_limit(s.chunk_tokens),
+            TokenLimit(name=self.encoder.name, count=self.encoder.count_tokens, limit=self.encoder.max_tokens),
+        )
+        options = IngestOptions(
+            limits=limits, overlap_tokens=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6), prune=prune
+        )
+        report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
+        self._keyword = None
+        return report
+
+    def sources(self) -> list[ArticleRecord]:
+        """The indexed articles (metadata only), newest first."""
+        return sorted(self.store.list_articles(), key=lambda a: (a.published, a.title), reverse=True)
+
+    def article(self, article_id: str) -> ArticleRecord | None:
+        """One indexed article with its cleaned text, which citation offsets point into."""
+        return self.store.get_article(article_id)
+
+    def ensure_index(self) -> None:
+        """Index the seed articles when the index is empty, so a first question has something to read."""
+        if self.store.count() == 0 and self.settings.seeds_dir.exists():
+            self.ingest([self.settings.seeds_dir])
+
+    # --- answering -----------------------------------------------------------------------------
+    def retrieve(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: Sequence[str] | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[Passage]:
+        """The passages a question retrieves, best first (hybrid, or one side alone for comparison)."""
+        question = _checked_question(question)
+        self.ensure_index()
+        filters = Filters(since=_as_date(since, "since"), until=_as_date(until, "until"), sources=tuple(sources or ()))
+        return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer one question; `answer.refused` is True when the articles don't answer it."""
+        *_, answer = self.stream(question, since=since, until=until, sources=sources)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def chat(self, question: str, history: History = (), **filters: date | str | Sequence[str] | None) -> Answer:
+        """Answer a follow-up question in the context of earlier turns."""
+        *_, answer = self.stream(question, history=history, **filters)  # type: ignore[arg-type]
+        assert isinstance(answer, Answer)
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        *,
+        history: History = (),
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas as the answer is produced, then the final, checked Answer."""
+        started = time.perf_counter()
+        question = _checked_question(question)
+        turns = list(history)[-self.settings.history_turns :] if self.settings.history_turns else []
+        standalone = self._standalone(question, turns)
+        passages = self.retrieve(standalone, since=since, until=until, sources=sources)
+        retrieved = time.perf_counter()
+        backend = self.backend
+        first_token: float | None = None
+        draft: Draft | None = None
+        for item in backend.answer(standalone, passages):
+            if isinstance(item, Draft):
+                draft = item
+                break
+            if first_token is None:
+                first_token = time.perf_counter()
+            yield item
+        if draft is None:
+            raise AssistantError(f"the {backend.name} backend returned no answer")
+        answer = self._finish(question, standalone, passages, draft, backend)
+        finished = time.perf_counter()
+        answer.timings = {
+            "retrieval": retrieved - started,
+            "first_token": (first_token or finished) - started,
+            "total": finished - started,
+        }
+        yield answer
+
+    def _standalone(self, question: str, turns: list[tuple[str, str]]) -> str:
+        if not turns:
+            return question
+        return self.backend.condense(question, turns) or rewrite_followup(question, turns)
+
+    def _finish(self, question: str, standalone: str, passages: list[Passage], draft: Draft, backend: AnswerBackend) -> Answer:
+        common = {
+            "question": question,
+            "passages": passages,
+            "backend": backend.name,
+            "model": backend.model,
+            "standalone_question": standalone if standalone != question else None,
+            "tokens": dict(draft.tokens),
+        }
+        if draft.refused:
+            return Answer(text=REFUSAL_TEXT, refused=True, **common)  # type: ignore[arg-type]
+        supports = self._support_check() if backend.checks_support else None
+        checked = check_citations(draft.text, passages, supports)
+        if checked.supported_claims == 0:  # nothing it said rests on a passage
+            return Answer(text=REFUSAL_TEXT, refused=True, flagged=checked.flagged, **common)  # type: ignore[arg-type]
+        return Answer(text=checked.text, refused=False, citations=checked.citations, flagged=checked.flagged, **common)  # type: ignore[arg-type]
+
+    def _support_check(self):  # type: ignore[no-untyped-def]
+        from assistant.support import SupportChecker
+
+        return SupportChecker(self.encoder)
+
+
+def _checked_question(question: str) -> str:
+    question = " ".join((question or "").split())
+    if not question:
+        raise AssistantError(EMPTY_QUESTION)
+    if len(question) > MAX_QUESTION_CHARS:
+        raise AssistantError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    return question
+
+
+def _as_date(value: date | str | None, name: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise AssistantError(f"{name}={value!r} is not a date like 2025-01-31") from None

@@ -1,0 +1,34 @@
+"""Rule-based rewriting of a follow-up question into a standalone one (used when no model is configured)."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.citations import MARKER
+from assistant.text import content_stems
+
+PERSON_PRONOUN = re.compile(r"\b(he|she|him|her)\b", re.IGNORECASE)
+POSSESSIVE_PRONOUN = re.compile(r"\b(his|hers)\b", re.IGNORECASE)
+OTHER_REFERENCE = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then)\b", re.IGNORECASE)
+# Two or more capitalised words in a row ("Ryosei Akazawa"): the likeliest referent of "he" or "she".
+FULL_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+)+)\b")
+
+
+def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
+    """Replace pronouns with what the last turn was about; add the last question's topic when still vague."""
+    if not history:
+        return question
+    last_question, last_answer = history[-1]
+    rewritten = question
+    name = _first_name(MARKER.sub("", last_answer)) or _first_name(last_question)
+    if name:
+        rewritten = POSSESSIVE_PRONOUN.sub(f"{name}'s", PERSON_PRONOUN.sub(name, rewritten))
+    if rewritten == question and (OTHER_REFERENCE.search(question) or len(content_stems(question)) <= 2):
+        topic = " ".join(w for w in last_question.rstrip("?").split() if w.lower() not in {"who", "what", "when", "where", "which", "why", "how", "is", "are", "was", "were", "the", "a", "an", "do", "does", "did"})
+        rewritten = f"{question.rstrip('?')} ({topic})?"
+    return rewritten
+
+
+def _first_name(text: str) -> str | None:
+    found = FULL_NAME.search(text)
+    return found.group(1) if found else None

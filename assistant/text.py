@@ -1,0 +1,70 @@
+"""Small text tools shared by answering and citation checking: sentences, content words, stems."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from index.chunking import sentence_spans
+
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being this that these those
+    it its it's he she they them his her their there here what which who whom whose when where why how do does did
+    done not no yes so than then too very can could should would will shall may might must have has had having
+    about into over after before under between through during against up down out off again further once all any
+    both each few more most other some such only own same just also now i me my we our you your us one ones
+    said says say according week year years day days new news article articles following""".split()
+)
+WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+NUMBER = re.compile(r"\b\d[\d,.]*\b")
+MONTH_OR_DATE = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"today|yesterday|tomorrow|(?:19|20)\d{2}|mid-\w+|early \w+|late \w+)\b",
+    re.IGNORECASE,
+)
+CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z’'\-]+\b")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]  # PyStemmer ships no type hints
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return str(_stemmer().stemWord(word.lower().replace("’", "'").removesuffix("'s")))
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def content_stems(text: str) -> set[str]:
+    """Stems of the words that carry meaning (no stopwords, no one-letter words)."""
+    return {stem(w) for w in words(text) if len(w) > 1 and w.lower() not in STOPWORDS}
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans, the same splitter the chunker uses."""
+    return sentence_spans(text)
+
+
+def has_number(text: str) -> bool:
+    return bool(NUMBER.search(text))
+
+
+def has_time_expression(text: str) -> bool:
+    return bool(MONTH_OR_DATE.search(text))
+
+
+def capitalised_words(text: str) -> set[str]:
+    """Capitalised words not at a sentence start: a cheap stand-in for names."""
+    found = set()
+    for start, end in sentence_spans(text) or [(0, len(text))]:
+        for match in CAPITALISED.finditer(text, start, end):
+            if match.start() != start:
+                found.add(match.group().lower())
+    return found

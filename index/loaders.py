@@ -1,0 +1,208 @@
+"""Files → Articles: plain text, Markdown, HTML and JSONL corpora (optionally gzipped).
+
+Loading is a generator so that a large corpus is streamed, never held whole. Every problem with an
+input raises InputError naming the file (and line, for JSONL) in one line.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from index.errors import InputError
+from index.html_text import html_to_article_fields
+from index.metadata import parse_date, parse_text_header, source_from_url
+
+TEXT_SUFFIXES = (".txt", ".text")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
+JSONL_FIELDS = {"id", "title", "text", "url", "published", "source", "author"}
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as loaded, before cleaning."""
+
+    id: str
+    title: str
+    text: str
+    source: str | None = None
+    author: str | None = None
+    published: str | None = None  # ISO date, YYYY-MM-DD
+    location: str = ""  # the file path or the article's URL
+
+    def content_hash(self) -> str:
+        """A hash of everything that ends up in the index, so a change to any of it re-indexes the article."""
+        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def suffix_of(path: Path) -> str:
+    name = path.name.lower()
+    return ".jsonl.gz" if name.endswith(".jsonl.gz") else path.suffix.lower()
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named directly, and the supported files under each folder, in a stable order."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and suffix_of(p) in SUPPORTED_SUFFIXES and not _is_hidden(p.relative_to(path))
+            )
+            if not found:
+                raise InputError(f"{path}: no article files in it (.txt, .md, .html, .jsonl)")
+            files.extend(found)
+        elif suffix_of(path) in SUPPORTED_SUFFIXES:
+            files.append(path)
+        else:
+            raise InputError(f"{path}: unsupported file type (use .txt, .md, .html or .jsonl)")
+    return files
+
+
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def iter_articles(files: Iterable[Path], *, max_bytes: int) -> Iterator[Article]:
+    """Articles from already expanded files; JSONL files yield one article a line."""
+    for path in files:
+        suffix = suffix_of(path)
+        if suffix in JSONL_SUFFIXES:
+            yield from _iter_jsonl(path, max_bytes=max_bytes)
+            continue
+        text = read_text_file(path, max_bytes=max_bytes)
+        if suffix in HTML_SUFFIXES:
+            yield _html_article(path, text)
+        elif suffix in MARKDOWN_SUFFIXES:
+            yield _markdown_article(path, text)
+        else:
+            yield _text_article(path, text)
+
+
+def read_text_file(path: Path, *, max_bytes: int) -> str:
+    """The file's text, refusing what is not an article: empty, too large, binary or not UTF-8."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(f"{path}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit (ASSISTANT_MAX_FILE_MB)")
+    data = path.read_bytes()
+    return _decode(data, str(path))
+
+
+def _decode(data: bytes, where: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{where}: binary data, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{where}: not UTF-8 text (invalid byte at offset {err.start})") from None
+    if not text.strip():
+        raise InputError(f"{where}: empty file")
+    return text
+
+
+def _text_article(path: Path, text: str) -> Article:
+    header = parse_text_header(text)
+    return Article(
+        id=path.name,
+        title=header.title,
+        text=header.body,
+        source=header.source,
+        author=header.author,
+        published=header.published,
+        location=str(path),
+    )
+
+
+MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+
+
+def _markdown_article(path: Path, text: str) -> Article:
+    plain = MARKDOWN_HEADING.sub("", MARKDOWN_EMPHASIS.sub("", MARKDOWN_LINK.sub(r"\1", text)))
+    article = _text_article(path, plain)
+    return article
+
+
+def _html_article(path: Path, text: str) -> Article:
+    fields = html_to_article_fields(text)
+    if not fields.text.strip():
+        raise InputError(f"{path}: no visible text in the HTML")
+    header = parse_text_header(fields.text)
+    return Article(
+        id=path.name,
+        title=fields.title or header.title,
+        text=fields.text if fields.title else header.body,
+        source=fields.source or header.source,
+        author=fields.author or header.author,
+        published=fields.published or header.published,
+        location=str(path),
+    )
+
+
+def _iter_jsonl(path: Path, *, max_bytes: int) -> Iterator[Article]:
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: empty file")
+    opener = gzip.open if suffix_of(path) == ".jsonl.gz" else open
+    seen_any = False
+    try:
+        with opener(path, "rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if not raw.strip():
+                    continue
+                where = f"{path}:{number}"
+                if len(raw) > max_bytes:
+                    raise InputError(f"{where}: line is over the {max_bytes / 1e6:.0f} MB limit")
+                yield _jsonl_article(_decode(raw, where), where, path)
+                seen_any = True
+    except (OSError, EOFError) as err:  # a truncated or non-gzip .gz
+        raise InputError(f"{path}: cannot be read ({err})") from None
+    if not seen_any:
+        raise InputError(f"{path}: no articles in it")
+
+
+def _jsonl_article(line: str, where: str, path: Path) -> Article:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{where}: not valid JSON ({err.msg})") from None
+    if not isinstance(row, dict):
+        raise InputError(f"{where}: expected a JSON object")
+    unknown = sorted(set(row) - JSONL_FIELDS)
+    if unknown:
+        raise InputError(f"{where}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(JSONL_FIELDS))}")
+    for field in ("id", "text"):
+        if not isinstance(row.get(field), str | int) or not str(row[field]).strip():
+            raise InputError(f"{where}: missing or empty '{field}'")
+    text = str(row["text"])
+    title = str(row.get("title") or "").strip() or text.strip().splitlines()[0][:120]
+    published = row.get("published") or None
+    return Article(
+        id=str(row["id"]),
+        title=title,
+        text=text,
+        source=_optional_str(row.get("source")) or source_from_url(_optional_str(row.get("url"))),
+        author=_optional_str(row.get("author")),
+        published=parse_date(str(published)) if published else None,
+        location=_optional_str(row.get("url")) or f"{path}#{row['id']}",
+    )
+
+
+def _optional_str(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None

@@ -1,0 +1,104 @@
+"""Metadata that plain-text news files carry in their first lines: title, byline, outlet, date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlparse
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+MONTH_NAME = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+MONTH_DAY_YEAR = re.compile(MONTH_NAME + r"\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})", re.IGNORECASE)
+DAY_MONTH_YEAR = re.compile(r"(?P<day>\d{1,2})\s+" + MONTH_NAME + r",?\s+(?P<year>\d{4})", re.IGNORECASE)
+ISO_DATE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})")
+DATE_LINE = re.compile(r"^\s*(?:updated|published|posted|last updated|date)\b[:\s]", re.IGNORECASE)
+# "Shanthi M·Stocktwits": an author and an outlet joined by a middle dot, as news sites print bylines.
+AUTHOR_OUTLET = re.compile(r"^\s*(?P<author>[^·|]{2,60}?)\s*[·|]\s*(?P<source>[^·|]{2,60}?)\s*$")
+BY_LINE = re.compile(r"^\s*by\s+(?P<author>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,4})\s*$", re.IGNORECASE)
+HEADER_LINES = 12
+
+
+@dataclass(frozen=True)
+class TextHeader:
+    title: str
+    body: str  # the text without the lines that were read as metadata
+    source: str | None
+    author: str | None
+    published: str | None
+
+
+def parse_date(text: str) -> str | None:
+    """An ISO date (YYYY-MM-DD) from the first date found in text, or None."""
+    for pattern in (ISO_DATE, MONTH_DAY_YEAR, DAY_MONTH_YEAR):
+        found = pattern.search(text)
+        if not found:
+            continue
+        month_text = found.group("month")
+        month = int(month_text) if month_text.isdigit() else MONTHS[month_text.lower()]
+        try:
+            return date(int(found.group("year")), month, int(found.group("day"))).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_text_header(text: str) -> TextHeader:
+    """Title from the first line; byline, outlet and date from the lines just below it."""
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    title = _headline(lines[first:]) if lines else ""
+    source = author = published = None
+    metadata_lines: set[int] = set()
+    for i in range(first + 1, min(len(lines), first + 1 + HEADER_LINES)):
+        line = lines[i].strip()
+        if not line or len(line) > 120:
+            continue
+        if published is None and DATE_LINE.match(line) and (found := parse_date(line)):
+            published = found
+            metadata_lines.add(i)
+        elif source is None and (byline := AUTHOR_OUTLET.match(line)) and not line.endswith("."):
+            author, source = byline.group("author").strip(), byline.group("source").strip()
+            metadata_lines.add(i)
+        elif author is None and (by := BY_LINE.match(line)):
+            author = by.group("author").strip()
+            metadata_lines.add(i)
+    body = "\n".join(line for i, line in enumerate(lines) if i not in metadata_lines)
+    return TextHeader(title=title, body=body, source=source, author=author, published=published)
+
+
+def _headline(lines: list[str]) -> str:
+    """The first line, unless it reads as a sentence (a standfirst) and a headline-like line follows it."""
+    candidates = [line.strip() for line in lines[:4] if line.strip()]
+    for line in candidates[:3]:
+        if len(line) <= 150 and not line.endswith((".", "!", "?", "”", '"')):
+            return line
+    return candidates[0] if candidates else ""
+
+
+def source_from_url(url: str | None) -> str | None:
+    """The outlet's host name ("cnn.com") when an article has a URL but names no source."""
+    if not url:
+        return None
+    host = urlparse(url).hostname or ""
+    return host.removeprefix("www.") or None

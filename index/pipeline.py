@@ -1,0 +1,218 @@
+"""ingest(paths) → IngestReport: incremental by content hash, and all-or-nothing about bad input.
+
+Two passes over the inputs:
+1. plan: load and hash every article. Any bad file stops the run here, before anything is written.
+2. apply: clean and chunk the new or changed articles on a worker thread while the main thread embeds
+   and writes them in batches. Only chunks whose ids are not already stored are embedded. An article's
+   manifest record is written after all its chunks, so an interrupted run is finished by the next one.
+The keyword index is rebuilt from Chroma at the end when anything changed.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunking import TokenLimit, chunk_text
+from index.cleaning import clean_text
+from index.embeddings import Encoder
+from index.errors import InputError
+from index.keyword import KeywordIndex, keyword_rows
+from index.loaders import Article, expand_paths, iter_articles
+from index.store import ArticleRecord, ChunkStore, StoredChunk
+
+Progress = Callable[[int, int], None]  # (articles done, articles to do)
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks: int = 0  # chunks embedded in this run
+    seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # articles with no text left after cleaning
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    limits: tuple[TokenLimit, ...]
+    overlap_tokens: int
+    max_bytes: int
+    batch_size: int = 256  # chunks embedded and written together
+    prune: bool = False
+
+
+@dataclass
+class _Prepared:
+    article: Article
+    cleaned: str
+    chunks: list[StoredChunk]
+    existing: set[str]
+
+
+def plan(paths: Iterable[str | Path], max_bytes: int) -> tuple[list[Path], dict[str, str]]:
+    """Every input checked and hashed: (files, article id → content hash)."""
+    files = expand_paths(paths)
+    hashes: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    for article in iter_articles(files, max_bytes=max_bytes):
+        if article.id in hashes:
+            raise InputError(f"article id {article.id!r} appears twice ({origin[article.id]} and {article.location})")
+        hashes[article.id] = article.content_hash()
+        origin[article.id] = article.location
+    return files, hashes
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: ChunkStore,
+    encoder: Encoder,
+    options: IngestOptions,
+    keyword_dir: Path,
+    progress: Progress | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    files, hashes = plan(paths, options.max_bytes)
+    manifest = store.manifest()
+    todo = {aid for aid, digest in hashes.items() if manifest.get(aid) != digest}
+    report = IngestReport(unchanged=len(hashes) - len(todo))
+    if todo:
+        _apply(files, todo, manifest, store, encoder, options, report, progress)
+    if options.prune:
+        for article_id in sorted(set(manifest) - set(hashes)):
+            store.delete_article(article_id)
+            report.removed += 1
+    if todo or report.removed:
+        store.bump_revision()
+    refresh_keyword_index(store, keyword_dir)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def refresh_keyword_index(store: ChunkStore, keyword_dir: Path) -> KeywordIndex:
+    """The saved keyword index if it matches the store's revision, else one rebuilt from Chroma."""
+    revision = store.revision()
+    current = KeywordIndex.load(keyword_dir)
+    if current is not None and current.revision == revision:
+        return current
+    rebuilt = KeywordIndex.build(keyword_rows(store.iter_chunks()), revision)
+    rebuilt.save(keyword_dir)
+    return rebuilt
+
+
+def _apply(
+    files: list[Path],
+    todo: set[str],
+    manifest: dict[str, str],
+    store: ChunkStore,
+    encoder: Encoder,
+    options: IngestOptions,
+    report: IngestReport,
+    progress: Progress | None,
+) -> None:
+    pending: list[_Prepared] = []  # articles whose chunks are not all written yet
+    batch: list[StoredChunk] = []
+    done = 0
+    for prepared in _prepare_in_background(files, todo, set(manifest), store, options):
+        if not prepared.chunks:
+            report.skipped.append(prepared.article.id)
+            done += 1
+            continue
+        pending.append(prepared)
+        batch.extend(c for c in prepared.chunks if c.id not in prepared.existing)
+        if len(batch) >= options.batch_size:
+            report.chunks += _write(batch, store, encoder)
+            batch = []
+            done += _commit_articles(pending, store, manifest, report)
+            pending = []
+            if progress:
+                progress(done, len(todo))
+    report.chunks += _write(batch, store, encoder)
+    done += _commit_articles(pending, store, manifest, report)
+    if progress:
+        progress(done, len(todo))
+
+
+def _write(batch: list[StoredChunk], store: ChunkStore, encoder: Encoder) -> int:
+    if batch:
+        store.add_chunks(batch, encoder.encode([c.text for c in batch]))
+    return len(batch)
+
+
+def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict[str, str], report: IngestReport) -> int:
+    """Chunks are written: drop each article's stale chunks, then record its new hash."""
+    for prepared in pending:
+        article = prepared.article
+        stale = prepared.existing - {c.id for c in prepared.chunks}
+        store.delete_chunks(sorted(stale))
+        store.put_article(
+            ArticleRecord(
+                id=article.id,
+                title=article.title,
+                source=article.source or "",
+                author=article.author or "",
+                published=article.published or "",
+                location=article.location,
+                content_hash=article.content_hash(),
+                chunk_count=len(prepared.chunks),
+                text=prepared.cleaned,
+            )
+        )
+        if article.id in manifest:
+            report.updated += 1
+        else:
+            report.added += 1
+    return len(pending)
+
+
+def _prepare_in_background(
+    files: list[Path], todo: set[str], indexed: set[str], store: ChunkStore, options: IngestOptions
+) -> Iterator[_Prepared]:
+    """Load, clean and chunk on a worker thread (bounded queue), so the main thread only embeds."""
+    handoff: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=64)
+
+    def work() -> None:
+        try:
+            for article in iter_articles(files, max_bytes=options.max_bytes):
+                if article.id in todo:
+                    existing = store.chunk_ids_of(article.id) if article.id in indexed else set()
+                    handoff.put(_prepare(article, existing, options))
+            handoff.put(None)
+        except BaseException as err:  # handed to the consumer, which re-raises it
+            handoff.put(err)
+
+    worker = threading.Thread(target=work, name="ingest-prepare", daemon=True)
+    worker.start()
+    while (item := handoff.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    worker.join()
+
+
+def _prepare(article: Article, existing: set[str], options: IngestOptions) -> _Prepared:
+    cleaned = clean_text(article.text)
+    pieces = chunk_text(article.id, cleaned, options.limits, options.overlap_tokens) if cleaned else []
+    chunks = [
+        StoredChunk(
+            id=p.id,
+            article_id=article.id,
+            index=p.index,
+            text=p.text,
+            start=p.start,
+            end=p.end,
+            title=article.title,
+            source=article.source or "",
+            author=article.author or "",
+            published=article.published or "",
+            location=article.location,
+        )
+        for p in pieces
+    ]
+    return _Prepared(article=article, cleaned=cleaned, chunks=chunks, existing=existing)

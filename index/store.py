@@ -1,0 +1,279 @@
+"""Chroma storage: chunk vectors (through llama-index's ChromaVectorStore) and the article manifest.
+
+Two collections per index fingerprint:
+- `chunks-<digest>`: one record a chunk, its embedding, text and metadata (article, offsets, outlet, date);
+- `articles-<digest>`: one record an article: the cleaned text (citations point into it) and, in its
+  metadata, the content hash that makes ingest incremental. Keeping the manifest in Chroma means every
+  client of a Chroma server sees the same one.
+The chunk collection's metadata carries a `revision` that changes whenever its chunks change; the keyword
+index beside Chroma is rebuilt when its revision differs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from index.errors import StoreError
+from index.fingerprint import IndexFingerprint
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+PAGE = 5000
+ARTICLE_VECTOR = [1.0]  # article records are looked up by id only; Chroma still wants a vector
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored: its text, offsets into the cleaned article and the article's metadata."""
+
+    id: str
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    title: str
+    source: str
+    author: str
+    published: str  # YYYY-MM-DD, or "" when unknown
+    location: str
+
+    def metadata(self) -> dict[str, str | int]:
+        return {
+            "article_id": self.article_id,
+            "chunk_index": self.index,
+            "start": self.start,
+            "end": self.end,
+            "title": self.title,
+            "source": self.source,
+            "author": self.author,
+            "published": self.published,
+            "published_day": day_number(self.published),
+            "location": self.location,
+        }
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
+        return cls(
+            id=chunk_id,
+            article_id=str(meta["article_id"]),
+            index=int(meta["chunk_index"]),
+            text=text,
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            author=str(meta.get("author", "")),
+            published=str(meta.get("published", "")),
+            location=str(meta.get("location", "")),
+        )
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    id: str
+    title: str
+    source: str
+    author: str
+    published: str
+    location: str
+    content_hash: str
+    chunk_count: int
+    text: str = ""  # the cleaned text; empty when only metadata was asked for
+
+
+def day_number(published: str) -> int:
+    """2025-07-02 → 20250702, the form Chroma's range filters compare; 0 when the date is unknown."""
+    return int(published.replace("-", "")) if published else 0
+
+
+def open_client(chroma_dir: Path, chroma_url: str | None) -> ClientAPI:
+    """Embedded Chroma in chroma_dir, or an HttpClient for a `chroma run` server; telemetry off either way."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        if not url.hostname:
+            raise StoreError(f"ASSISTANT_CHROMA_URL={chroma_url!r} is not a URL like http://127.0.0.1:8000")
+        try:
+            client = chromadb.HttpClient(
+                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000), ssl=url.scheme == "https", settings=settings
+            )
+            client.heartbeat()
+        except Exception as err:  # chromadb raises several types for a refused or failed connection
+            raise StoreError(f"Chroma server at {chroma_url} is not reachable ({type(err).__name__}); is `chroma run` up?") from None
+        return client
+    try:
+        chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(chroma_dir), settings=settings)
+    except Exception as err:  # a corrupt sqlite file or an unreadable folder surfaces as many types
+        raise StoreError(f"the data directory {chroma_dir} cannot be opened ({_short(err)}); move it aside and ingest again") from None
+
+
+def _short(err: Exception) -> str:
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return text[:160]
+
+
+class ChunkStore:
+    """The chunk vectors and the article manifest of one index fingerprint."""
+
+    def __init__(self, client: ClientAPI, fingerprint: IndexFingerprint) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.fingerprint = fingerprint
+        self.client = client
+        try:
+            self.chunks: Collection = client.get_or_create_collection(
+                f"chunks-{fingerprint.digest}", metadata={"hnsw:space": "cosine", **fingerprint.as_metadata()}
+            )
+            self.articles: Collection = client.get_or_create_collection(
+                f"articles-{fingerprint.digest}", metadata=dict(fingerprint.as_metadata())
+            )
+        except Exception as err:
+            raise StoreError(f"Chroma refused to open the index ({_short(err)})") from None
+        self.vectors: ChromaVectorStore = ChromaVectorStore(chroma_collection=self.chunks)
+
+    # --- the manifest -------------------------------------------------------------------------
+    def manifest(self) -> dict[str, str]:
+        """article id → content hash of everything indexed."""
+        return {rid: str(meta["content_hash"]) for rid, meta in self._pages(self.articles, include=["metadatas"])}
+
+    def list_articles(self) -> list[ArticleRecord]:
+        return [self._article(rid, meta, "") for rid, meta in self._pages(self.articles, include=["metadatas"])]
+
+    def get_article(self, article_id: str) -> ArticleRecord | None:
+        found = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
+        if not found["ids"]:
+            return None
+        metas, docs = found["metadatas"] or [{}], found["documents"] or [""]
+        return self._article(article_id, dict(metas[0]), docs[0] or "")
+
+    def put_article(self, record: ArticleRecord) -> None:
+        self.articles.upsert(
+            ids=[record.id],
+            embeddings=[ARTICLE_VECTOR],
+            documents=[record.text],
+            metadatas=[
+                {
+                    "title": record.title,
+                    "source": record.source,
+                    "author": record.author,
+                    "published": record.published,
+                    "location": record.location,
+                    "content_hash": record.content_hash,
+                    "chunk_count": record.chunk_count,
+                }
+            ],
+        )
+
+    def delete_article(self, article_id: str) -> None:
+        """Its chunks first, then the record: an interrupted delete is finished by the next prune."""
+        self.delete_chunks(sorted(self.chunk_ids_of(article_id)))
+        self.articles.delete(ids=[article_id])
+
+    @staticmethod
+    def _article(rid: str, meta: dict[str, Any], text: str) -> ArticleRecord:
+        return ArticleRecord(
+            id=rid,
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            author=str(meta.get("author", "")),
+            published=str(meta.get("published", "")),
+            location=str(meta.get("location", "")),
+            content_hash=str(meta.get("content_hash", "")),
+            chunk_count=int(meta.get("chunk_count", 0)),
+            text=text,
+        )
+
+    # --- chunks --------------------------------------------------------------------------------
+    def chunk_ids_of(self, article_id: str) -> set[str]:
+        return set(self.chunks.get(where={"article_id": article_id}, include=[])["ids"])
+
+    def add_chunks(self, chunks: Sequence[StoredChunk], embeddings: Sequence[Sequence[float]]) -> None:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        nodes = [
+            TextNode(
+                id_=chunk.id,
+                text=chunk.text,
+                embedding=list(map(float, vector)),
+                metadata=chunk.metadata(),
+                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.article_id)},
+            )
+            for chunk, vector in zip(chunks, embeddings, strict=True)
+        ]
+        self.vectors.add(nodes)
+
+    def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        for start in range(0, len(chunk_ids), PAGE):
+            self.chunks.delete(ids=list(chunk_ids[start : start + PAGE]))
+
+    def count(self) -> int:
+        return int(self.chunks.count())
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        """Every chunk with its text and metadata, page by page (for rebuilding the keyword index)."""
+        offset = 0
+        while True:
+            page = self.chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            ids, docs, metas = page["ids"], page["documents"] or [], page["metadatas"] or []
+            for cid, doc, meta in zip(ids, docs, metas, strict=True):
+                yield StoredChunk.from_record(cid, doc or "", dict(meta))
+            if len(ids) < PAGE:
+                return
+            offset += PAGE
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
+        if not chunk_ids:
+            return []
+        page = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        by_id = {
+            cid: StoredChunk.from_record(cid, doc or "", dict(meta))
+            for cid, doc, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True)
+        }
+        return [by_id[cid] for cid in chunk_ids if cid in by_id]
+
+    def get_chunks_with_vectors(self, chunk_ids: Sequence[str]) -> list[tuple[StoredChunk, np.ndarray]]:
+        if not chunk_ids:
+            return []
+        page = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
+        vectors = page["embeddings"] if page["embeddings"] is not None else []
+        rows = zip(page["ids"], page["documents"] or [], page["metadatas"] or [], vectors, strict=True)
+        by_id = {cid: (StoredChunk.from_record(cid, doc or "", dict(meta)), np.asarray(vec, dtype=np.float32)) for cid, doc, meta, vec in rows}
+        return [by_id[cid] for cid in chunk_ids if cid in by_id]
+
+    # --- revision --------------------------------------------------------------------------------
+    def revision(self) -> str:
+        """Changes whenever the chunks change; the keyword index compares it to its own."""
+        fresh = self.client.get_collection(self.chunks.name)  # another client may have changed it
+        return str((fresh.metadata or {}).get("revision", ""))
+
+    def bump_revision(self) -> str:
+        revision = uuid.uuid4().hex
+        meta = {key: value for key, value in (self.chunks.metadata or {}).items() if not key.startswith("hnsw:")}
+        self.chunks.modify(metadata={**meta, "revision": revision})
+        return revision
+
+    @staticmethod
+    def _pages(collection: Collection, include: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=PAGE, offset=offset)
+            for rid, meta in zip(page["ids"], page["metadatas"] or [], strict=True):
+                yield rid, dict(meta)
+            if len(page["ids"]) < PAGE:
+                return
+            offset += PAGE

@@ -1,0 +1,82 @@
+"""Shared fixtures: isolated data directories, a seeded assistant on the real Chroma and model, no network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from assistant import Assistant, Settings  # noqa: E402
+from index.embeddings import OnnxInt8Encoder  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SHARED = REPO.parent / "shared"
+AKAZAWA_ARTICLE = "000_1a37bf94d89fa01f.txt"
+DENIAL_ARTICLE = "004_478727a100a7c5f2.txt"
+
+
+@pytest.fixture(scope="session")
+def encoder() -> OnnxInt8Encoder:
+    """One loaded encoder for the whole run (loading it is the slow part of a small ingest)."""
+    return OnnxInt8Encoder()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path):
+    """Settings with their own data directory; keyword arguments override fields."""
+
+    def make(**overrides) -> Settings:
+        fields = {"home": tmp_path / "home", "seeds_dir": SEEDS, "llm": "extractive"} | overrides
+        return Settings(**fields)
+
+    return make
+
+
+@pytest.fixture
+def seeds_copy(tmp_path: Path) -> Path:
+    """A writable copy of seeds/, for tests that edit or delete articles."""
+    target = tmp_path / "articles"
+    shutil.copytree(SEEDS, target)
+    for path in target.iterdir():
+        path.chmod(0o644)
+    return target
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory, encoder: OnnxInt8Encoder) -> Assistant:
+    """An assistant over seeds/ on the real Chroma and the real MiniLM, shared by read-only tests."""
+    home = tmp_path_factory.mktemp("seeded")
+    bot = Assistant(Settings(home=home, seeds_dir=SEEDS, llm="extractive"), encoder=encoder)
+    bot.ingest([SEEDS])
+    return bot
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[object, ...]]]:
+    """Any attempt to open an internet (non-Unix) socket fails the call and is recorded."""
+    attempts: list[tuple[object, ...]] = []
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            attempts.append((self.family, address))
+            raise OSError(f"network blocked by test: {address}")
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    def guarded_getaddrinfo(*args: object, **kwargs: object) -> list[object]:
+        attempts.append(("getaddrinfo", *args))
+        raise OSError("name resolution blocked by test")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: guarded_getaddrinfo(*a))
+    yield attempts

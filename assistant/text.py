@@ -8,12 +8,14 @@ from functools import lru_cache
 from index.chunking import sentence_spans
 
 STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being this that these those
-    it its it's he she they them his her their there here what which who whom whose when where why how do does did
-    done not no yes so than then too very can could should would will shall may might must have has had having
-    about into over after before under between through during against up down out off again further once all any
-    both each few more most other some such only own same just also now i me my we our you your us one ones
-    said says say according week year years day days new news article articles following""".split()
+    (
+        "a an the and or but if of to in on at by for with from as is are was were be been being this that these those "
+        "it its it's he she they them his her their there here what which who whom whose when where why how do does did "
+        "done not no yes so than then too very can could should would will shall may might must have has had having "
+        "about into over after before under between through during against up down out off again further once all any "
+        "both each few more most other some such only own same just also now i me my we our you your us one ones "
+        "said says say according week year years day days new news article articles following"
+    ).split()
 )
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 NUMBER = re.compile(r"\b\d[\d,.]*\b")

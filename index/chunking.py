@@ -147,7 +147,9 @@ def _split_words(text: str, start: int, end: int, limits: Sequence[TokenLimit]) 
     first = 0
     while first < len(words):
         last = first + 1
-        while last < len(words) and all(sum(c[first : last + 1]) <= lim.limit for c, lim in zip(word_counts, limits, strict=True)):
+        while last < len(words) and all(
+            sum(c[first : last + 1]) <= lim.limit for c, lim in zip(word_counts, limits, strict=True)
+        ):
             last += 1
         pieces.append((words[first][0], words[last - 1][1]))
         first = last

@@ -105,7 +105,7 @@ class OnnxInt8Encoder(_MiniLMTokens):
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=True)
-        ids = [e.ids[: MAX_WORD_PIECES - 1] + [e.ids[-1]] if len(e.ids) > MAX_WORD_PIECES else e.ids for e in encodings]
+        ids = [[*e.ids[: MAX_WORD_PIECES - 1], e.ids[-1]] if len(e.ids) > MAX_WORD_PIECES else e.ids for e in encodings]
         order = np.argsort([len(i) for i in ids])  # batches of similar length waste little on padding
         out = np.empty((len(ids), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(ids), self.batch_size):

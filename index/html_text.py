@@ -7,7 +7,21 @@ from html.parser import HTMLParser
 
 from index.metadata import parse_date
 
-HIDDEN_TAGS = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer", "aside", "form", "iframe", "button", "select"}
+HIDDEN_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "button",
+    "select",
+}
 BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
     "blockquote", "pre", "tr", "table", "figcaption", "figure", "main", "hr", "dd", "dt",

@@ -54,7 +54,7 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
     tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stem_words(), return_ids=False, show_progress=False)
-    return tokens  # type: ignore[return-value]  # return_ids=False gives lists of strings
+    return tokens  # return_ids=False gives lists of strings
 
 
 class KeywordIndex:
@@ -142,4 +142,3 @@ def keyword_rows(chunks: Iterable[Any]) -> Iterable[tuple[str, str, int, str]]:
 
     for chunk in chunks:
         yield chunk.id, chunk.text, day_number(chunk.published), chunk.source
-

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 PAGE = 5000
-ARTICLE_VECTOR = [1.0]  # article records are looked up by id only; Chroma still wants a vector
+ARTICLE_VECTOR = np.ones((1, 1), dtype=np.float32)  # article records are looked up by id only; Chroma still wants a vector
 
 
 @dataclass(frozen=True)
@@ -109,17 +109,24 @@ def open_client(chroma_dir: Path, chroma_url: str | None) -> ClientAPI:
             raise StoreError(f"ASSISTANT_CHROMA_URL={chroma_url!r} is not a URL like http://127.0.0.1:8000")
         try:
             client = chromadb.HttpClient(
-                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000), ssl=url.scheme == "https", settings=settings
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
             )
             client.heartbeat()
         except Exception as err:  # chromadb raises several types for a refused or failed connection
-            raise StoreError(f"Chroma server at {chroma_url} is not reachable ({type(err).__name__}); is `chroma run` up?") from None
+            raise StoreError(
+                f"Chroma server at {chroma_url} is not reachable ({type(err).__name__}); is `chroma run` up?"
+            ) from None
         return client
     try:
         chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(chroma_dir), settings=settings)
     except Exception as err:  # a corrupt sqlite file or an unreadable folder surfaces as many types
-        raise StoreError(f"the data directory {chroma_dir} cannot be opened ({_short(err)}); move it aside and ingest again") from None
+        raise StoreError(
+            f"the data directory {chroma_dir} cannot be opened ({_short(err)}); move it aside and ingest again"
+        ) from None
 
 
 def _short(err: Exception) -> str:
@@ -164,7 +171,7 @@ class ChunkStore:
     def put_article(self, record: ArticleRecord) -> None:
         self.articles.upsert(
             ids=[record.id],
-            embeddings=[ARTICLE_VECTOR],
+            embeddings=ARTICLE_VECTOR,
             documents=[record.text],
             metadatas=[
                 {
@@ -202,10 +209,10 @@ class ChunkStore:
     def chunk_ids_of(self, article_id: str) -> set[str]:
         return set(self.chunks.get(where={"article_id": article_id}, include=[])["ids"])
 
-    def add_chunks(self, chunks: Sequence[StoredChunk], embeddings: Sequence[Sequence[float]]) -> None:
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+    def add_chunks(self, chunks: Sequence[StoredChunk], embeddings: np.ndarray) -> None:
+        from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
-        nodes = [
+        nodes: list[BaseNode] = [
             TextNode(
                 id_=chunk.id,
                 text=chunk.text,
@@ -252,7 +259,10 @@ class ChunkStore:
         page = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
         vectors = page["embeddings"] if page["embeddings"] is not None else []
         rows = zip(page["ids"], page["documents"] or [], page["metadatas"] or [], vectors, strict=True)
-        by_id = {cid: (StoredChunk.from_record(cid, doc or "", dict(meta)), np.asarray(vec, dtype=np.float32)) for cid, doc, meta, vec in rows}
+        by_id = {
+            cid: (StoredChunk.from_record(cid, doc or "", dict(meta)), np.asarray(vec, dtype=np.float32))
+            for cid, doc, meta, vec in rows
+        }
         return [by_id[cid] for cid in chunk_ids if cid in by_id]
 
     # --- revision --------------------------------------------------------------------------------

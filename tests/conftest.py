@@ -14,8 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-from assistant import Assistant, Settings  # noqa: E402
-from index.embeddings import OnnxInt8Encoder  # noqa: E402
+from assistant import Assistant, Settings
+from index.embeddings import OnnxInt8Encoder
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"

@@ -22,6 +22,7 @@ from index.embeddings import Encoder
 # Set from the seeds gold set and a RealTime QA sample (see eval/): below these the passages don't answer.
 MIN_DENSE_SCORE = 0.20  # cosine of the question with the best passage ("Who is Yun Sun?" scores 0.24)
 MIN_COVERAGE = 0.5  # share of the question's content words found in the passages
+SEMANTIC_POOL = 8  # sentences embedded per answer: the rest are ranked out by cheap lexical scores
 SECOND_SENTENCE_RATIO = 0.9  # a second sentence joins the answer only when nearly as good as the first
 QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose"}
 NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b", re.I)
@@ -62,11 +63,15 @@ class ExtractiveBackend(AnswerBackend):
     def pick_sentences(self, question: str, passages: list[Passage]) -> list[_Sentence]:
         if not passages or not self.answerable(question, passages):
             return []
-        candidates = [_Sentence(p, s, e) for p in passages for s, e in sentences(p.text)]
-        candidates = [c for c in candidates if len(c.text.split()) >= 4]
-        if not candidates:
+        unique: dict[str, _Sentence] = {}  # overlapping chunks repeat sentences: keep the best-ranked copy
+        for passage in passages:
+            for start, end in sentences(passage.text):
+                sentence = _Sentence(passage, start, end)
+                if len(sentence.text.split()) >= 4:
+                    unique.setdefault(sentence.text, sentence)
+        if not unique:
             return []
-        scores = self._score(question, candidates)
+        candidates, scores = self._score(question, list(unique.values()))
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         picked = [candidates[order[0]]]
@@ -85,14 +90,17 @@ class ExtractiveBackend(AnswerBackend):
         best_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
         return best_dense is None or best_dense >= MIN_DENSE_SCORE
 
-    def _score(self, question: str, candidates: list[_Sentence]) -> np.ndarray:
-        vectors = self.encoder.encode([question] + [c.text for c in candidates])
-        semantic = vectors[1:] @ vectors[0]
+    def _score(self, question: str, candidates: list[_Sentence]) -> tuple[list[_Sentence], np.ndarray]:
+        """Cheap lexical scores for all sentences; meaning (embeddings) only for the best few, to stay fast."""
         wanted = content_stems(question)
         lexical = np.array([len(wanted & content_stems(c.text)) / max(len(wanted), 1) for c in candidates])
         fit = np.array([_answer_type_fit(question, c.text) for c in candidates])
         rank_prior = np.array([1.0 / (c.passage.rank + 4) for c in candidates])
-        return semantic + 0.5 * lexical + 0.15 * fit + rank_prior
+        cheap = 0.5 * lexical + 0.15 * fit + rank_prior
+        pool = np.argsort(-cheap)[:SEMANTIC_POOL]
+        shortlisted = [candidates[i] for i in pool]
+        vectors = self.encoder.encode([question] + [c.text for c in shortlisted])
+        return shortlisted, cheap[pool] + vectors[1:] @ vectors[0]
 
 
 def distinctive_terms(question: str) -> set[str]:

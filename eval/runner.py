@@ -1,0 +1,219 @@
+"""Run a question set through the public API: results.jsonl, metrics.json, report.md and plots in one folder.
+
+Per question: the answer (`Assistant.ask`, or `chat` when the item has a history) and, for the retrieval
+baselines, the top passages of BM25 only, dense only and hybrid (`Assistant.retrieve(mode=...)`) for the
+question the answer was drawn for (the rewritten follow-up, when chat rewrote it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant import Answer, Assistant, Passage, Settings
+from eval.datasets import GoldItem, load_set, select
+from eval.errors import EvalError
+from eval.metrics import RECALL_KS, aggregate, answer_rank, primary_metric, source_rank
+from eval.results import ResultsFolder
+from eval.scoring import score_record
+from eval.workspace import corpus_digest, corpus_files, eval_settings, is_ingested, mark_ingested
+
+if TYPE_CHECKING:
+    from index.embeddings import Encoder
+
+# API retrieval mode → the prefix of its metrics
+MODES: dict[str, str] = {"keyword": "bm25", "dense": "dense", "hybrid": "hybrid"}
+RETRIEVAL_DEPTH = 10  # passages per baseline retrieval: recall@10 and MRR@10 need ten
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    set_path: Path
+    corpus: tuple[Path, ...] = ()  # empty: the seeds folder of the settings
+    out: Path | None = None
+    backend: str | None = None  # extractive, local, openai or auto; None: ASSISTANT_LLM
+    top_k: int | None = None  # passages per answer; None: ASSISTANT_TOP_K
+    limit: int | None = None
+    sample: int | None = None
+    seed: int = 0
+    only_answerable: bool = False
+    retrieval_only: bool = False
+    with_choices: bool = False  # hand an item's choices to the assistant inside the question
+    index_dir: Path | None = None
+    compare: Path | None = None
+
+
+@dataclass
+class EvalOutcome:
+    out: Path
+    metrics: dict[str, float | None]
+    primary: str
+    items: int
+    skipped: int  # finished in an earlier run with the same --out
+    compare: list[tuple[str, float | None, float | None]] = field(default_factory=list)
+
+
+def run_eval(
+    options: EvalOptions,
+    *,
+    encoder: Encoder | None = None,
+    progress: Progress | None = None,
+    ingest_progress: Progress | None = None,
+    say: Callable[[str], None] = lambda _: None,
+) -> EvalOutcome:
+    items = select(
+        load_set(options.set_path),
+        only_answerable=options.only_answerable,
+        sample=options.sample,
+        seed=options.seed,
+        limit=options.limit,
+    )
+    overrides: dict[str, Any] = {"llm": options.backend, "top_k": options.top_k}
+    base = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    corpus = [Path(p) for p in options.corpus] or [base.seeds_dir]
+    corpus_files(corpus)  # a missing corpus fails here, before anything is built
+    if options.compare is not None and not (options.compare / "metrics.json").is_file():
+        raise EvalError(f"--compare {options.compare}: no metrics.json in it (run an eval with --out {options.compare} first)")
+    digest = corpus_digest(corpus, base)
+    index_dir = options.index_dir or base.home / "eval" / digest[:16]
+    settings = eval_settings(base, index_dir)
+    bot = Assistant(settings, encoder=encoder)
+    if not is_ingested(index_dir, digest):
+        say(f"indexing {', '.join(map(str, corpus))} into {index_dir}")
+        report = bot.ingest(corpus, prune=True, progress=ingest_progress)
+        say(f"indexed {report.added + report.updated} articles ({report.chunks} chunks) in {report.seconds:.1f} s")
+        mark_ingested(index_dir, digest, corpus)
+    out = options.out or Path("eval-out") / f"{options.set_path.name.split('.')[0]}-{settings.llm}"
+    folder = ResultsFolder(out)
+    done = folder.open(_run_key(options, settings, digest))
+    todo = [item for item in items if item.id not in done]
+    if done and len(todo) < len(items):
+        say(f"{len(items) - len(todo)} questions already finished in {out}; running the other {len(todo)}")
+    for number, item in enumerate(todo, start=1):
+        record = run_item(bot, item, options)
+        folder.append(record)
+        done[item.id] = record
+        if progress:
+            progress(number, len(todo))
+    return _finish(options, items, done, out, len(items) - len(todo), corpus, index_dir)
+
+
+def run_item(bot: Assistant, item: GoldItem, options: EvalOptions) -> dict[str, Any]:
+    """Ask one question and retrieve for it in each mode; the record saved to results.jsonl."""
+    asked = with_choices(item) if options.with_choices and item.choices else item.question
+    answer: Answer | None = None
+    if not options.retrieval_only:
+        answer = bot.chat(asked, list(item.history)) if item.history else bot.ask(asked)
+    query = (answer.standalone_question if answer else None) or item.question
+    retrieval = {}
+    for mode, name in MODES.items():
+        started = time.perf_counter()
+        passages = bot.retrieve(query, k=max(RETRIEVAL_DEPTH, bot.settings.top_k), mode=mode)  # type: ignore[arg-type]
+        retrieval[name] = {
+            "seconds": time.perf_counter() - started,
+            "answer_rank": answer_rank([p.text for p in passages], item.answers) if item.answers else None,
+            "source_rank": source_rank([_names(p) for p in passages], item.sources) if item.sources else None,
+            "articles": [p.article_id for p in passages],
+        }
+    return {
+        "id": item.id,
+        "question": item.question,
+        "asked": asked,
+        "query": query,
+        "category": item.category,
+        "answerable": item.answerable,
+        "answers": [list(a) for a in item.answers],
+        "retrieval": retrieval,
+        "answer": answer.to_dict() if answer else None,
+        "answer_tokens": count_tokens(answer.text) if answer and not answer.refused else 0,
+    }
+
+
+def with_choices(item: GoldItem) -> str:
+    return f"{item.question} Choose one of: {'; '.join(item.choices)}."
+
+
+def count_tokens(text: str) -> int:
+    """Answer length in cl100k tokens: one unit for every backend, whatever its own tokenizer."""
+    from index.chunking import tiktoken_limit
+
+    return tiktoken_limit(1).count([text])[0]
+
+
+def check_gates(metrics: Mapping[str, float | None], gates: Sequence[tuple[str, float]]) -> list[str]:
+    """One message per --fail-under gate the metrics miss."""
+    failures = []
+    for name, floor in gates:
+        value = metrics.get(name)
+        if value is None:
+            failures.append(f"{name} is undefined in this run (no items it applies to), required ≥ {floor:g}")
+        elif value < floor:
+            failures.append(f"{name} = {value:.3f} is below {floor:g}")
+    return failures
+
+
+def _names(passage: Passage) -> list[str]:
+    return [passage.article_id, os.path.basename(passage.location)]
+
+
+def _run_key(options: EvalOptions, settings: Settings, digest: str) -> dict[str, Any]:
+    return {
+        "set": str(options.set_path.resolve()),
+        "set_sha256": hashlib.sha256(options.set_path.read_bytes()).hexdigest(),
+        "corpus_digest": digest,
+        "backend": settings.llm,
+        "top_k": settings.top_k,
+        "retrieval_only": options.retrieval_only,
+        "with_choices": options.with_choices,
+    }
+
+
+def _finish(
+    options: EvalOptions,
+    items: list[GoldItem],
+    records: Mapping[str, Mapping[str, Any]],
+    out: Path,
+    skipped: int,
+    corpus: list[Path],
+    index_dir: Path,
+) -> EvalOutcome:
+    from eval.plots import write_plots
+    from eval.report import compare_metrics, write_report
+
+    modes = list(MODES.values())
+    scores = [score_record(item, records[item.id], modes) for item in items]
+    metrics = aggregate(scores, modes, RECALL_KS)
+    primary = primary_metric(metrics)
+    (out / "metrics.json").write_text(json.dumps({"primary_metric": primary, **metrics}, indent=2))
+    compared = compare_metrics(metrics, options.compare) if options.compare else []
+    plots = write_plots(out, metrics, scores, modes)
+    context = {
+        "set": str(options.set_path),
+        "corpus": ", ".join(map(str, corpus)),
+        "index": str(index_dir),
+        "selection": _selection(options, len(items)),
+    }
+    write_report(out, context, metrics, primary, items, records, scores, plots, compared)
+    return EvalOutcome(out=out, metrics=metrics, primary=primary, items=len(items), skipped=skipped, compare=compared)
+
+
+def _selection(options: EvalOptions, n: int) -> str:
+    parts = [f"{n} questions"]
+    if options.only_answerable:
+        parts.append("answerable only")
+    if options.sample is not None:
+        parts.append(f"sample {options.sample}, seed {options.seed}")
+    if options.limit is not None:
+        parts.append(f"limit {options.limit}")
+    if options.with_choices:
+        parts.append("choices given in the question")
+    if options.retrieval_only:
+        parts.append("retrieval only")
+    return "; ".join(parts)

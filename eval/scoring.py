@@ -1,0 +1,71 @@
+"""One question's record (what the assistant returned) scored against its gold item; pure functions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from eval.datasets import GoldItem
+from eval.metrics import citation_coverage, exact_match, is_correct, supports, token_f1
+
+
+def score_record(item: GoldItem, record: Mapping[str, Any], modes: Sequence[str]) -> dict[str, Any]:
+    """The per-item fields metrics.aggregate reads."""
+    retrieval = record.get("retrieval", {})
+    scores: dict[str, Any] = {
+        "id": item.id,
+        "category": item.category or "uncategorised",
+        "answerable": item.answerable,
+        "has_answers": bool(item.answers),
+        "has_sources": bool(item.sources),
+        "retrieval": {m: {k: retrieval.get(m, {}).get(k) for k in ("answer_rank", "source_rank", "seconds")} for m in modes},
+    }
+    answer = record.get("answer")
+    if answer is None:
+        return scores
+    refused = bool(answer["refused"])
+    text = "" if refused else answer["text"]
+    scores |= {
+        "refused": refused,
+        "correct": (not refused) and is_correct(text, item.answers, item.choices),
+        "exact_match": 0.0 if refused else exact_match(text, item.answer_strings),
+        "f1": 0.0 if refused else token_f1(text, item.answer_strings),
+        "coverage": 0.0 if refused else citation_coverage(text),
+        "citations": [] if refused else cited_support(item, answer),
+        "latency": float(answer.get("timings", {}).get("total", 0.0)),
+        "tokens": int(record.get("answer_tokens", 0)),
+        "completion_tokens": answer.get("tokens", {}).get("completion"),
+    }
+    return scores
+
+
+def cited_support(item: GoldItem, answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """For each citation: does its passage, and does its quote, hold the gold answer or evidence?"""
+    out = []
+    for citation in answer.get("citations", []):
+        passage = cited_passage(citation, answer.get("passages", []))
+        passage_text = passage["text"] if passage else citation["quote"]
+        out.append(
+            {
+                "number": citation["number"],
+                "passage_supports": supports(passage_text, item.answers, item.evidence),
+                "quote_supports": supports(citation["quote"], item.answers, item.evidence),
+            }
+        )
+    return out
+
+
+def cited_passage(citation: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The retrieved passage a citation quotes: by chunk id, else the passage of its article that contains the quote."""
+    chunk_id = citation.get("chunk_id")
+    for passage in passages:
+        if chunk_id and passage["chunk_id"] == chunk_id:
+            return passage
+    for passage in passages:
+        if (
+            passage["article_id"] == citation["article_id"]
+            and passage["start"] <= citation["start"]
+            and citation["end"] <= passage["end"]
+        ):
+            return passage
+    return None

@@ -1,0 +1,145 @@
+"""The metric functions on hand-worked examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.metrics import (
+    aggregate,
+    answer_rank,
+    answer_sentences,
+    citation_coverage,
+    exact_match,
+    is_correct,
+    known_metric_names,
+    normalize,
+    percentile,
+    primary_metric,
+    recall_metrics,
+    refusal_metrics,
+    source_rank,
+    supports,
+    token_f1,
+)
+
+
+def test_normalize_drops_case_punctuation_articles_and_markers() -> None:
+    assert normalize("The U.S. said: “An Offer!” [1][2, 3]") == "u s said offer"
+    assert normalize("Denmark’s Queen") == normalize("denmark's queen")
+
+
+def test_correct_means_a_gold_answer_and_no_wrong_choice() -> None:
+    gold = [("Luke Humphries",)]
+    choices = ["Rob Cross", "Luke Humphries", "Michael van Gerwen"]
+    assert is_correct("Luke Humphries won the final [1].", gold, choices)
+    assert not is_correct("Humphries won.", gold, choices)  # the whole answer string is needed
+    assert not is_correct("Luke Humphries or Rob Cross won.", gold, choices)  # hedging between choices
+    assert not is_correct("Rob Cross won.", gold, choices)
+    assert is_correct("Storm Henk hit Britain.", [("Henk",)], ["Hen", "Henk"])  # a wrong choice inside the right one
+    assert not is_correct("Henk and Hen both.", [("Henk",)], ["Hen", "Henk"])
+    both = [("evaluating", "not having")]
+    assert is_correct("Talks: China is evaluating; the ministry says NOT having any consultation.", both)
+    assert not is_correct("China is evaluating.", [("evaluating", "not having")])
+    assert not is_correct("anything", [])
+
+
+def test_exact_match_and_token_f1() -> None:
+    assert exact_match("The Fake News.", ["fake news"]) == 1.0
+    assert exact_match("it was fake news", ["fake news"]) == 0.0
+    assert token_f1("it was fake news", ["fake news"]) == pytest.approx(2 * 0.5 * 1.0 / 1.5)
+    assert token_f1("nothing shared", ["fake news"]) == 0.0
+    assert token_f1("fake", ["fake news", "fake"]) == 1.0
+
+
+def test_answer_and_source_ranks() -> None:
+    passages = ["China is evaluating this.", "Nothing here.", "They are NOT having any consultation."]
+    assert answer_rank(passages, [("evaluating",)]) == 1
+    assert answer_rank(passages, [("evaluating", "not having")]) == 3  # both parts are in by rank 3
+    assert answer_rank(passages, [("absent",), ("consultation",)]) == 3
+    assert answer_rank(passages, [("absent",)]) is None
+    names = [["a1", "a.txt"], ["b1", "b.txt"], ["a1", "a.txt"]]
+    assert source_rank(names, ["b.txt"]) == 2
+    assert source_rank(names, ["A.TXT", "b1"]) == 2
+    assert source_rank(names, ["c"]) is None
+
+
+def test_recall_and_refusal_aggregates() -> None:
+    got = recall_metrics([1, 3, None, 12], "hybrid.answer_recall")
+    assert got["hybrid.answer_recall@1"] == 0.25
+    assert got["hybrid.answer_recall@3"] == 0.5
+    assert got["hybrid.answer_recall@10"] == 0.5
+    assert got["hybrid.answer_mrr@10"] == pytest.approx((1 + 1 / 3) / 4)
+    refusals = refusal_metrics(refused=[True, True, False, False, True], answerable=[False, True, True, False, False])
+    assert refusals == {"refusal_precision": 2 / 3, "refusal_recall": 2 / 3, "wrong_refusal_rate": 0.5}
+    assert refusal_metrics([False], [True])["refusal_precision"] is None
+
+
+def test_sentences_and_citation_coverage() -> None:
+    text = "U.S. stock futures gained ground [1]. Mr. Rubio spoke to Fox News. [2] Then nothing more was said."
+    assert answer_sentences(text) == [
+        "U.S. stock futures gained ground [1].",
+        "Mr. Rubio spoke to Fox News. [2]",
+        "Then nothing more was said.",
+    ]
+    assert citation_coverage(text) == pytest.approx(2 / 3)
+    assert citation_coverage("Akazawa said the talks went well. [1]") == 1.0
+    assert citation_coverage("") == 0.0
+
+
+def test_support_by_answer_or_evidence() -> None:
+    evidence = ["Henk was the eighth named storm in three months."]
+    assert supports("Storm Henk brought floods.", [("Henk",)], evidence)
+    assert supports("It was the eighth named storm in three months, forecasters said.", [("Hank",)], evidence)
+    assert not supports("Rain fell.", [("Henk",)], evidence)
+
+
+def test_percentiles() -> None:
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile([0.0, 10.0], 95) == pytest.approx(9.5)
+    assert percentile([], 50) is None
+
+
+def _score(**fields: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "category": "c",
+        "answerable": True,
+        "has_answers": True,
+        "has_sources": False,
+        "retrieval": {"hybrid": {"answer_rank": 1, "source_rank": None, "seconds": 0.01}},
+    }
+    return base | fields
+
+
+def test_aggregate_counts_each_metric_over_the_right_items() -> None:
+    cited = [{"passage_supports": True, "quote_supports": False}]
+    scores = [
+        _score(refused=False, correct=True, exact_match=1.0, f1=1.0, coverage=1.0, citations=cited, latency=1.0, tokens=10),
+        _score(refused=True, correct=False, exact_match=0.0, f1=0.0, coverage=0.0, citations=[], latency=3.0, tokens=0),
+        _score(
+            answerable=False,
+            has_answers=False,
+            refused=True,
+            correct=False,
+            exact_match=0.0,
+            f1=0.0,
+            coverage=0.0,
+            citations=[],
+            latency=2.0,
+            tokens=0,
+        ),
+    ]
+    metrics = aggregate(scores, ["hybrid"])
+    assert metrics["accuracy"] == 0.5  # over the two answerable items
+    assert metrics["wrong_refusal_rate"] == 0.5
+    assert metrics["refusal_recall"] == 1.0
+    assert metrics["refusal_precision"] == 0.5
+    assert metrics["citation_precision"] == 1.0
+    assert metrics["citation_quote_precision"] == 0.0
+    assert metrics["latency_p50"] == 2.0
+    assert metrics["tokens_per_answer"] == 10.0
+    assert metrics["hybrid.answer_recall@1"] == 1.0
+    assert primary_metric(metrics) == "accuracy"
+    retrieval_only = aggregate([_score()], ["hybrid"])
+    assert "accuracy" not in retrieval_only
+    assert primary_metric(retrieval_only) == "hybrid.answer_recall@5"
+    assert set(metrics) <= set(known_metric_names(["hybrid"]))

@@ -1,0 +1,150 @@
+"""The eval run end to end on the real Chroma, MiniLM and extractive backend: outputs, isolation, resume, CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from eval.errors import EvalError
+from eval.runner import EvalOptions, EvalOutcome, run_eval
+from index.embeddings import OnnxInt8Encoder
+from tests.conftest import REPO, SEEDS
+
+SEEDS_SET = REPO / "eval" / "sets" / "seeds.jsonl"
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's data directory for these tests (the eval must build its index beside it, not in it)."""
+    path = tmp_path_factory.mktemp("user-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASSISTANT_HOME", str(path))
+        patch.delenv("ASSISTANT_LLM", raising=False)
+        patch.delenv("ASSISTANT_CHROMA_URL", raising=False)
+        yield path
+
+
+@pytest.fixture(scope="module")
+def seeds_run(home: Path, encoder: OnnxInt8Encoder, tmp_path_factory: pytest.TempPathFactory) -> EvalOutcome:
+    out = tmp_path_factory.mktemp("seeds-run")
+    options = EvalOptions(set_path=SEEDS_SET, corpus=(SEEDS,), out=out, backend="extractive")
+    return run_eval(options, encoder=encoder)
+
+
+def test_a_run_writes_results_metrics_report_and_plots(seeds_run: EvalOutcome) -> None:
+    out = seeds_run.out
+    records = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(records) == seeds_run.items == 44
+    first = records[0]
+    assert first["answer"]["backend"] == "extractive"
+    assert set(first["retrieval"]) == {"bm25", "dense", "hybrid"}
+    assert first["answer"]["passages"] and first["answer"]["timings"]["total"] > 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["primary_metric"] == "accuracy"
+    for name in ("accuracy", "refusal_recall", "citation_precision", "citation_coverage", "hybrid.answer_recall@5"):
+        assert 0.0 <= metrics[name] <= 1.0, name
+    assert metrics["hybrid.source_hit@10"] == 1.0  # two articles, five chunks: ten passages hold every source
+    report = (out / "report.md").read_text()
+    for heading in ("BM25 only", "dense only", "hybrid (RRF)", "## By category", "## Worst failures", "![recall_at_k.png]"):
+        assert heading in report
+    for plot in ("recall_at_k.png", "accuracy_by_category.png", "latency.png"):
+        assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_extractive_backend_clears_the_ci_floor_on_the_seeds(seeds_run: EvalOutcome) -> None:
+    m = seeds_run.metrics
+    assert m["accuracy"] is not None and m["accuracy"] >= 0.7
+    assert m["refusal_recall"] is not None and m["refusal_recall"] >= 0.5
+
+
+def test_the_run_indexes_into_its_own_folder(seeds_run: EvalOutcome, home: Path) -> None:
+    eval_dirs = list((home / "eval").iterdir())
+    assert len(eval_dirs) == 1 and (eval_dirs[0] / "chroma").is_dir()
+    assert not (home / "chroma").exists()  # the user's own index is untouched
+
+
+def test_a_rerun_skips_finished_questions_and_finishes_a_cut_off_one(
+    seeds_run: EvalOutcome, encoder: OnnxInt8Encoder, tmp_path: Path
+) -> None:
+    out = tmp_path / "resume"
+    out.mkdir()
+    lines = (seeds_run.out / "results.jsonl").read_text().splitlines()
+    (out / "run.json").write_text((seeds_run.out / "run.json").read_text())
+    (out / "results.jsonl").write_text("\n".join(lines[:40]) + "\n" + lines[40][:25])  # the 41st was being written
+    options = EvalOptions(set_path=SEEDS_SET, corpus=(SEEDS,), out=out, backend="extractive")
+    again = run_eval(options, encoder=encoder)
+    assert again.skipped == 40
+    ids = [json.loads(line)["id"] for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(ids) == len(set(ids)) == 44
+    assert again.metrics["hybrid.answer_recall@5"] == seeds_run.metrics["hybrid.answer_recall@5"]
+
+
+def test_an_out_folder_of_another_run_is_refused(seeds_run: EvalOutcome, encoder: OnnxInt8Encoder) -> None:
+    options = EvalOptions(set_path=SEEDS_SET, corpus=(SEEDS,), out=seeds_run.out, backend="extractive", top_k=3)
+    with pytest.raises(EvalError, match="holds results of a different run \\(top_k differ"):
+        run_eval(options, encoder=encoder)
+
+
+def test_retrieval_only_with_compare(seeds_run: EvalOutcome, encoder: OnnxInt8Encoder, tmp_path: Path) -> None:
+    options = EvalOptions(
+        set_path=SEEDS_SET, corpus=(SEEDS,), out=tmp_path / "r", retrieval_only=True, compare=seeds_run.out, limit=8
+    )
+    outcome = run_eval(options, encoder=encoder)
+    assert outcome.primary == "hybrid.answer_recall@5"
+    assert "accuracy" not in outcome.metrics
+    compared = dict((name, (this, other)) for name, this, other in outcome.compare)
+    assert compared["accuracy"] == (None, seeds_run.metrics["accuracy"])
+    assert "## Compared with the other run" in (outcome.out / "report.md").read_text()
+    records = [json.loads(line) for line in (outcome.out / "results.jsonl").read_text().splitlines()]
+    assert len(records) == 8 and all(r["answer"] is None for r in records)
+
+
+def test_a_missing_corpus_or_compare_folder_is_an_error(home: Path, tmp_path: Path) -> None:
+    base = EvalOptions(set_path=SEEDS_SET, out=tmp_path / "x", backend="extractive")
+    with pytest.raises(EvalError, match=r"corpus .*nowhere: no such file or folder"):
+        run_eval(replace(base, corpus=(tmp_path / "nowhere",)))
+    with pytest.raises(EvalError, match=r"--compare .*: no metrics\.json"):
+        run_eval(replace(base, compare=tmp_path))
+
+
+def test_cli_gate_fails_below_the_floor_and_passes_above(home: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["eval", str(SEEDS_SET), "--backend", "extractive", "--limit", "4", "--out", str(tmp_path / "cli")]
+    failed = runner.invoke(app, [*args, "--fail-under", "accuracy=1.01"])
+    assert failed.exit_code == 1
+    assert "FAIL: accuracy = " in failed.output and "is below 1.01" in failed.output
+    passed = runner.invoke(app, [*args, "--fail-under", "hybrid.answer_recall@10=0.5"])  # reuses the finished run
+    assert passed.exit_code == 0, passed.output
+    assert "4 questions (4 reused" in passed.output and "passed 1 gate(s)" in passed.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--fail-under", "acuracy=0.5"], "error: --fail-under 'acuracy=0.5': unknown metric 'acuracy'"),
+        (["--fail-under", "accuracy"], "error: --fail-under 'accuracy': expected METRIC=VALUE"),
+        (["--corpus", "/nowhere/at/all"], "error: corpus /nowhere/at/all: no such file or folder"),
+        (["--backend", "magic"], "error: setting llm:"),
+        (["--sample", "0"], "error: --sample must be at least 1"),
+    ],
+)
+def test_cli_bad_options_give_one_line(home: Path, tmp_path: Path, extra: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, ["eval", str(SEEDS_SET), "--out", str(tmp_path / "o"), *extra])
+    assert result.exit_code == 1
+    assert result.output.strip().startswith(message), result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_malformed_set_names_the_line(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "question": "Q?", "answers": ["a"]}\n{"id": "2", "question": "Q?", "answer": ["a"]}\n')
+    result = CliRunner().invoke(app, ["eval", str(bad)])
+    assert result.exit_code == 1
+    allowed = "answerable, answers, category, choices, evidence, history, id, question, sources"
+    assert result.output.strip() == f"error: {bad}:2: unknown field(s) answer; allowed: {allowed}"

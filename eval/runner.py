@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import Answer, Assistant, Passage, Settings
 from eval.datasets import GoldItem, load_set, select
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from index.embeddings import Encoder
 
 # API retrieval mode → the prefix of its metrics
-MODES: dict[str, str] = {"keyword": "bm25", "dense": "dense", "hybrid": "hybrid"}
+MODES: dict[Literal["keyword", "dense", "hybrid"], str] = {"keyword": "bm25", "dense": "dense", "hybrid": "hybrid"}
 RETRIEVAL_DEPTH = 10  # passages per baseline retrieval: recall@10 and MRR@10 need ten
 Progress = Callable[[int, int], None]
 
@@ -83,6 +83,8 @@ def run_eval(
         raise EvalError(f"--compare {options.compare}: no metrics.json in it (run an eval with --out {options.compare} first)")
     digest = corpus_digest(corpus, base)
     index_dir = options.index_dir or base.home / "eval" / digest[:16]
+    if index_dir.resolve() == base.home.resolve():
+        raise EvalError(f"--index-dir {index_dir} is your own index (ASSISTANT_HOME); pick another folder")
     settings = eval_settings(base, index_dir)
     bot = Assistant(settings, encoder=encoder)
     if not is_ingested(index_dir, digest):
@@ -115,7 +117,7 @@ def run_item(bot: Assistant, item: GoldItem, options: EvalOptions) -> dict[str, 
     retrieval = {}
     for mode, name in MODES.items():
         started = time.perf_counter()
-        passages = bot.retrieve(query, k=max(RETRIEVAL_DEPTH, bot.settings.top_k), mode=mode)  # type: ignore[arg-type]
+        passages = bot.retrieve(query, k=max(RETRIEVAL_DEPTH, bot.settings.top_k), mode=mode)
         retrieval[name] = {
             "seconds": time.perf_counter() - started,
             "answer_rank": answer_rank([p.text for p in passages], item.answers) if item.answers else None,

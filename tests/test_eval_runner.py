@@ -105,12 +105,14 @@ def test_retrieval_only_with_compare(seeds_run: EvalOutcome, encoder: OnnxInt8En
     assert len(records) == 8 and all(r["answer"] is None for r in records)
 
 
-def test_a_missing_corpus_or_compare_folder_is_an_error(home: Path, tmp_path: Path) -> None:
+def test_a_missing_corpus_compare_folder_or_the_users_index_is_an_error(home: Path, tmp_path: Path) -> None:
     base = EvalOptions(set_path=SEEDS_SET, out=tmp_path / "x", backend="extractive")
     with pytest.raises(EvalError, match=r"corpus .*nowhere: no such file or folder"):
         run_eval(replace(base, corpus=(tmp_path / "nowhere",)))
     with pytest.raises(EvalError, match=r"--compare .*: no metrics\.json"):
         run_eval(replace(base, compare=tmp_path))
+    with pytest.raises(EvalError, match=r"is your own index"):
+        run_eval(replace(base, index_dir=home))
 
 
 def test_cli_gate_fails_below_the_floor_and_passes_above(home: Path, tmp_path: Path) -> None:

@@ -22,7 +22,11 @@ NOT_WORD = re.compile(r"[^\w\s]|_")
 # A sentence ends at . ! or ? (plus closing quotes and any citation markers) before a capital, digit or quote.
 SENTENCE_END = re.compile(r"[.!?][\"”’)]*((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+(?=[\"“‘(]?[A-Z0-9])")
 ABBREVIATION = re.compile(r"(?:\b[A-Za-z]\.)+$|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|No|vs|Gen|Sen|Rep|Gov|Inc|Corp|Co|Ltd|Lt|Col|Prof)\.$")
-EVIDENCE_SUPPORT = 0.5  # share of the evidence's words a passage must hold to count as supporting it
+EVIDENCE_SUPPORT = 0.5  # share of the evidence's content words a passage must hold to count as supporting it
+STOPWORDS = frozenset(
+    "and but for from has have had his her its not that the their them then there these they this was were what when "
+    "which who will with would are been being into onto over said says than also after before about".split()
+)
 RECALL_KS = (1, 3, 5, 10)
 
 
@@ -33,6 +37,11 @@ def normalize(text: str) -> str:
     """Lower case, no citation markers, punctuation or articles, single spaces."""
     text = NOT_WORD.sub(" ", MARKER.sub(" ", text).lower())
     return " ".join(ARTICLES.sub(" ", text).split())
+
+
+def content_words(text: str) -> set[str]:
+    """Normalised words that carry meaning: no stopwords, nothing shorter than three characters but numbers."""
+    return {w for w in normalize(text).split() if (len(w) > 2 or w.isdigit()) and w not in STOPWORDS}
 
 
 def contains(normalized_text: str, normalized_phrase: str) -> bool:
@@ -99,9 +108,9 @@ def supports(text: str, answers: Sequence[AcceptedAnswer], evidence: Sequence[st
     """A passage or quote supports the gold when it holds an answer or most words of an evidence text."""
     if answers and holds_answer(text, answers):
         return True
-    words = set(normalize(text).split())
+    words = content_words(text)
     for piece in evidence:
-        wanted = set(normalize(piece).split())
+        wanted = content_words(piece)
         if wanted and len(wanted & words) / len(wanted) >= EVIDENCE_SUPPORT:
             return True
     return False

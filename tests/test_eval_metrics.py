@@ -9,6 +9,7 @@ from eval.metrics import (
     answer_rank,
     answer_sentences,
     citation_coverage,
+    content_words,
     exact_match,
     is_correct,
     known_metric_names,
@@ -91,6 +92,8 @@ def test_support_by_answer_or_evidence() -> None:
     assert supports("Storm Henk brought floods.", [("Henk",)], evidence)
     assert supports("It was the eighth named storm in three months, forecasters said.", [("Hank",)], evidence)
     assert not supports("Rain fell.", [("Henk",)], evidence)
+    assert not supports("It was in the news, they said.", [], ["It was in one of the storms."])  # shares only stopwords
+    assert content_words("The 3 storms were in 2024, a year of records") == {"3", "storms", "2024", "year", "records"}
 
 
 def test_percentiles() -> None:

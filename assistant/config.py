@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     encoder: EncoderKind = Field("int8", description="MiniLM through ONNX int8 (fast) or sentence-transformers fp32.")
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch.")
+    encoder_cache: Path | None = Field(
+        None, description="Folder for the int8 encoder made from the packaged weights on first use; unset means <home>/models."
+    )
     chunk_tokens: int = Field(256, ge=32, le=2048, description="Chunk budget in tiktoken (cl100k_base) tokens.")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Tokens of trailing sentences repeated in the next chunk.")
     max_file_mb: float = Field(64.0, gt=0, description="Larger input files are refused.")

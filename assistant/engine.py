@@ -40,7 +40,8 @@ class Assistant:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = make_encoder(self.settings.encoder, self.settings.embed_batch_size)
+            s = self.settings
+            self._encoder = make_encoder(s.encoder, s.embed_batch_size, cache_dir=s.encoder_cache or s.models_dir)
         return self._encoder
 
     @cached_property

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -138,8 +139,6 @@ class ChunkStore:
     """The chunk vectors and the article manifest of one index fingerprint."""
 
     def __init__(self, client: ClientAPI, fingerprint: IndexFingerprint) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.fingerprint = fingerprint
         self.client = client
         try:
@@ -151,7 +150,14 @@ class ChunkStore:
             )
         except Exception as err:
             raise StoreError(f"Chroma refused to open the index ({_short(err)})") from None
-        self.vectors: ChromaVectorStore = ChromaVectorStore(chroma_collection=self.chunks)
+
+    @cached_property
+    def vectors(self) -> ChromaVectorStore:
+        """llama-index's view of the chunk collection, for writing; imported only by commands that write
+        (llama_index.core takes over a second to import, more than the whole question path)."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.chunks)
 
     # --- the manifest -------------------------------------------------------------------------
     def manifest(self) -> dict[str, str]:
@@ -223,6 +229,27 @@ class ChunkStore:
             for chunk, vector in zip(chunks, embeddings, strict=True)
         ]
         self.vectors.add(nodes)
+
+    def nearest(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[StoredChunk, float]]:
+        """The n chunks closest to vector (passing `where`, a Chroma filter), best first, with their cosine.
+
+        Straight to Chroma rather than through llama-index's query: same records, without turning each
+        hit into a node (and without importing llama_index.core on the question path)."""
+        try:
+            found = self.chunks.query(
+                query_embeddings=vector.astype(np.float32).reshape(1, -1),
+                n_results=n,
+                where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
+        except Exception as err:  # a server gone away or a collection deleted under us
+            raise StoreError(f"Chroma failed to answer a query ({_short(err)})") from None
+        ids, docs = found["ids"][0], (found["documents"] or [[]])[0]
+        metas, distances = (found["metadatas"] or [[]])[0], (found["distances"] or [[]])[0]
+        return [
+            (StoredChunk.from_record(cid, doc or "", dict(meta)), 1.0 - float(distance))  # cosine distance = 1 - cos
+            for cid, doc, meta, distance in zip(ids, docs, metas, distances, strict=True)
+        ]
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         for start in range(0, len(chunk_ids), PAGE):

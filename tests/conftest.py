@@ -13,6 +13,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# The int8 encoder's model file is exported once (~20 s) and shared by every test and CLI subprocess.
+os.environ.setdefault("ASSISTANT_ENCODER_CACHE", str(Path(__file__).resolve().parent.parent / ".assistant" / "models"))
 
 from assistant import Assistant, Settings
 from index.embeddings import OnnxInt8Encoder
@@ -27,7 +29,7 @@ DENIAL_ARTICLE = "004_478727a100a7c5f2.txt"
 @pytest.fixture(scope="session")
 def encoder() -> OnnxInt8Encoder:
     """One loaded encoder for the whole run (loading it is the slow part of a small ingest)."""
-    return OnnxInt8Encoder()
+    return OnnxInt8Encoder(cache_dir=Path(os.environ["ASSISTANT_ENCODER_CACHE"]))
 
 
 @pytest.fixture

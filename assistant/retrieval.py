@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-import numpy as np
-
 from assistant.answer import Passage
 from index.embeddings import Encoder
 from index.keyword import KeywordFilter, KeywordIndex
@@ -58,12 +56,6 @@ def _day(value: date | None) -> int | None:
     return value.year * 10000 + value.month * 100 + value.day if value else None
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    chunk: StoredChunk
-    dense_score: float | None
-
-
 class HybridRetriever:
     def __init__(
         self,
@@ -83,26 +75,26 @@ class HybridRetriever:
         filters = filters or Filters()
         n = max(self.candidates, k)
         vector = self.encoder.encode([question])[0]
-        dense = self._dense(vector, n, filters) if mode != "keyword" else []
+        dense = self.store.nearest(vector, n, filters.for_chroma()) if mode != "keyword" else []
         keyword = self.keyword_index().search(question, n, filters.for_keywords()) if mode != "dense" else []
         fused: dict[str, float] = {}
-        for ranking in ([c.chunk.id for c in dense], [h.chunk_id for h in keyword]):
+        for ranking in ([chunk_id for chunk_id, _ in dense], [h.chunk_id for h in keyword]):
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
         top = sorted(fused, key=lambda cid: -fused[cid])[:k]
-        found = {c.chunk.id: c for c in dense}
-        # Chunks only the keyword side found still get their cosine, from their stored vectors.
-        for chunk, stored_vector in self.store.get_chunks_with_vectors([cid for cid in top if cid not in found]):
-            found[chunk.id] = _Candidate(chunk, float(vector @ stored_vector))
+        # Only the k winners are read in full; chunks only the keyword side found get their cosine from their vector.
+        dense_scores = dict(dense)
         keyword_scores = {h.chunk_id: h.score for h in keyword}
-        ranked = [found[cid] for cid in top if cid in found]
         return [
-            _passage(rank, c.chunk, fused[c.chunk.id], c.dense_score, keyword_scores.get(c.chunk.id))
-            for rank, c in enumerate(ranked, start=1)
+            _passage(
+                rank,
+                chunk,
+                fused[chunk.id],
+                dense_scores.get(chunk.id, float(vector @ stored_vector)),
+                keyword_scores.get(chunk.id),
+            )
+            for rank, (chunk, stored_vector) in enumerate(self.store.get_chunks_with_vectors(top), start=1)
         ]
-
-    def _dense(self, vector: np.ndarray, n: int, filters: Filters) -> list[_Candidate]:
-        return [_Candidate(chunk, cosine) for chunk, cosine in self.store.nearest(vector, n, filters.for_chroma())]
 
 
 def _passage(rank: int, chunk: StoredChunk, fused: float, dense: float | None, keyword: float | None) -> Passage:

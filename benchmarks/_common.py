@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `python benchmarks/x.py` from anywhere
     sys.path.insert(0, str(REPO))
 
-DATA = REPO.parent / "shared" / "data" / "realtimeqa-2024h1"
+DATA = Path(os.environ.get("RTQA_DIR", REPO.parent / "shared" / "data" / "realtimeqa-2024h1"))
 CORPUS = DATA / "corpus.jsonl.gz"
 QUESTIONS = DATA / "questions.jsonl"
 WORK = Path(os.environ.get("BENCH_DIR", REPO / "artifacts" / "bench"))  # indexes and slices live here (git-ignored)

@@ -11,12 +11,14 @@ index beside Chroma is rebuilt when its revision differs.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -105,20 +107,14 @@ def open_client(chroma_dir: Path, chroma_url: str | None) -> ClientAPI:
 
     settings = ChromaSettings(anonymized_telemetry=False)
     if chroma_url:
-        url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
-        if not url.hostname:
-            raise StoreError(f"ASSISTANT_CHROMA_URL={chroma_url!r} is not a URL like http://127.0.0.1:8000")
+        host, port, ssl = _server_address(chroma_url)
         try:
-            client = chromadb.HttpClient(
-                host=url.hostname,
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=settings,
-            )
+            client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
             client.heartbeat()
-        except Exception as err:  # chromadb raises several types for a refused or failed connection
+        except Exception as err:  # chromadb raises ValueError, httpx errors and more for a refused or failed connection
             raise StoreError(
-                f"Chroma server at {chroma_url} is not reachable ({type(err).__name__}); is `chroma run` up?"
+                f"the Chroma server at {chroma_url} is not reachable ({_short(err)}); start it with "
+                "`chroma run --path DIR --port N` or unset ASSISTANT_CHROMA_URL to use the embedded store"
             ) from None
         return client
     try:
@@ -130,9 +126,64 @@ def open_client(chroma_dir: Path, chroma_url: str | None) -> ClientAPI:
         ) from None
 
 
+def _server_address(chroma_url: str) -> tuple[str, int, bool]:
+    """(host, port, ssl) of http[s]://host[:port]; a bare host:port means http."""
+    url = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+    try:
+        port = url.port
+    except ValueError:  # a port that is not a number
+        port = -1
+    if url.scheme not in ("http", "https") or not url.hostname or port == -1 or url.path not in ("", "/"):
+        raise StoreError(f"ASSISTANT_CHROMA_URL={chroma_url!r} is not a server address like http://127.0.0.1:8000")
+    ssl = url.scheme == "https"
+    return url.hostname, port or (443 if ssl else 8000), ssl
+
+
 def _short(err: Exception) -> str:
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     return text[:160]
+
+
+def _chroma_failures() -> tuple[type[BaseException], ...]:
+    """What chromadb raises when its server fails or goes away mid-run (httpx under the HttpClient)."""
+    import httpx
+    from chromadb.errors import ChromaError
+
+    return (httpx.HTTPError, ChromaError, ConnectionError)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _chroma_call(method: F) -> F:
+    """A failing Chroma (a server that went down, or refused a request) becomes one StoreError line."""
+
+    def fail(err: Exception) -> NoReturn:
+        raise StoreError(f"Chroma failed while the index was in use ({_short(err)}); is the server still up?") from None
+
+    if inspect.isgeneratorfunction(method):
+
+        @functools.wraps(method)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from method(*args, **kwargs)
+            except Exception as err:
+                if isinstance(err, _chroma_failures()):
+                    fail(err)
+                raise
+
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as err:
+            if isinstance(err, _chroma_failures()):
+                fail(err)
+            raise
+
+    return call  # type: ignore[return-value]
 
 
 class ChunkStore:
@@ -160,13 +211,16 @@ class ChunkStore:
         return ChromaVectorStore(chroma_collection=self.chunks)
 
     # --- the manifest -------------------------------------------------------------------------
+    @_chroma_call
     def manifest(self) -> dict[str, str]:
         """article id → content hash of everything indexed."""
         return {rid: str(meta["content_hash"]) for rid, meta in self._pages(self.articles, include=["metadatas"])}
 
+    @_chroma_call
     def list_articles(self) -> list[ArticleRecord]:
         return [self._article(rid, meta, "") for rid, meta in self._pages(self.articles, include=["metadatas"])]
 
+    @_chroma_call
     def get_article(self, article_id: str) -> ArticleRecord | None:
         found = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
         if not found["ids"]:
@@ -174,6 +228,7 @@ class ChunkStore:
         metas, docs = found["metadatas"] or [{}], found["documents"] or [""]
         return self._article(article_id, dict(metas[0]), docs[0] or "")
 
+    @_chroma_call
     def put_article(self, record: ArticleRecord) -> None:
         self.articles.upsert(
             ids=[record.id],
@@ -192,6 +247,7 @@ class ChunkStore:
             ],
         )
 
+    @_chroma_call
     def delete_article(self, article_id: str) -> None:
         """Its chunks first, then the record: an interrupted delete is finished by the next prune."""
         self.delete_chunks(sorted(self.chunk_ids_of(article_id)))
@@ -212,9 +268,11 @@ class ChunkStore:
         )
 
     # --- chunks --------------------------------------------------------------------------------
+    @_chroma_call
     def chunk_ids_of(self, article_id: str) -> set[str]:
         return set(self.chunks.get(where={"article_id": article_id}, include=[])["ids"])
 
+    @_chroma_call
     def add_chunks(self, chunks: Sequence[StoredChunk], embeddings: np.ndarray) -> None:
         from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
@@ -244,13 +302,16 @@ class ChunkStore:
         distances = (found["distances"] or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], distances, strict=True)]  # cosine distance = 1 - cos
 
+    @_chroma_call
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         for start in range(0, len(chunk_ids), PAGE):
             self.chunks.delete(ids=list(chunk_ids[start : start + PAGE]))
 
+    @_chroma_call
     def count(self) -> int:
         return int(self.chunks.count())
 
+    @_chroma_call
     def iter_chunks(self) -> Iterator[StoredChunk]:
         """Every chunk with its text and metadata, page by page (for rebuilding the keyword index)."""
         offset = 0
@@ -263,6 +324,7 @@ class ChunkStore:
                 return
             offset += PAGE
 
+    @_chroma_call
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
         if not chunk_ids:
             return []
@@ -273,6 +335,7 @@ class ChunkStore:
         }
         return [by_id[cid] for cid in chunk_ids if cid in by_id]
 
+    @_chroma_call
     def get_chunks_with_vectors(self, chunk_ids: Sequence[str]) -> list[tuple[StoredChunk, np.ndarray]]:
         if not chunk_ids:
             return []
@@ -286,11 +349,13 @@ class ChunkStore:
         return [by_id[cid] for cid in chunk_ids if cid in by_id]
 
     # --- revision --------------------------------------------------------------------------------
+    @_chroma_call
     def revision(self) -> str:
         """Changes whenever the chunks change; the keyword index compares it to its own."""
         fresh = self.client.get_collection(self.chunks.name)  # another client may have changed it
         return str((fresh.metadata or {}).get("revision", ""))
 
+    @_chroma_call
     def bump_revision(self) -> str:
         revision = uuid.uuid4().hex
         meta = {key: value for key, value in (self.chunks.metadata or {}).items() if not key.startswith("hnsw:")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     context_tokens: int = Field(2048, ge=256, description="Token budget for passages in a generated answer's prompt.")
     max_answer_tokens: int = Field(256, ge=16, description="Most tokens a generated answer may have.")
     history_turns: int = Field(6, ge=0, description="Chat turns kept for resolving follow-up questions.")
+    auth: SecretStr | None = Field(
+        None,
+        description="Login for the web UI: user:password, or the path of a file of user:password lines; unset means no login.",
+    )
 
     @property
     def chroma_dir(self) -> Path:

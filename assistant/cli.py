@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, sources (chat and eval are added by their own modules)."""
+"""The `assistant` command: ingest, ask, sources, chat (eval is added by its own module)."""
 
 from __future__ import annotations
 
@@ -123,6 +123,27 @@ def sources() -> None:
         typer.echo("no articles indexed yet: run `assistant ingest PATH`")
     for a in articles:
         typer.echo(f"{a.published or '----------'}  {a.source or '-':<16.16}  {a.chunk_count:>3} chunks  {a.id}  {a.title}")
+
+
+@app.command()
+def chat(
+    host: Annotated[str, typer.Option(help="Address to serve on; 0.0.0.0 opens it to the network.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 7860,
+    share: Annotated[bool, typer.Option(help="Also open a public gradio.live link (needs the internet).")] = False,
+    auth: Annotated[
+        str | None, typer.Option(help="Require a login: user:password, or a file of such lines (ASSISTANT_AUTH).")
+    ] = None,
+    llm: Annotated[str | None, typer.Option(help="Default answer backend (ASSISTANT_LLM).")] = None,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the chat in the default browser.")] = False,
+) -> None:
+    """Chat in the browser (Gradio): streamed answers, clickable citations, an Articles tab with uploads."""
+    with user_errors():
+        from assistant.ui import launch, login_pairs
+
+        bot = make_assistant(auth=auth, llm=llm)
+        logins = login_pairs(bot)  # a bad login setting fails before any indexing
+        bot.ensure_index()
+        launch(bot, host=host, port=port, share=share, open_browser=open_browser, auth=logins)
 
 
 @contextmanager

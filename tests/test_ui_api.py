@@ -1,0 +1,130 @@
+"""The chat's named API endpoint through gradio_client, against `assistant chat` run as a real subprocess.
+
+The server starts on an empty data directory with a login (ASSISTANT_AUTH), so this also shows the command
+indexing seeds/ first and Gradio's auth guarding the API.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
+
+pytestmark = pytest.mark.slow
+
+LOGIN = ("reader", "pa:ss word")
+START_SECONDS = 180  # loading the encoder and indexing seeds/ on a busy 2-core machine
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("api-home")
+    port = free_port()
+    env = os.environ | {
+        "ASSISTANT_HOME": str(home / "data"),
+        "ASSISTANT_SEEDS_DIR": str(SEEDS),
+        "ASSISTANT_LLM": "extractive",
+        "ASSISTANT_AUTH": ":".join(LOGIN),
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+    }
+    log = (home / "server.log").open("w")
+    command = [str(Path(sys.executable).with_name("assistant")), "chat", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5):
+                    break
+            except urllib.error.HTTPError:  # it answers (asking for the login): it is up
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail(f"`assistant chat` did not come up:\n{(home / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def test_the_api_needs_the_login(server: str) -> None:
+    from gradio_client import Client
+
+    with pytest.raises(Exception, match=r"(?i)login|auth|credentials"):
+        Client(server, auth=("reader", "wrong"), verbose=False)
+
+
+@pytest.fixture(scope="module")
+def client(server: str) -> Any:
+    from gradio_client import Client
+
+    return Client(server, auth=LOGIN, verbose=False)
+
+
+def test_ask_through_the_named_endpoint_with_a_follow_up(client: Any) -> None:
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(endpoints) == ["/ask"]  # the UI's own events stay private
+
+    first = client.predict(question="Who is Japan's chief negotiator?", api_name="/ask")
+    assert first["refused"] is False
+    assert "Ryosei Akazawa" in first["text"] and "[1]" in first["text"]
+    cited = first["citations"][0]
+    assert cited["article_id"] == AKAZAWA_ARTICLE and cited["source"] == "Stocktwits"
+    article = (REPO / "seeds" / AKAZAWA_ARTICLE).read_text(encoding="utf-8")
+    assert " ".join(cited["quote"].split()) in " ".join(article.split())  # cleaning turned no-break spaces into spaces
+    assert cited["end"] - cited["start"] == len(cited["quote"])
+
+    follow_up = client.predict(
+        question="What did he say after the meeting?",
+        history=[["Who is Japan's chief negotiator?", first["text"]]],
+        api_name="/ask",
+    )
+    assert "Akazawa" in follow_up["standalone_question"]
+    assert "concrete discussions" in follow_up["text"] and follow_up["citations"]
+
+    # The settings area's knobs: top-k and an outlet filter reach retrieval.
+    narrow = client.predict(question="Who is Japan's chief negotiator?", top_k=2, sources=["Stocktwits"], api_name="/ask")
+    assert len(narrow["passages"]) == 2 and {p["source"] for p in narrow["passages"]} == {"Stocktwits"}
+
+    refused = client.predict(question="What is the weather on Mars?", api_name="/ask")
+    assert refused["refused"] is True and refused["citations"] == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"question": "Who?", "since": "yesterday"}, "since='yesterday' is not a date like 2025-01-31"),
+        ({"question": "   "}, "the question is empty"),
+        ({"question": "Who?", "backend": "gpt-9"}, "backend 'gpt-9' is not one of"),
+        ({"question": "Who?", "history": [["only a question"]]}, "history must be a list of [question, answer] pairs"),
+    ],
+)
+def test_bad_requests_get_one_line_errors(client: Any, arguments: dict[str, object], message: str) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError) as caught:
+        client.predict(**arguments, api_name="/ask")
+    assert message in str(caught.value) and "Traceback" not in str(caught.value)

@@ -4,4 +4,6 @@ set -euo pipefail
 BIN=${VENV:-.venv}/bin
 "$BIN/ruff" check .
 "$BIN/mypy"
+# The browser tests drive Debian's chromium through Playwright (never `playwright install`: no browser downloads).
+command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 "$BIN/python" -m pytest -q "$@"

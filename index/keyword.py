@@ -9,6 +9,7 @@ one rebuild (about a second per 10k chunks) after each change.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ class KeywordFilter:
 @lru_cache(maxsize=1)
 def _stem_words() -> Any:
     import Stemmer
+
+    # bm25s logs every load and save at DEBUG/INFO; that is noise in a server log.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
 
     return Stemmer.Stemmer("english").stemWords
 

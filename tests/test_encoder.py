@@ -1,0 +1,88 @@
+"""The fast int8 encoder: made from the packaged weights, faithful to fp32, cached safely; and a question path
+that loads only what it uses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, Settings
+from index.chunking import TokenLimit, chunk_text, tiktoken_limit
+from index.cleaning import clean_text
+from index.embeddings import OnnxInt8Encoder, SentenceTransformerEncoder, make_encoder
+from index.errors import StoreError
+from index.loaders import iter_articles
+from index.onnx_export import FILE_NAME, _intact, ensure_quantized_model, sha256_of
+from tests.conftest import REPO, SEEDS
+
+pytestmark = pytest.mark.slow
+
+
+def seed_chunks(encoder: OnnxInt8Encoder) -> list[str]:
+    limits = (tiktoken_limit(256), TokenLimit("minilm", encoder.count_tokens, encoder.max_tokens))
+    files = sorted(SEEDS.iterdir())
+    return [c.text for a in iter_articles(files, max_bytes=10**7) for c in chunk_text(a.id, clean_text(a.text), limits, 32)]
+
+
+def test_int8_vectors_agree_with_fp32_and_rank_the_same(encoder: OnnxInt8Encoder) -> None:
+    texts = [*seed_chunks(encoder), "Who is Japan's chief negotiator?", "China denies trade talks with the U.S."]
+    fast, reference = encoder.encode(texts), SentenceTransformerEncoder().encode(texts)
+    assert fast.shape == reference.shape == (len(texts), 384)
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-4)
+    cosines = np.sum(fast * reference, axis=1)
+    assert cosines.mean() > 0.99 and cosines.min() > 0.98, cosines
+    # The question finds the same best chunk with either encoder.
+    chunks = len(texts) - 2
+    assert np.argmax(fast[:chunks] @ fast[-2]) == np.argmax(reference[:chunks] @ reference[-2])
+
+
+def test_int8_and_fp32_build_separate_indexes(tmp_path: Path, encoder: OnnxInt8Encoder) -> None:
+    int8 = Assistant(Settings(home=tmp_path, encoder="int8", encoder_cache=encoder.cache_dir))
+    fp32 = Assistant(Settings(home=tmp_path, encoder="fp32"))
+    assert int8.encoder.name != fp32.encoder.name
+    assert int8.fingerprint.digest != fp32.fingerprint.digest  # so their vectors never share a collection
+
+
+def test_export_from_the_packaged_weights_is_cached_and_checked(tmp_path: Path) -> None:
+    cache = tmp_path / "models"
+    made = OnnxInt8Encoder(cache_dir=cache).model_path()
+    assert made == cache / FILE_NAME
+    record = json.loads(made.with_suffix(".json").read_text())
+    assert record["sha256"] == sha256_of(made)
+    stamp = made.stat().st_mtime_ns
+    again = make_encoder("int8", cache_dir=cache)
+    assert again.encode(["a question"]).shape == (1, 384) and made.stat().st_mtime_ns == stamp  # reused, not redone
+
+    with made.open("r+b") as handle:  # a copy cut short, as by a full disk, is not trusted
+        handle.truncate(made.stat().st_size // 2)
+    assert not _intact(made)
+
+
+def test_an_unusable_cache_folder_is_one_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with pytest.raises(StoreError, match="cannot create the model cache"):
+        ensure_quantized_model(blocker / "models", Path("/nonexistent"))
+
+
+def test_a_question_loads_neither_llama_index_nor_torch(seeded: Assistant) -> None:
+    """A cold `ask` stays fast by importing only what answering uses (llama_index.core alone takes over a second)."""
+    home, cache = str(seeded.settings.home), os.environ["ASSISTANT_ENCODER_CACHE"]
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from assistant import Assistant, Settings\n"
+        f"bot = Assistant(Settings(home=Path({home!r}), llm='extractive', encoder_cache=Path({cache!r})))\n"
+        "answer = bot.ask(\"Who is Japan's chief negotiator?\")\n"
+        "assert not answer.refused\n"
+        "print(sorted(m for m in ('llama_index.core', 'torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120, env=os.environ)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -17,10 +17,15 @@ $(VENV)/.installed: pyproject.toml scripts/setup.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh
 	touch $@
 
-chat: setup
+# The local language model is installed for chat (and ask) only; `make test` does not need it.
+$(VENV)/.model: $(VENV)/.installed scripts/setup.sh
+	PYTHON=$(PYTHON) VENV=$(VENV) bash scripts/setup.sh --with-model
+	touch $@
+
+chat: setup $(VENV)/.model
 	$(BIN)/assistant chat
 
-ask: setup
+ask: setup $(VENV)/.model
 	$(BIN)/assistant ask "Who is Japan's chief negotiator?"
 
 lint: setup

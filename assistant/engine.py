@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant.answer import Answer, Passage
-from assistant.citations import check_citations
+from assistant.citations import MarkerStream, check_citations
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.followups import rewrite_followup
@@ -163,13 +163,17 @@ class Assistant:
         backend = self.backend
         first_token: float | None = None
         draft: Draft | None = None
+        markers = MarkerStream(len(passages))  # shown markers already numbered as the checked Answer's
         for item in backend.answer(standalone, passages):
             if isinstance(item, Draft):
                 draft = item
                 break
             if first_token is None:
                 first_token = time.perf_counter()
-            yield item
+            if shown := markers.feed(item):
+                yield shown
+        if rest := markers.flush():
+            yield rest
         if draft is None:
             raise AssistantError(f"the {backend.name} backend returned no answer")
         answer = self._finish(question, standalone, passages, draft, backend)
@@ -198,7 +202,7 @@ class Assistant:
         if draft.refused:
             return Answer(text=REFUSAL_TEXT, refused=True, **common)  # type: ignore[arg-type]
         supports = self._support_check() if backend.checks_support else None
-        checked = check_citations(draft.text, passages, supports)
+        checked = check_citations(draft.text, passages, supports, repair=supports is not None)
         if checked.supported_claims == 0:  # nothing it said rests on a passage
             return Answer(text=REFUSAL_TEXT, refused=True, flagged=checked.flagged, **common)  # type: ignore[arg-type]
         return Answer(text=checked.text, refused=False, citations=checked.citations, flagged=checked.flagged, **common)  # type: ignore[arg-type]

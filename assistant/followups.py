@@ -10,6 +10,7 @@ from assistant.text import content_stems
 PERSON_PRONOUN = re.compile(r"\b(he|she|him|her)\b", re.IGNORECASE)
 POSSESSIVE_PRONOUN = re.compile(r"\b(his|hers)\b", re.IGNORECASE)
 OTHER_REFERENCE = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then)\b", re.IGNORECASE)
+TOPIC_SKIP = frozenset("who what when where which why how is are was were the a an do does did".split())
 # Two or more capitalised words in a row ("Ryosei Akazawa"): the likeliest referent of "he" or "she".
 FULL_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+)+)\b")
 
@@ -24,7 +25,7 @@ def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
     if name:
         rewritten = POSSESSIVE_PRONOUN.sub(f"{name}'s", PERSON_PRONOUN.sub(name, rewritten))
     if rewritten == question and (OTHER_REFERENCE.search(question) or len(content_stems(question)) <= 2):
-        topic = " ".join(w for w in last_question.rstrip("?").split() if w.lower() not in {"who", "what", "when", "where", "which", "why", "how", "is", "are", "was", "were", "the", "a", "an", "do", "does", "did"})
+        topic = " ".join(w for w in last_question.rstrip("?").split() if w.lower() not in TOPIC_SKIP)
         rewritten = f"{question.rstrip('?')} ({topic})?"
     return rewritten
 

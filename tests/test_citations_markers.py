@@ -1,0 +1,81 @@
+"""Marker validation, renumbering, clause-level support, repair and streamed renumbering, on fixed strings."""
+
+from __future__ import annotations
+
+from assistant.answer import Passage
+from assistant.citations import MarkerStream, check_citations, parse_claims
+
+
+def passage(rank: int, text: str) -> Passage:
+    return Passage(
+        rank, f"c{rank}", f"a{rank}", f"Title {rank}", "Wire", "2025-07-02", f"/x/{rank}.txt", text, 100, 100 + len(text), 0.5
+    )
+
+
+PASSAGES = [
+    passage(1, "Ryosei Akazawa is Japan's chief negotiator. He wants a deal in June."),
+    passage(2, "China said it was evaluating a U.S. proposal for talks."),
+    passage(3, "China's Foreign Ministry said no talks are taking place."),
+]
+
+
+def words_overlap(claim: str, p: Passage) -> bool:
+    """A stand-in support check: every word of four letters or more is in the passage."""
+    return all(w.strip(".,").lower() in p.text.lower() for w in claim.split() if len(w.strip(".,")) >= 4)
+
+
+def test_out_of_range_markers_are_removed_and_the_rest_renumbered_by_first_appearance() -> None:
+    checked = check_citations("China is weighing talks [3]. Akazawa leads for Japan [7] [1].", PASSAGES)
+    assert checked.text == "China is weighing talks [1]. Akazawa leads for Japan [2]."
+    assert [(c.number, c.article_id) for c in checked.citations] == [(1, "a3"), (2, "a1")]
+    assert checked.supported_claims == 2
+
+
+def test_comma_lists_and_markers_after_the_full_stop_belong_to_the_sentence() -> None:
+    claims = parse_claims("Talks are disputed. [2, 3] Akazawa wants June.[1]")
+    assert [(c.text, c.numbers) for c in claims] == [("Talks are disputed.", [2, 3]), ("Akazawa wants June.", [1])]
+
+
+def test_quotes_are_exact_offsets_into_the_article() -> None:
+    checked = check_citations("Akazawa wants a deal in June [1].", PASSAGES)
+    citation = checked.citations[0]
+    text = PASSAGES[0].text
+    assert citation.quote == text[citation.start - 100 : citation.end - 100]
+    assert "June" in citation.quote
+
+
+def test_an_unsupported_citation_is_dropped_and_flagged() -> None:
+    checked = check_citations("Akazawa wants a deal in June [2].", PASSAGES, words_overlap)
+    assert checked.citations == [] and checked.supported_claims == 0
+    assert checked.flagged == ["Akazawa wants a deal in June."]
+
+
+def test_repair_recites_a_true_sentence_to_the_passage_that_supports_it() -> None:
+    checked = check_citations("Akazawa wants a deal in June [2].", PASSAGES, words_overlap, repair=True)
+    assert checked.text == "Akazawa wants a deal in June [1]." and checked.citations[0].article_id == "a1"
+    assert checked.flagged == ["Akazawa wants a deal in June."]  # the wrong number is still reported
+
+
+def test_repair_does_not_cite_a_sentence_no_passage_supports() -> None:
+    checked = check_citations("The Chiefs won the Super Bowl [1].", PASSAGES, words_overlap, repair=True)
+    assert checked.supported_claims == 0 and checked.citations == []
+
+
+def test_each_half_of_a_sentence_is_checked_against_its_own_marker() -> None:
+    text = "China said it was evaluating a proposal for talks [2], but the Foreign Ministry said no talks are taking place [3]."
+    checked = check_citations(text, PASSAGES, words_overlap)
+    assert [c.article_id for c in checked.citations] == ["a2", "a3"]
+    assert checked.flagged == []
+
+
+def test_the_stream_renumbers_markers_split_across_deltas() -> None:
+    stream = MarkerStream(passage_count=3)
+    deltas = ["China talks [", "3", "]. Japan [9] leads [", "1]", " and [3", "]."]
+    shown = "".join(stream.feed(d) for d in deltas) + stream.flush()
+    assert shown == "China talks [1]. Japan leads [2] and [1]."
+
+
+def test_an_unclosed_bracket_is_released_at_the_end() -> None:
+    stream = MarkerStream(passage_count=2)
+    assert stream.feed("a list [x") == "a list "
+    assert stream.flush() == "[x"

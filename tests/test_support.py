@@ -1,0 +1,66 @@
+"""The support check on fixed strings, with the real MiniLM encoder."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import Passage
+from assistant.support import SupportChecker, names_and_numbers, names_found
+
+AKAZAWA = Passage(
+    1,
+    "c1",
+    "000_1a37bf94d89fa01f.txt",
+    "Trump Trade Talks",
+    "Stocktwits",
+    "2025-07-02",
+    "seeds/000_1a37bf94d89fa01f.txt",
+    "In a separate development, Japan’s chief negotiator, Ryosei Akazawa, said Japan aims to reach a trade deal "
+    "with the U.S. in June, and bilateral negotiations are likely to gain speed in mid-May. Treasury Secretary "
+    "Scott Bessent said the U.S. was working to strike pacts with 17 of its 18 major trading partners.",
+    0,
+    300,
+    0.5,
+)
+
+
+@pytest.fixture(scope="module")
+def checker(encoder) -> SupportChecker:
+    return SupportChecker(encoder)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Japan's chief negotiator is Ryosei Akazawa.",
+        "Akazawa wants to reach a trade deal with the U.S. in June.",
+        "The U.S. is working on pacts with 17 of its 18 major trading partners.",
+        "Akazawa hopes to close a trade agreement by June.",  # paraphrase: carried by meaning
+    ],
+)
+def test_claims_the_passage_states_are_supported(checker: SupportChecker, claim: str) -> None:
+    assert checker(claim, AKAZAWA)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Japan's chief negotiator is Shigeru Ishiba.",  # a swapped name
+        "The U.S. is working on pacts with 12 of its 18 major trading partners.",  # a swapped number
+        "The Kansas City Chiefs won the 2024 Super Bowl.",  # another topic
+        "Apple's quarterly revenue beat expectations.",
+    ],
+)
+def test_claims_the_passage_does_not_state_are_not_supported(checker: SupportChecker, claim: str) -> None:
+    assert not checker(claim, AKAZAWA)
+
+
+def test_names_and_numbers_skip_sentence_starts_and_count_what_is_found() -> None:
+    assert names_and_numbers("The talks with Akazawa began in 2025.") == {"akazawa", "2025"}
+    assert names_found("Akazawa met Bessent.", AKAZAWA) == 1.0
+    assert names_found("They said Akazawa met Lutnick.", AKAZAWA) == 0.5
+
+
+def test_scores_are_reported_for_each_measure(checker: SupportChecker) -> None:
+    scores = checker.scores("Akazawa wants a deal in June.", AKAZAWA)
+    assert scores.names == 1.0 and scores.lexical >= 0.75 and 0.3 < scores.semantic <= 1.0

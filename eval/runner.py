@@ -87,11 +87,14 @@ def run_eval(
         raise EvalError(f"--index-dir {index_dir} is your own index (ASSISTANT_HOME); pick another folder")
     settings = eval_settings(base, index_dir)
     bot = Assistant(settings, encoder=encoder)
-    if not is_ingested(index_dir, digest):
+    # The index's own fingerprint (encoder name and version, chunker) joins the corpus hash: a new encoder
+    # builds new collections in the same folder, which must be filled rather than taken as done.
+    built = f"{digest}:{bot.fingerprint.digest}"
+    if not is_ingested(index_dir, built):
         say(f"indexing {', '.join(map(str, corpus))} into {index_dir}")
         report = bot.ingest(corpus, prune=True, progress=ingest_progress)
         say(f"indexed {report.added + report.updated} articles ({report.chunks} chunks) in {report.seconds:.1f} s")
-        mark_ingested(index_dir, digest, corpus)
+        mark_ingested(index_dir, built, corpus)
     out = options.out or Path("eval-out") / f"{options.set_path.name.split('.')[0]}-{settings.llm}"
     folder = ResultsFolder(out)
     done = folder.open(_run_key(options, settings, digest))

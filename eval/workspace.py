@@ -2,7 +2,8 @@
 
 The directory is <home>/eval/<digest>, the digest hashing the corpus files' names and bytes and the
 settings that shape an index (encoder, chunk size, overlap). It never touches the user's own index; only
-the packaged model files are shared (a `models` link to the user's), so a local model is not copied again.
+the model files are shared (a `models` link to the user's), so the GGUF model and the exported encoder are
+not made again for every eval folder.
 """
 
 from __future__ import annotations
@@ -55,8 +56,7 @@ def corpus_digest(paths: Sequence[Path], settings: Settings) -> str:
 def eval_settings(base: Settings, index_dir: Path) -> Settings:
     """`base` pointed at the eval's own data directory: embedded Chroma there, and no seeding of an empty index."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    if base.llm in ("local", "auto"):
-        _share_models(base.models_dir, index_dir / "models")
+    _share_models(base.models_dir, index_dir / "models")
     return base.model_copy(update={"home": index_dir, "chroma_url": None, "seeds_dir": index_dir / "no-seeds"})
 
 

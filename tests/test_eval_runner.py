@@ -67,6 +67,7 @@ def test_the_run_indexes_into_its_own_folder(seeds_run: EvalOutcome, home: Path)
     eval_dirs = list((home / "eval").iterdir())
     assert len(eval_dirs) == 1 and (eval_dirs[0] / "chroma").is_dir()
     assert not (home / "chroma").exists()  # the user's own index is untouched
+    assert (eval_dirs[0] / "models").resolve() == (home / "models").resolve()  # model files are shared, not copied
 
 
 def test_a_rerun_skips_finished_questions_and_finishes_a_cut_off_one(
@@ -150,3 +151,19 @@ def test_cli_malformed_set_names_the_line(home: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     allowed = "answerable, answers, category, choices, evidence, history, id, question, sources"
     assert result.output.strip() == f"error: {bad}:2: unknown field(s) answer; allowed: {allowed}"
+
+
+def test_the_eval_index_is_reused_unless_what_built_it_changed(
+    seeds_run: EvalOutcome, home: Path, encoder: OnnxInt8Encoder, tmp_path: Path
+) -> None:
+    said: list[str] = []
+    options = EvalOptions(set_path=SEEDS_SET, corpus=(SEEDS,), out=tmp_path / "a", backend="extractive", limit=2)
+    run_eval(options, encoder=encoder, say=said.append)
+    assert not any(m.startswith("indexing") for m in said)  # same corpus and settings: the index is reused
+    [index_dir] = (home / "eval").iterdir()
+    marker = index_dir / "eval-corpus.json"
+    record = json.loads(marker.read_text())
+    record["corpus_digest"] = record["corpus_digest"].split(":")[0] + ":an-older-encoder"
+    marker.write_text(json.dumps(record))
+    run_eval(replace(options, out=tmp_path / "b"), encoder=encoder, say=said.append)
+    assert any(m.startswith("indexing") for m in said)

@@ -7,3 +7,5 @@ BIN=${VENV:-.venv}/bin
 # The browser tests drive Debian's chromium through Playwright (never `playwright install`: no browser downloads).
 command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 "$BIN/python" -m pytest -q "$@"
+# Eval gates (the seeds gold set, a RealTime QA month; scripts/ci_eval.sh) on full runs, not on a chosen test file.
+if [[ $# -eq 0 ]]; then bash scripts/ci_eval.sh; fi

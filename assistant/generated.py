@@ -13,9 +13,19 @@ from dataclasses import dataclass
 
 from assistant.answer import Passage
 from assistant.citations import MARKER
-from assistant.context import pack_passages
+from assistant.context import ContextPassage, pack_passages
 from assistant.llms import AnswerBackend, Draft
-from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER, REFUSAL_TEXT
+from assistant.prompts import (
+    ANSWER_ONLY_SYSTEM,
+    ANSWER_SYSTEM,
+    ANSWER_USER,
+    CONDENSE_SYSTEM,
+    CONDENSE_USER,
+    CONFLICT_SYSTEM,
+    CONFLICT_USER,
+    DISAGREEMENT_LEAD,
+    REFUSAL_TEXT,
+)
 from assistant.text import sentences
 from index.embeddings import Encoder
 
@@ -35,6 +45,7 @@ class GeneratedBackend(AnswerBackend):
     """Answers in the model's own words from numbered passages, citing them as [n]."""
 
     checks_support = True
+    check_other_side = True  # look for a contradicting article the answer left out (see _other_side)
 
     def __init__(self, encoder: Encoder | None, context_tokens: int, max_answer_tokens: int) -> None:
         self.encoder = encoder
@@ -55,29 +66,113 @@ class GeneratedBackend(AnswerBackend):
             yield REFUSAL_TEXT
             yield Draft(text=REFUSAL_TEXT, refused=True)
             return
-        user = ANSWER_USER.format(passages="\n\n".join(map(str, context)), question=question)
+        tokens = {"prompt": 0, "completion": 0}
         pieces: list[str] = []
-        usage = Usage(0, 0)
-        for item in self._chat(ANSWER_SYSTEM, user, self.max_answer_tokens):
-            if isinstance(item, Usage):
-                usage = item
-                continue
-            pieces.append(item)
-            yield item
+        first_try = self._chat(ANSWER_SYSTEM, answer_prompt(question, context), self.max_answer_tokens)
+        for delta in self._held_back_refusal(first_try, tokens):
+            pieces.append(delta)
+            yield delta
+        if not pieces and self._answerable(question, passages):
+            # The small model refuses too readily when the passages are long; where they plainly cover the
+            # question (the extractive backend's test), ask once more without the refusal option. What it says
+            # then still has to pass the support check, or the answer becomes the refusal after all.
+            for item in self._chat(ANSWER_ONLY_SYSTEM, answer_prompt(question, context), self.max_answer_tokens):
+                if isinstance(item, Usage):
+                    tokens["prompt"] += item.prompt_tokens
+                    tokens["completion"] += item.completion_tokens
+                else:
+                    pieces.append(item)
+                    yield item
         text = without_refusal_sentences(markers_to_the_end("".join(pieces).strip()))
-        tokens = {"prompt": usage.prompt_tokens, "completion": usage.completion_tokens}
+        if MARKER.search(text) and self.check_other_side:
+            other = self._other_side(question, passages, text, context, tokens)
+            if other:
+                addition = f" {DISAGREEMENT_LEAD} {other}"
+                yield addition
+                text += addition
         yield Draft(text=text or REFUSAL_TEXT, refused=not MARKER.search(text), tokens=tokens)
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str | None:
-        turns = "\n".join(
-            f"User: {q}\nAssistant: {MARKER.sub('', a).strip()[:HISTORY_ANSWER_CHARS]}" for q, a in history
+    def _held_back_refusal(self, stream: Iterator[str | Usage], tokens: dict[str, int]) -> Iterator[str]:
+        """The stream's text, except a reply that is exactly the refusal sentence: that yields nothing."""
+        held = ""
+        releasing = False
+        for item in stream:
+            if isinstance(item, Usage):
+                tokens["prompt"] += item.prompt_tokens
+                tokens["completion"] += item.completion_tokens
+                continue
+            if releasing:
+                yield item
+                continue
+            held += item
+            if not _normalised(REFUSAL_TEXT).startswith(_normalised(held.strip())):
+                releasing = True
+                yield held
+        if not releasing and _normalised(held.strip()) != _normalised(REFUSAL_TEXT) and held.strip():
+            yield held
+
+    def _answerable(self, question: str, passages: list[Passage]) -> bool:
+        if self.encoder is None:
+            return False
+        from assistant.extractive import ExtractiveBackend
+
+        return ExtractiveBackend(self.encoder).answerable(question, passages)
+
+    def _other_side(
+        self, question: str, passages: list[Passage], text: str, context: list[ContextPassage], tokens: dict[str, int]
+    ) -> str | None:
+        """What the best-ranked article the answer does not cite says, when it contradicts the answer.
+
+        The 1.5B model seldom notices on its own that two articles disagree, however the prompt asks: so the
+        article it left out answers on its own, and a one-word judgement decides whether the two conflict.
+        """
+        cited = {int(n) for m in MARKER.finditer(text) for n in re.split(r"\s*,\s*", m.group(1))}
+        by_rank = {p.rank: p for p in passages}
+        cited_articles = {by_rank[n].article_id for n in cited if n in by_rank}
+        others = [p for p in passages if p.article_id not in cited_articles]
+        if not cited_articles or not others:
+            return None
+        article = others[0].article_id
+        own = [c for c in context if by_rank[c.number].article_id == article]
+        if not own:
+            return None
+        reply = self._complete(ANSWER_SYSTEM, answer_prompt(question, own), self.max_answer_tokens // 2, tokens)
+        side = without_refusal_sentences(markers_to_the_end(reply.strip()))
+        if not MARKER.search(side) or REFUSAL.search(side):
+            return None
+        verdict = self._complete(
+            CONFLICT_SYSTEM, CONFLICT_USER.format(first=MARKER.sub("", text), second=MARKER.sub("", side)), 3, tokens
         )
-        reply = "".join(
-            item
-            for item in self._chat(CONDENSE_SYSTEM, CONDENSE_USER.format(history=turns, question=question), CONDENSE_MAX_TOKENS)
-            if isinstance(item, str)
+        return side if verdict.strip().lower().startswith("yes") else None
+
+    def _complete(self, system: str, user: str, max_tokens: int, tokens: dict[str, int]) -> str:
+        """A whole reply, its token counts added to `tokens`."""
+        pieces: list[str] = []
+        for item in self._chat(system, user, max_tokens):
+            if isinstance(item, Usage):
+                tokens["prompt"] += item.prompt_tokens
+                tokens["completion"] += item.completion_tokens
+            else:
+                pieces.append(item)
+        return "".join(pieces)
+
+    def condense(self, question: str, history: list[tuple[str, str]]) -> str | None:
+        turns = "\n".join(f"User: {q}\nAssistant: {MARKER.sub('', a).strip()[:HISTORY_ANSWER_CHARS]}" for q, a in history)
+        reply = self._complete(
+            CONDENSE_SYSTEM,
+            CONDENSE_USER.format(history=turns, question=question),
+            CONDENSE_MAX_TOKENS,
+            {"prompt": 0, "completion": 0},
         )
         return clean_condensed(reply, question)
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.replace("’", "'").lower().split())
+
+
+def answer_prompt(question: str, context: list[ContextPassage]) -> str:
+    return ANSWER_USER.format(passages="\n\n".join(map(str, context)), question=question)
 
 
 LEADING_MARKER = re.compile(r"^\s*(?:[-*•]\s*)?((?:\[\d+\]\s*)+)[:.\-–]?\s*(.+?)\s*$")

@@ -30,7 +30,9 @@ MAX_QUESTION_CHARS = 2000
 class Assistant:
     """Answers questions from the indexed articles, with citations, or says the articles don't answer."""
 
-    def __init__(self, settings: Settings | None = None, *, encoder: Encoder | None = None, backend: AnswerBackend | None = None) -> None:
+    def __init__(
+        self, settings: Settings | None = None, *, encoder: Encoder | None = None, backend: AnswerBackend | None = None
+    ) -> None:
         self.settings = settings or Settings()
         self._encoder = encoder
         self._backend = backend
@@ -48,7 +50,10 @@ class Assistant:
     def fingerprint(self) -> IndexFingerprint:
         s = self.settings
         return IndexFingerprint(
-            encoder=self.encoder.name, chunk_tokens=s.chunk_tokens, chunk_overlap=s.chunk_overlap, embed_max_tokens=self.encoder.max_tokens
+            encoder=self.encoder.name,
+            chunk_tokens=s.chunk_tokens,
+            chunk_overlap=s.chunk_overlap,
+            embed_max_tokens=self.encoder.max_tokens,
         )
 
     @cached_property
@@ -88,9 +93,7 @@ class Assistant:
             tiktoken_limit(s.chunk_tokens),
             TokenLimit(name=self.encoder.name, count=self.encoder.count_tokens, limit=self.encoder.max_tokens),
         )
-        options = IngestOptions(
-            limits=limits, overlap_tokens=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6), prune=prune
-        )
+        options = IngestOptions(limits=limits, overlap_tokens=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6), prune=prune)
         report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
         self._keyword = None
         return report

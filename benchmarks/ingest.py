@@ -1,7 +1,8 @@
 """Ingest speed: our pipeline beside llama-index's default and plain sentence-transformers, in one run.
 
 Slice mode (default): the first N articles of RealTime QA 2024h1 are cut into our chunks, and on those
-same chunk texts this measures, in one process, one after another:
+same chunk texts this measures, in one process, taking turns over a few parts of the slice (the order
+rotating, so that a busy spell on this shared machine falls on every method alike), in wall and CPU time:
   - plain fp32 `SentenceTransformer.encode` of the packaged all-MiniLM-L6-v2 (the anchor);
   - llama-index's default `VectorStoreIndex.from_documents` (HuggingFaceEmbedding of the same packaged model,
     into a Chroma collection; one Document per chunk, so its default splitter keeps each one whole);
@@ -17,104 +18,165 @@ way and at its peak, then a re-ingest of the unchanged corpus.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from _common import CORPUS, WORK, Timer, machine, our_chunks, rss_mb, table, write_slice
 
+METHODS = ("plain", "llama", "int8", "ours")
+LABELS = {
+    "plain": "plain SentenceTransformer.encode, fp32",
+    "llama": "llama-index VectorStoreIndex.from_documents",
+    "ours": "our ingest (int8, end to end)",
+    "int8": "int8 encode alone",
+}
 
-def slice_run(articles: int, batch_size: int) -> None:
+
+class Clock:
+    """Wall and CPU seconds (all threads of this process), summed over the rounds."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+        self.chunks = 0
+
+    @contextlib.contextmanager
+    def running(self, chunks: int) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), _cpu_seconds()
+        yield
+        self.wall += time.perf_counter() - wall
+        self.cpu += _cpu_seconds() - cpu
+        self.chunks += chunks
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def slice_run(articles: int, batch_size: int, rounds: int) -> None:
     from assistant import Assistant, Settings
     from index.embeddings import OnnxInt8Encoder, SentenceTransformerEncoder, minilm_dir
 
-    path = write_slice(articles)
+    parts = _split(write_slice(articles), rounds)
     int8 = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=batch_size)
     fp32 = SentenceTransformerEncoder()  # sentence-transformers' own default batch, 32
-    texts = our_chunks(path, int8)
-    int8.encode(texts[:4]), fp32.encode(texts[:4])  # models loaded before any clock starts
-    print(f"machine: {machine()}\nslice: first {articles} articles of {CORPUS.name}, {len(texts)} chunks\n")
+    texts = [our_chunks(part, int8) for part in parts]
+    total = sum(len(t) for t in texts)
+    print(f"machine: {machine()}\nslice: first {articles} articles of {CORPUS.name}, {total} chunks, in {rounds} rounds\n")
 
-    with Timer() as plain:
-        reference = fp32.encode(texts)
-    with Timer() as llama:
-        nodes = _llama_index_default(texts, str(minilm_dir()))
-    with Timer() as int8_only:
-        fast = int8.encode(texts)
-    with tempfile.TemporaryDirectory(dir=WORK) as home:
+    clocks = {name: Clock() for name in METHODS}
+    fast, reference = [], []
+    with tempfile.TemporaryDirectory(dir=WORK) as home, tempfile.TemporaryDirectory(dir=WORK) as llama_dir:
+        llama = LlamaIndexDefault(str(minilm_dir()), llama_dir)
         bot = Assistant(Settings(home=Path(home), llm="extractive", encoder_cache=WORK / "models"), encoder=int8)
-        first = bot.ingest([path])
-        again = bot.ingest([path])
-    cosines = np.sum(fast * reference, axis=1)
+        int8.encode(texts[0][:4]), fp32.encode(texts[0][:4])  # models loaded and imports done before any clock starts
+        bot.store.vectors  # noqa: B018  (imports llama_index.core, as the llama-index run has by now)
+        first_chunks = 0
+        for n, (part, chunks) in enumerate(zip(parts, texts, strict=True)):
+            # The same chunks through each method in turn, the order rotating, so a busy spell on this shared
+            # machine falls on every method alike.
+            for name in METHODS[n % len(METHODS) :] + METHODS[: n % len(METHODS)]:
+                with clocks[name].running(len(chunks)):
+                    if name == "plain":
+                        reference.append(fp32.encode(chunks))
+                    elif name == "llama":
+                        llama.add(chunks)
+                    elif name == "int8":
+                        fast.append(int8.encode(chunks))
+                    else:
+                        first_chunks += bot.ingest([part]).chunks
+        with Timer() as again_time:
+            again = bot.ingest(parts)
+        stored = llama.count()
+    assert first_chunks == total == stored, (first_chunks, total, stored)  # every method did the same work
+    cosines = np.sum(np.vstack(fast) * np.vstack(reference), axis=1)
 
-    ours = first.chunks / first.seconds
+    rate = {name: clocks[name].chunks / clocks[name].wall for name in METHODS}
+    cpu = {name: clocks[name].cpu / clocks[name].chunks for name in METHODS}
     rows = [
-        ("ingest of the same chunks", "chunks", "seconds", "chunks/s", "vs llama-index default", "vs plain fp32 encode"),
         (
-            "plain SentenceTransformer.encode, fp32",
-            str(len(texts)),
-            f"{plain.seconds:.1f}",
-            f"{len(texts) / plain.seconds:.1f}",
-            "",
-            "1.00x",
-        ),
-        (
-            "llama-index VectorStoreIndex.from_documents",
-            str(nodes),
-            f"{llama.seconds:.1f}",
-            f"{nodes / llama.seconds:.1f}",
-            "1.00x",
-            f"{(nodes / llama.seconds) / (len(texts) / plain.seconds):.2f}x",
-        ),
-        (
-            "our ingest (int8, end to end)",
-            str(first.chunks),
-            f"{first.seconds:.1f}",
-            f"{ours:.1f}",
-            f"{ours / (nodes / llama.seconds):.2f}x",
-            f"{ours / (len(texts) / plain.seconds):.2f}x",
-        ),
-        (
-            "int8 encode alone",
-            str(len(texts)),
-            f"{int8_only.seconds:.1f}",
-            f"{len(texts) / int8_only.seconds:.1f}",
-            f"{(len(texts) / int8_only.seconds) / (nodes / llama.seconds):.2f}x",
-            f"{(len(texts) / int8_only.seconds) / (len(texts) / plain.seconds):.2f}x",
-        ),
+            "ingest of the same chunks",
+            "chunks",
+            "wall s",
+            "CPU s",
+            "chunks/s",
+            "vs llama-index",
+            "vs plain fp32",
+            "by CPU: vs llama-index, vs plain",
+        )
     ]
+    for name in ("plain", "llama", "ours", "int8"):
+        c = clocks[name]
+        rows.append(
+            (
+                LABELS[name],
+                str(c.chunks),
+                f"{c.wall:.1f}",
+                f"{c.cpu:.1f}",
+                f"{rate[name]:.1f}",
+                f"{rate[name] / rate['llama']:.2f}x",
+                f"{rate[name] / rate['plain']:.2f}x",
+                f"{cpu['llama'] / cpu[name]:.2f}x, {cpu['plain'] / cpu[name]:.2f}x",
+            )
+        )
     print(table(rows))
     print(
-        f"\nre-ingest of the unchanged slice: {again.seconds:.2f} s = {100 * again.seconds / first.seconds:.1f}% of the first "
-        f"({again.chunks} chunks embedded, {again.unchanged} articles unchanged)"
+        f"\nre-ingest of the unchanged slice: {again_time.seconds:.2f} s = {100 * again_time.seconds / clocks['ours'].wall:.1f}% "
+        f"of the first ({again.chunks} chunks embedded, {again.unchanged} articles unchanged)"
     )
-    print(f"mean cosine int8 vs fp32 over the {len(texts)} chunks: {float(cosines.mean()):.4f} (min {float(cosines.min()):.4f})")
+    print(f"mean cosine int8 vs fp32 over the {total} chunks: {cosines.mean():.4f} (min {cosines.min():.4f})")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
-def _llama_index_default(texts: list[str], model_dir: str) -> int:
-    """llama-index's defaults, models passed explicitly: HuggingFaceEmbedding, SentenceSplitter, Chroma."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-    from llama_index.core import Document, StorageContext, VectorStoreIndex
-    from llama_index.core.node_parser import SentenceSplitter
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+def _split(path: Path, rounds: int) -> list[Path]:
+    """The slice cut into `rounds` files of consecutive articles."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    size = -(-len(lines) // rounds)
+    parts = []
+    for n in range(rounds):
+        part = path.with_name(f"{path.stem}-part{n + 1}of{rounds}.jsonl")
+        part.write_text("".join(lines[n * size : (n + 1) * size]), encoding="utf-8")
+        parts.append(part)
+    return parts
 
-    embed = HuggingFaceEmbedding(model_name=model_dir, device="cpu")
-    embed.get_text_embedding("warm up")  # loaded before the clock, like the others (from_documents is what is timed)
-    with tempfile.TemporaryDirectory(dir=WORK) as folder:
+
+class LlamaIndexDefault:
+    """llama-index's defaults, models passed explicitly: HuggingFaceEmbedding, SentenceSplitter, Chroma.
+
+    One Document per chunk, so its default splitter (1024 tokens) keeps each of our chunks whole and the
+    embedding work is the same as ours."""
+
+    def __init__(self, model_dir: str, folder: str) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.embed = HuggingFaceEmbedding(model_name=model_dir, device="cpu")
+        self.embed.get_text_embedding("warm up")  # loaded before the clock, like the others
         client = chromadb.PersistentClient(path=folder, settings=ChromaSettings(anonymized_telemetry=False))
-        store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("llama_default"))
-        index = VectorStoreIndex.from_documents(
+        self.collection = client.get_or_create_collection("llama_default")
+        self.store = ChromaVectorStore(chroma_collection=self.collection)
+
+    def add(self, texts: list[str]) -> None:
+        from llama_index.core import Document, StorageContext, VectorStoreIndex
+        from llama_index.core.node_parser import SentenceSplitter
+
+        VectorStoreIndex.from_documents(
             [Document(text=t) for t in texts],
-            storage_context=StorageContext.from_defaults(vector_store=store),
-            embed_model=embed,
-            transformations=[SentenceSplitter()],  # its default splitter (1024 tokens): our chunks stay whole
+            storage_context=StorageContext.from_defaults(vector_store=self.store),
+            embed_model=self.embed,
+            transformations=[SentenceSplitter()],
         )
-        count = int(store._collection.count())
-        del index
-    return count
+
+    def count(self) -> int:
+        return int(self.collection.count())
 
 
 def full_run(batch_size: int) -> None:
@@ -152,13 +214,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=120, help="slice size for the side-by-side run (default 120)")
     parser.add_argument("--batch-size", type=int, default=16, help="int8 encoder batch size (fp32 keeps its default, 32)")
+    parser.add_argument("--rounds", type=int, default=3, help="slice mode: the methods take turns over this many parts")
     parser.add_argument("--full", action="store_true", help="ingest the whole corpus: time, memory, re-ingest")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if args.full:
         full_run(args.batch_size)
     else:
-        slice_run(args.articles, args.batch_size)
+        slice_run(args.articles, args.batch_size, args.rounds)
 
 
 if __name__ == "__main__":

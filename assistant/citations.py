@@ -79,6 +79,9 @@ def check_citations(
     claims = parse_claims(text)
     flagged: list[str] = []
     for claim in claims:
+        if not claim.text:  # a marker with no words before it cites nothing
+            claim.numbers = []
+            continue
         kept = []
         for number in dict.fromkeys(claim.numbers):  # unique, in order
             passage = by_number.get(number)

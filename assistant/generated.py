@@ -30,6 +30,9 @@ from assistant.text import sentences
 from index.embeddings import Encoder
 
 CONDENSE_MAX_TOKENS = 64
+PARTIAL_MARKER = re.compile(r"\[\d*(?:\s*,\s*\d*)*\]?")  # "[2", "[2]", "[1, 3]": a marker, whole or arriving
+RETRY_PASSAGES = 3  # the second try, after a refusal of answerable passages, reads a shorter prompt
+RETRY_SENTENCES = 2
 HISTORY_ANSWER_CHARS = 400  # each earlier answer, cut, in the condensing prompt
 # "don't answer", "do not answer", "doesn't answer", "does not contain": the refusal sentence and its near misses.
 REFUSAL = re.compile(r"\b(?:do|does)(?:n['’]t| not) (?:answer|contain|mention|say|provide)\b", re.IGNORECASE)
@@ -74,9 +77,13 @@ class GeneratedBackend(AnswerBackend):
             yield delta
         if not pieces and self._answerable(question, passages):
             # The small model refuses too readily when the passages are long; where they plainly cover the
-            # question (the extractive backend's test), ask once more without the refusal option. What it says
-            # then still has to pass the support check, or the answer becomes the refusal after all.
-            for item in self._chat(ANSWER_ONLY_SYSTEM, answer_prompt(question, context), self.max_answer_tokens):
+            # question (the extractive backend's test), ask once more, on the best passages' most relevant
+            # sentences, without the refusal option. What it says then still has to pass the support check, or
+            # the answer becomes the refusal after all.
+            short = pack_passages(
+                question, passages[:RETRY_PASSAGES], self.context_tokens, self.count_tokens, self.encoder, keep=RETRY_SENTENCES
+            )
+            for item in self._chat(ANSWER_ONLY_SYSTEM, answer_prompt(question, short), self.max_answer_tokens):
                 if isinstance(item, Usage):
                     tokens["prompt"] += item.prompt_tokens
                     tokens["completion"] += item.completion_tokens
@@ -93,7 +100,8 @@ class GeneratedBackend(AnswerBackend):
         yield Draft(text=text or REFUSAL_TEXT, refused=not MARKER.search(text), tokens=tokens)
 
     def _held_back_refusal(self, stream: Iterator[str | Usage], tokens: dict[str, int]) -> Iterator[str]:
-        """The stream's text, except a reply that is exactly the refusal sentence: that yields nothing."""
+        """The stream's text, except a reply that is only the refusal sentence or only markers: that yields
+        nothing (held back while it could still become one), so the caller can try again."""
         held = ""
         releasing = False
         for item in stream:
@@ -105,10 +113,10 @@ class GeneratedBackend(AnswerBackend):
                 yield item
                 continue
             held += item
-            if not _normalised(REFUSAL_TEXT).startswith(_normalised(held.strip())):
+            if not _normalised(REFUSAL_TEXT).startswith(_normalised(PARTIAL_MARKER.sub("", held))):
                 releasing = True
                 yield held
-        if not releasing and _normalised(held.strip()) != _normalised(REFUSAL_TEXT) and held.strip():
+        if not releasing and _normalised(PARTIAL_MARKER.sub("", held)) not in ("", _normalised(REFUSAL_TEXT)):
             yield held
 
     def _answerable(self, question: str, passages: list[Passage]) -> bool:

@@ -79,3 +79,8 @@ def test_an_unclosed_bracket_is_released_at_the_end() -> None:
     stream = MarkerStream(passage_count=2)
     assert stream.feed("a list [x") == "a list "
     assert stream.flush() == "[x"
+
+
+def test_a_bare_marker_is_not_a_supported_claim() -> None:
+    checked = check_citations("[1]", PASSAGES, words_overlap, repair=True)
+    assert checked.supported_claims == 0 and checked.citations == [] and checked.text == ""

@@ -136,3 +136,18 @@ def test_a_mis_numbered_true_claim_is_recited_and_flagged(seeded: Assistant, enc
     answer = bot.ask(question)
     assert not answer.refused and answer.text == "Ryosei Akazawa is Japan's chief negotiator [1]."
     assert "Akazawa" in answer.citations[0].quote and answer.flagged == ["Ryosei Akazawa is Japan's chief negotiator."]
+
+
+@pytest.mark.parametrize(
+    ("deltas", "shown"),
+    [
+        (["The articles I", " have don’t answer this question."], ""),  # the refusal: held back for a second try
+        (["[2", "]"], ""),  # only a marker: nothing said
+        (["The articles", " say X [1]."], "The articles say X [1]."),  # released once it is not the refusal
+        (["Ryosei", " Akazawa [1]."], "Ryosei Akazawa [1]."),
+    ],
+)
+def test_a_bare_refusal_or_marker_is_held_back(deltas: list[str], shown: str) -> None:
+    backend = LocalBackend.__new__(LocalBackend)  # no model needed: only the stream filter is used
+    tokens = {"prompt": 0, "completion": 0}
+    assert "".join(backend._held_back_refusal(iter(deltas), tokens)) == shown

@@ -106,7 +106,7 @@ def cold(home: Path, runs: int) -> None:
     first_line = done.stdout.strip().splitlines()[0] if done.stdout.strip() else ""
     ask50, ask_max = percentiles(asks)[0], max(asks)
     print(
-        f"\ncold `assistant ask` (extractive, existing index of the whole corpus), {runs} runs: median {ask50:.2f} s, "
+        f"\ncold `assistant ask` (extractive, the existing index above), {runs} runs: median {ask50:.2f} s, "
         f"slowest {ask_max:.2f} s; bare `python -c pass` median {percentiles(bare)[0]:.2f} s "
         f"(ask = {ask50 / percentiles(bare)[0]:.0f}x the bare start)\n  answer began: {first_line[:150]}"
     )

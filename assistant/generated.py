@@ -116,7 +116,7 @@ class GeneratedBackend(AnswerBackend):
             if not _normalised(REFUSAL_TEXT).startswith(_normalised(PARTIAL_MARKER.sub("", held))):
                 releasing = True
                 yield held
-        if not releasing and _normalised(PARTIAL_MARKER.sub("", held)) not in ("", _normalised(REFUSAL_TEXT)):
+        if not releasing and not _says_nothing(held):
             yield held
 
     def _answerable(self, question: str, passages: list[Passage]) -> bool:
@@ -131,27 +131,33 @@ class GeneratedBackend(AnswerBackend):
     ) -> str | None:
         """What the best-ranked article the answer does not cite says, when it contradicts the answer.
 
-        The 1.5B model seldom notices on its own that two articles disagree, however the prompt asks: so the
-        article it left out answers on its own, and a one-word judgement decides whether the two conflict.
+        The 1.5B model seldom notices on its own that two articles disagree, however the prompt asks, and asked
+        about the left-out article alone it mostly refuses; so that article's best answering sentences are
+        picked as the extractive backend picks them (exact text), and the model only judges whether they
+        contradict the answer, in one word.
         """
+        if self.encoder is None:
+            return None
+        from assistant.extractive import ExtractiveBackend
+
         cited = {int(n) for m in MARKER.finditer(text) for n in re.split(r"\s*,\s*", m.group(1))}
         by_rank = {p.rank: p for p in passages}
         cited_articles = {by_rank[n].article_id for n in cited if n in by_rank}
-        others = [p for p in passages if p.article_id not in cited_articles]
+        others = [p for p in passages if p.article_id not in cited_articles and p.rank in {c.number for c in context}]
         if not cited_articles or not others:
             return None
-        article = others[0].article_id
-        own = [c for c in context if by_rank[c.number].article_id == article]
-        if not own:
+        own = [p for p in others if p.article_id == others[0].article_id]
+        picker = ExtractiveBackend(self.encoder, max_sentences=1)
+        if not picker.answerable(question, own):
             return None
-        reply = self._complete(ANSWER_SYSTEM, answer_prompt(question, own), self.max_answer_tokens // 2, tokens)
-        side = without_refusal_sentences(markers_to_the_end(reply.strip()))
-        if not MARKER.search(side) or REFUSAL.search(side):
+        picked = picker.pick_sentences(question, own)
+        if not picked:
             return None
+        sentence = picked[0]
         verdict = self._complete(
-            CONFLICT_SYSTEM, CONFLICT_USER.format(first=MARKER.sub("", text), second=MARKER.sub("", side)), 3, tokens
+            CONFLICT_SYSTEM, CONFLICT_USER.format(first=MARKER.sub("", text), second=sentence.text), 3, tokens
         )
-        return side if verdict.strip().lower().startswith("yes") else None
+        return f"{sentence.text} [{sentence.passage.rank}]" if verdict.strip().lower().startswith("yes") else None
 
     def _complete(self, system: str, user: str, max_tokens: int, tokens: dict[str, int]) -> str:
         """A whole reply, its token counts added to `tokens`."""
@@ -173,6 +179,11 @@ class GeneratedBackend(AnswerBackend):
             {"prompt": 0, "completion": 0},
         )
         return clean_condensed(reply, question)
+
+
+def _says_nothing(reply: str) -> bool:
+    """Only the refusal sentence, or only markers."""
+    return _normalised(PARTIAL_MARKER.sub("", reply)) in ("", _normalised(REFUSAL_TEXT))
 
 
 def _normalised(text: str) -> str:

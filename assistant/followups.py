@@ -24,7 +24,9 @@ def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
     name = _first_name(MARKER.sub("", last_answer)) or _first_name(last_question)
     if name:
         rewritten = POSSESSIVE_PRONOUN.sub(f"{name}'s", PERSON_PRONOUN.sub(name, rewritten))
-    if rewritten == question and (OTHER_REFERENCE.search(question) or len(content_stems(question)) <= 2):
+    # Only a question that points back ("is that true?") or says almost nothing ("And Japan?") borrows the topic;
+    # a new question with its own subject ("What is the weather on Mars?") stands alone.
+    if rewritten == question and (OTHER_REFERENCE.search(question) or len(content_stems(question)) <= 1):
         topic = " ".join(w for w in last_question.rstrip("?").split() if w.lower() not in TOPIC_SKIP)
         rewritten = f"{question.rstrip('?')} ({topic})?"
     return rewritten

@@ -1,0 +1,18 @@
+from assistant.followups import rewrite_followup
+
+FIRST = ("Who is Japan's chief negotiator?", "In a separate development, Japan’s chief negotiator, Ryosei Akazawa, said … [1]")
+
+
+def test_a_pronoun_becomes_the_name_from_the_last_answer() -> None:
+    assert rewrite_followup("When does he want a deal?", [FIRST]) == "When does Ryosei Akazawa want a deal?"
+    assert rewrite_followup("What did his team discuss?", [FIRST]) == "What did Ryosei Akazawa's team discuss?"
+
+
+def test_a_question_that_points_back_borrows_the_last_topic() -> None:
+    assert rewrite_followup("Is that confirmed?", [FIRST]) == "Is that confirmed (Japan's chief negotiator)?"
+    assert rewrite_followup("And China?", [FIRST]) == "And China (Japan's chief negotiator)?"
+
+
+def test_a_new_question_with_its_own_subject_is_left_alone() -> None:
+    assert rewrite_followup("What is the weather on Mars?", [FIRST]) == "What is the weather on Mars?"
+    assert rewrite_followup("Who is Yun Sun?", []) == "Who is Yun Sun?"

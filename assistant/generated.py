@@ -26,7 +26,7 @@ from assistant.prompts import (
     DISAGREEMENT_LEAD,
     REFUSAL_TEXT,
 )
-from assistant.text import sentences
+from assistant.text import content_stems, sentences, stem
 from index.embeddings import Encoder
 
 CONDENSE_MAX_TOKENS = 64
@@ -90,7 +90,7 @@ class GeneratedBackend(AnswerBackend):
                 else:
                     pieces.append(item)
                     yield item
-        text = without_refusal_sentences(markers_to_the_end("".join(pieces).strip()))
+        text = without_refusal_sentences(markers_to_the_end(sources_to_markers("".join(pieces).strip())))
         if MARKER.search(text) and self.check_other_side:
             other = self._other_side(question, passages, text, context, tokens)
             if other:
@@ -209,6 +209,25 @@ def markers_to_the_end(text: str) -> str:
             line = f"{body[:stop].rstrip()} {markers}{body[stop:] or '.'}"
         lines.append(line)
     return "\n".join(lines)
+
+
+PASSAGE_WORD = re.compile(r"\b(?:passages?|sources?)\s*(?=\[\d)", re.IGNORECASE)
+ONLY_ATTRIBUTION = frozenset(stem(w) for w in "stated mentioned reported said both passage passages source sources".split())
+
+
+def sources_to_markers(text: str) -> str:
+    """ "June. This is stated in passage [1] and passage [2]." → "June [1] [2]." : a sentence that only says where
+    the previous one comes from hands its markers to that sentence."""
+    text = PASSAGE_WORD.sub("", text)
+    out: list[str] = []
+    for start, end in sentences(text):
+        piece = text[start:end]
+        numbers = MARKER.findall(piece)
+        if out and numbers and content_stems(MARKER.sub("", piece)) <= ONLY_ATTRIBUTION:
+            out[-1] = out[-1] + "".join(f" [{n}]" for n in numbers)
+            continue
+        out.append(piece)
+    return " ".join(out)
 
 
 def without_refusal_sentences(text: str) -> str:

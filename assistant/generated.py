@@ -83,13 +83,12 @@ class GeneratedBackend(AnswerBackend):
             short = pack_passages(
                 question, passages[:RETRY_PASSAGES], self.context_tokens, self.count_tokens, self.encoder, keep=RETRY_SENTENCES
             )
-            for item in self._chat(ANSWER_ONLY_SYSTEM, answer_prompt(question, short), self.max_answer_tokens):
-                if isinstance(item, Usage):
-                    tokens["prompt"] += item.prompt_tokens
-                    tokens["completion"] += item.completion_tokens
-                else:
-                    pieces.append(item)
-                    yield item
+            retry = self._complete(ANSWER_ONLY_SYSTEM, answer_prompt(question, short), self.max_answer_tokens, tokens)
+            if _says_nothing(retry):
+                retry = self._quote_pointed_passage(question, passages, retry)
+            if retry:
+                pieces.append(retry)
+                yield retry
         text = without_refusal_sentences(markers_to_the_end(sources_to_markers("".join(pieces).strip())))
         if MARKER.search(text) and self.check_other_side:
             other = self._other_side(question, passages, text, context, tokens)
@@ -118,6 +117,20 @@ class GeneratedBackend(AnswerBackend):
                 yield held
         if not releasing and not _says_nothing(held):
             yield held
+
+    def _quote_pointed_passage(self, question: str, passages: list[Passage], reply: str) -> str:
+        """A reply that is only "[2]" still says the answer is there: quote the best answering sentence (as the
+        extractive backend picks it) of the passage it names, or else of the passages the second try read."""
+        if self.encoder is None:
+            return ""
+        from assistant.extractive import ExtractiveBackend
+
+        picker = ExtractiveBackend(self.encoder, max_sentences=1)
+        numbers = [int(n) for n in re.findall(r"\[(\d+)\]", reply)]
+        pointed = [p for p in passages if numbers and p.rank == numbers[0]]
+        picked = picker.pick_sentences(question, pointed) if pointed else []
+        picked = picked or picker.pick_sentences(question, passages[:RETRY_PASSAGES])
+        return f"{picked[0].text} [{picked[0].passage.rank}]" if picked else ""
 
     def _answerable(self, question: str, passages: list[Passage]) -> bool:
         if self.encoder is None:
@@ -212,7 +225,9 @@ def markers_to_the_end(text: str) -> str:
 
 
 PASSAGE_WORD = re.compile(r"\b(?:passages?|sources?)\s*(?=\[\d)", re.IGNORECASE)
-ONLY_ATTRIBUTION = frozenset(stem(w) for w in "stated mentioned reported said both passage passages source sources".split())
+ONLY_ATTRIBUTION = frozenset(
+    stem(w) for w in "stated mentioned reported said seen see both passage passages source sources".split()
+)
 
 
 def sources_to_markers(text: str) -> str:

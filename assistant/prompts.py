@@ -15,12 +15,8 @@ If passages disagree, say so and cite each side."""
 ANSWER_SYSTEM = f"""{_ANSWER_RULES}
 If the passages are about something else entirely, reply with exactly: {REFUSAL_TEXT}"""
 # Asked again without the refusal option when the model refused passages that plainly cover the question.
-# "End each sentence with the number" made it reply with a bare "[2]" here; asking for full sentences does not.
-ANSWER_ONLY_SYSTEM = """You answer questions about news articles using only the numbered passages the user gives you.
-Write the answer as one or two full sentences in your own words.
-After each sentence, put the number of the passage it comes from in square brackets.
-When the question asks when, give the date or time the passage gives.
-If passages disagree, say so and cite each side."""
+# (Asking for "full sentences in your own words" instead made it add "this can be seen in passage [1]" asides.)
+ANSWER_ONLY_SYSTEM = _ANSWER_RULES
 
 # When the answer leaves out an article that, asked alone, answers differently: does it contradict the answer?
 CONFLICT_SYSTEM = """You compare two statements taken from news articles.

@@ -21,6 +21,7 @@ from index.embeddings import Encoder
 MIN_LEXICAL_SUPPORT = 0.30  # share of the claim's content words found in the passage
 MIN_SEMANTIC_SUPPORT = 0.55  # cosine of the claim with the passage's closest sentence
 MIN_NAMES_FOUND = 1.0  # share of the claim's names and numbers the passage must contain
+SHORT_CLAIM_WORDS = 3  # a claim with fewer content words than this must find all of them ("The Chiefs won")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -69,6 +70,7 @@ class SupportChecker:
     def __call__(self, claim: str, passage: Passage) -> bool:
         if names_found(claim, passage) < self.min_names:
             return False
-        if lexical_support(claim, passage) >= self.min_lexical:
+        short = len(content_stems(claim)) < SHORT_CLAIM_WORDS
+        if lexical_support(claim, passage) >= (1.0 if short else self.min_lexical):
             return True
         return self.scores(claim, passage).semantic >= self.min_semantic

@@ -61,6 +61,9 @@ def test_stream_yields_token_deltas_then_the_checked_answer(local_bot: Assistant
 def test_streamed_text_is_the_model_text_with_markers_renumbered(local_bot: Assistant) -> None:
     question = "What did China's Foreign Ministry say about negotiations?"
     passages = local_bot.retrieve(question)
+    # The first run evaluates the system prompt and keeps its state; later runs reuse it. llama.cpp's logits differ
+    # slightly between a fresh and a reused prefix, so compare two runs that both reuse it.
+    list(local_bot.backend.answer(question, passages))
     *raw, draft = list(local_bot.backend.answer(question, passages))
     assert isinstance(draft, Draft) and all(isinstance(d, str) for d in raw)
     shown = MarkerStream(len(passages))

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     llm: Backend = Field(
         "auto", description="Answer backend: auto (local if its model is installed, else extractive), extractive, local, openai."
     )
-    openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1.")
+    openai_base_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."
+    )
     openai_model: str | None = Field(None, description="Model name sent to the OpenAI-compatible server.")
     openai_api_key: str | None = Field(
         None,

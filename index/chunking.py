@@ -9,13 +9,10 @@ so that no chunk loses its tail to the embedder's truncation. Consecutive chunks
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-from index.embeddings import package_dir
 
 CountTokens = Callable[[list[str]], list[int]]
 
@@ -57,8 +54,7 @@ def tiktoken_limit(max_tokens: int, encoding: str = "cl100k_base") -> TokenLimit
 def _tiktoken_counter(encoding: str) -> CountTokens:
     import tiktoken
 
-    # llama-index bundles cl100k_base and o200k_base; pointing tiktoken at them means it never downloads.
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(package_dir("llama_index.core") / "_static" / "tiktoken_cache"))
+    # TIKTOKEN_CACHE_DIR (index/offline.py) points at the encodings llama-index bundles: tiktoken never downloads.
     codec = tiktoken.get_encoding(encoding)
     return lambda texts: [len(tokens) for tokens in codec.encode_ordinary_batch(texts)]
 

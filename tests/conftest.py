@@ -7,6 +7,7 @@ import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,8 +37,8 @@ def encoder() -> OnnxInt8Encoder:
 def make_settings(tmp_path: Path):
     """Settings with their own data directory; keyword arguments override fields."""
 
-    def make(**overrides) -> Settings:
-        fields = {"home": tmp_path / "home", "seeds_dir": SEEDS, "llm": "extractive"} | overrides
+    def make(**overrides: Any) -> Settings:
+        fields: dict[str, Any] = {"home": tmp_path / "home", "seeds_dir": SEEDS, "llm": "extractive"} | overrides
         return Settings(**fields)
 
     return make

@@ -68,7 +68,7 @@ def test_an_unusable_cache_folder_is_one_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     with pytest.raises(StoreError, match="cannot create the model cache"):
-        ensure_quantized_model(blocker / "models", Path("/nonexistent"))
+        ensure_quantized_model(blocker / "models", Path("/nonexistent"), lambda path, texts: pytest.fail("nothing to check"))
 
 
 def test_a_question_loads_neither_llama_index_nor_torch(seeded: Assistant) -> None:
@@ -79,7 +79,7 @@ def test_a_question_loads_neither_llama_index_nor_torch(seeded: Assistant) -> No
         "from pathlib import Path\n"
         "from assistant import Assistant, Settings\n"
         f"bot = Assistant(Settings(home=Path({home!r}), llm='extractive', encoder_cache=Path({cache!r})))\n"
-        "answer = bot.ask(\"Who is Japan's chief negotiator?\")\n"
+        'answer = bot.ask("Who is Japan\'s chief negotiator?")\n'
         "assert not answer.refused\n"
         "print(sorted(m for m in ('llama_index.core', 'torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n"
     )

@@ -6,6 +6,7 @@ import gzip
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,7 +47,7 @@ def test_seeds_set_evidence_and_sources_are_in_the_articles() -> None:
 
 
 def test_realtimeqa_lines_become_items(tmp_path: Path) -> None:
-    row = {
+    row: dict[str, Any] = {
         "id": "20240105_2",
         "date": "2024-01-05",
         "question": "Who beat Luke Littler to become the PDC world champion?",
@@ -140,7 +141,7 @@ def test_empty_missing_and_binary_sets(tmp_path: Path) -> None:
 def test_month_slice_keeps_the_month_and_its_news(tmp_path: Path) -> None:
     data = tmp_path / "rtqa"
     data.mkdir()
-    questions = [
+    questions: list[dict[str, Any]] = [
         {"id": "1", "date": "2024-06-07", "question": "Storm?", "choices": ["Henk", "Hank"], "answers": ["Henk"]},
         {"id": "2", "date": "2024-06-28", "question": "Who?", "choices": ["Ann", "Bo"], "answers": ["Bo"]},
         {"id": "3", "date": "2024-05-31", "question": "May?", "choices": ["x", "y"], "answers": ["x"]},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -10,13 +11,23 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.cli import app as assistant_app
+from assistant.cli import register_commands
 from eval.errors import EvalError
 from eval.runner import EvalOptions, EvalOutcome, run_eval
 from index.embeddings import OnnxInt8Encoder
 from tests.conftest import REPO, SEEDS
 
 SEEDS_SET = REPO / "eval" / "sets" / "seeds.jsonl"
+CI_EVAL = REPO / "scripts" / "ci_eval.sh"
+app = register_commands(assistant_app)  # as `assistant` does: eval comes in through its entry point
+
+
+def ci_floors(question_set: str) -> dict[str, float]:
+    """The --fail-under floors scripts/ci_eval.sh gives the eval of `question_set`: CI's gates, read from CI itself."""
+    commands = CI_EVAL.read_text().replace("\\\n", " ").splitlines()  # continued lines joined
+    [command] = [c for c in commands if re.search(rf"assistant\"? eval {re.escape(question_set)}\s", c)]
+    return {name: float(value) for name, value in re.findall(r"--fail-under\s+([^=\s]+)=(\S+)", command)}
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +69,11 @@ def test_a_run_writes_results_metrics_report_and_plots(seeds_run: EvalOutcome) -
 
 
 def test_the_extractive_backend_clears_the_ci_floor_on_the_seeds(seeds_run: EvalOutcome) -> None:
+    floors = ci_floors("eval/sets/seeds.jsonl")
+    assert {"accuracy", "refusal_recall"} <= set(floors), floors  # the gates were found
     m = seeds_run.metrics
-    assert m["accuracy"] is not None and m["accuracy"] >= 0.7
-    assert m["refusal_recall"] is not None and m["refusal_recall"] >= 0.5
+    below = {name: (m.get(name), floor) for name, floor in floors.items() if (m.get(name) or 0.0) < floor}
+    assert below == {}, "metric: (value, CI floor)"
 
 
 def test_the_run_indexes_into_its_own_folder(seeds_run: EvalOutcome, home: Path) -> None:

@@ -1,28 +1,45 @@
-"""The typed results of a question: Passage, Citation, Answer."""
+"""The typed results of a question: Passage, Citation, Answer.
+
+Each composes the article's metadata (index.types.ArticleMeta) instead of copying its fields; `to_dict()`
+flattens it again, because the JSON that `ask --json` and the `/ask` endpoint print is what users read.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+from index.types import ArticleMeta, StoredChunk
+
+
+def _flat_meta(meta: ArticleMeta) -> dict[str, Any]:
+    """The metadata keys the JSON has always had (the author is in the Python objects, not yet in the JSON)."""
+    return {"article_id": meta.id, "title": meta.title, "source": meta.source, "published": meta.published,
+            "location": meta.location}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk. `start`/`end` are offsets into its article's cleaned text."""
+    """A retrieved chunk and how it scored. `chunk.start`/`chunk.end` are offsets into its article's cleaned text."""
 
     rank: int
-    chunk_id: str
-    article_id: str
-    title: str
-    source: str
-    published: str
-    location: str
-    text: str
-    start: int
-    end: int
-    score: float  # fused (reciprocal-rank) score
+    chunk: StoredChunk
+    score: float  # fused score
     dense_score: float | None = None  # cosine similarity to the question, when the dense side found it
     keyword_score: float | None = None  # BM25 score, when the keyword side found it
+
+    @property
+    def meta(self) -> ArticleMeta:
+        return self.chunk.meta
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {"rank": self.rank, "chunk_id": c.id, **_flat_meta(c.meta), "text": c.text, "start": c.start, "end": c.end,
+                "score": self.score, "dense_score": self.dense_score, "keyword_score": self.keyword_score}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,16 +47,16 @@ class Citation:
     """What an [n] marker points at: an exact quote inside a passage's article."""
 
     number: int
-    article_id: str
-    title: str
-    source: str
-    published: str
-    location: str
+    meta: ArticleMeta
     quote: str
     start: int  # cleaned_article_text[start:end] == quote
     end: int
     score: float
     chunk_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, **_flat_meta(self.meta), "quote": self.quote, "start": self.start, "end": self.end,
+                "score": self.score, "chunk_id": self.chunk_id}  # fmt: skip
 
 
 @dataclass
@@ -57,4 +74,8 @@ class Answer:
     tokens: dict[str, int] = field(default_factory=dict)  # prompt and completion tokens, for generated answers
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        flat = {f.name: getattr(self, f.name) for f in fields(self)}
+        flat |= {"flagged": list(self.flagged), "timings": dict(self.timings), "tokens": dict(self.tokens)}
+        flat["citations"] = [c.to_dict() for c in self.citations]
+        flat["passages"] = [p.to_dict() for p in self.passages]
+        return flat

@@ -1,12 +1,13 @@
-"""[n] markers ↔ passages: validate, check support, renumber 1..m, and quote the exact supporting text."""
+"""Claims ↔ passages: parse [n] markers, validate, check support, renumber 1..m, and quote the exact supporting text."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 from assistant.answer import Citation, Passage
+from assistant.backends.base import Claim, Source
 from assistant.text import content_stems, sentences
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -15,17 +16,6 @@ MARKERS_AFTER_STOP = re.compile(r"([.!?][\"”’]?)((?:\s*\[\d+(?:\s*,\s*\d+)*\
 CLOSING = re.compile(r"[.!?…]+[\"”’)]*$")
 MIN_CLAUSE_WORDS = 3  # shorter pieces ("and", "but also") say too little to check on their own
 SupportCheck = Callable[[str, Passage], bool]  # (claim without markers, cited passage) → supported?
-
-
-@dataclass
-class Claim:
-    """An answer sentence and the passage numbers its markers name."""
-
-    text: str  # without markers
-    numbers: list[int] = field(default_factory=list)
-    # The clause each marker closes ("A [1], but B [2]." → 1: "A", 2: "but B"): a sentence that cites two
-    # passages for two halves is checked half by half.
-    clauses: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -37,26 +27,32 @@ class CheckedText:
 
 
 def parse_claims(text: str) -> list[Claim]:
-    """Sentences of an answer with the numbers of the markers inside or right after them."""
+    """Sentences of generated text with the passages (by rank) its markers name, inside or right after them."""
     claims: list[Claim] = []
     text = MARKERS_AFTER_STOP.sub(r"\2\1", text)
     for start, end in sentences(text):
         piece = text[start:end]
-        numbers: list[int] = []
+        ranks: list[int] = []
         clauses: dict[int, str] = {}
         clause_start = 0
         for m in MARKER.finditer(piece):
             clause = MARKER.sub("", piece[clause_start : m.start()]).strip(" ,;:")
             for n in re.split(r"\s*,\s*", m.group(1)):
-                numbers.append(int(n))
+                ranks.append(int(n))
                 clauses.setdefault(int(n), clause)
             clause_start = m.end()
         bare = MARKER.sub("", piece).strip()
         if not bare and claims:  # a lone marker after a sentence belongs to it
-            claims[-1].numbers.extend(numbers)
+            last = claims[-1]
+            claims[-1] = replace(last, sources=last.sources + tuple(Source(n) for n in ranks))
             continue
-        claims.append(Claim(text=bare, numbers=numbers, clauses=clauses))
+        claims.append(Claim(text=bare, sources=tuple(Source(n) for n in ranks), clauses=tuple(clauses.items())))
     return claims
+
+
+def renumbered(ranks: Iterable[int]) -> dict[int, int]:
+    """Passage rank → citation number 1..m, by first appearance: how every answer, streamed or final, numbers."""
+    return {rank: number for number, rank in enumerate(dict.fromkeys(ranks), start=1)}
 
 
 def lexical_support(claim: str, passage: Passage) -> float:
@@ -68,38 +64,46 @@ def lexical_support(claim: str, passage: Passage) -> float:
 
 
 def check_citations(
-    text: str, passages: list[Passage], supports: SupportCheck | None = None, *, repair: bool = False
+    claims: list[Claim], passages: list[Passage], supports: SupportCheck | None = None, *, repair: bool = False
 ) -> CheckedText:
-    """Drop out-of-range and unsupported markers, renumber by first appearance, quote what each cites.
+    """Drop out-of-range and unsupported sources, renumber by first appearance, quote what each cites.
 
-    With `repair`, a claim left without a supported citation is cited to the first passage (by rank) that
+    With `repair`, a claim left without a supported source is cited to the first passage (by rank) that
     supports it: small models often put the wrong number on a true sentence. It is still listed in `flagged`.
     """
-    by_number = {p.rank: p for p in passages}
-    claims = parse_claims(text)
+    by_rank = {p.rank: p for p in passages}
     flagged: list[str] = []
+    kept_claims: list[Claim] = []
     for claim in claims:
         if not claim.text:  # a marker with no words before it cites nothing
-            claim.numbers = []
             continue
-        kept = []
-        for number in dict.fromkeys(claim.numbers):  # unique, in order
-            passage = by_number.get(number)
+        clauses = dict(claim.clauses)
+        kept: dict[int, Source] = {}
+        first_of_each: dict[int, Source] = {}
+        for source in claim.sources:
+            first_of_each.setdefault(source.rank, source)
+        for source in first_of_each.values():
+            passage = by_rank.get(source.rank)
             if passage is None:
                 continue
-            clause = claim.clauses.get(number, "")
+            clause = clauses.get(source.rank, "")
             if supports is not None and not supports(claim.text, passage) and not _clause_supported(clause, passage, supports):
                 flagged.append(claim.text)
                 continue
-            kept.append(number)
-        if repair and supports is not None and claim.numbers and not kept:
-            kept = [p.rank for p in passages if supports(claim.text, p)][:1]
-        claim.numbers = kept
-    order = list(dict.fromkeys(n for claim in claims for n in claim.numbers))
-    renumber = {old: new for new, old in enumerate(order, start=1)}
-    rendered = " ".join(_with_markers(claim.text, [renumber[n] for n in claim.numbers]) for claim in claims if claim.text)
-    citations = [quote_passage(renumber[old], by_number[old], [c.text for c in claims if old in c.numbers]) for old in order]
-    return CheckedText(text=rendered, citations=citations, flagged=flagged, supported_claims=sum(1 for c in claims if c.numbers))
+            kept[source.rank] = source
+        if repair and supports is not None and claim.sources and not kept:
+            first = next((p for p in passages if supports(claim.text, p)), None)
+            kept = {first.rank: Source(first.rank)} if first else {}
+        kept_claims.append(replace(claim, sources=tuple(kept.values())))
+    numbers = renumbered(s.rank for claim in kept_claims for s in claim.sources)
+    rendered = " ".join(_with_markers(claim.text, [numbers[s.rank] for s in claim.sources]) for claim in kept_claims)
+    citations = [
+        quote_passage(number, by_rank[rank], [(c.text, s.span) for c in kept_claims for s in c.sources if s.rank == rank])
+        for rank, number in numbers.items()
+    ]
+    return CheckedText(
+        text=rendered, citations=citations, flagged=flagged, supported_claims=sum(1 for c in kept_claims if c.sources)
+    )
 
 
 def _clause_supported(clause: str, passage: Passage, supports: SupportCheck) -> bool:
@@ -116,38 +120,37 @@ def _with_markers(sentence: str, numbers: list[int]) -> str:
     return sentence[:cut].rstrip() + markers + sentence[cut:]
 
 
-def quote_passage(number: int, passage: Passage, claims: list[str]) -> Citation:
-    """The span of the passage's sentences that best support the claims citing it."""
+def quote_passage(number: int, passage: Passage, claims: list[tuple[str, tuple[int, int] | None]]) -> Citation:
+    """The span of the passage that the claims citing it rest on: the span a claim carries (the extractive backend
+    knows it), else the passage's sentence sharing most words with the claim (generated text)."""
     spans = sentences(passage.text) or [(0, len(passage.text))]
     chosen: list[tuple[int, int]] = []
-    for claim in claims:
-        wanted = content_stems(claim)
-        best = max(spans, key=lambda span: len(wanted & content_stems(passage.text[span[0] : span[1]])))
-        chosen.append(best)
+    for claim, span in claims:
+        if span is None:
+            wanted = content_stems(claim)
+            span = max(spans, key=lambda sentence: len(wanted & content_stems(passage.text[sentence[0] : sentence[1]])))
+        chosen.append(span)
     start = min(s for s, _ in chosen) if chosen else spans[0][0]
     end = max(e for _, e in chosen) if chosen else spans[0][1]
+    chunk = passage.chunk
     return Citation(
         number=number,
-        article_id=passage.article_id,
-        title=passage.title,
-        source=passage.source,
-        published=passage.published,
-        location=passage.location,
-        quote=passage.text[start:end],
-        start=passage.start + start,
-        end=passage.start + end,
+        meta=chunk.meta,
+        quote=chunk.text[start:end],
+        start=chunk.start + start,
+        end=chunk.start + end,
         score=passage.score,
-        chunk_id=passage.chunk_id,
+        chunk_id=chunk.id,
     )
 
 
 class MarkerStream:
-    """Renumbers [n] markers in streamed text as it arrives: out-of-range ones vanish, the rest become 1..m
-    in order of first appearance (what check_citations will do, unless the support check drops one)."""
+    """Renumbers [n] markers in streamed text as it arrives: out-of-range ones vanish, the rest are numbered as
+    check_citations numbers them (`renumbered`), unless the support check drops one."""
 
     def __init__(self, passage_count: int) -> None:
         self.passage_count = passage_count
-        self.numbers: dict[int, int] = {}
+        self.seen: list[int] = []  # valid ranks in order of appearance
         self.pending = ""
 
     def feed(self, delta: str) -> str:
@@ -168,7 +171,8 @@ class MarkerStream:
         for part in re.split(r"\s*,\s*", match.group(1)):
             number = int(part)
             if 1 <= number <= self.passage_count:
-                kept.append(self.numbers.setdefault(number, len(self.numbers) + 1))
+                self.seen.append(number)
+                kept.append(renumbered(self.seen)[number])
         if not kept:
             return ""
         leading = match.group(0)[: len(match.group(0)) - len(match.group(0).lstrip())]

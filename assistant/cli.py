@@ -114,8 +114,9 @@ def _print_sources(answer: Answer) -> None:
         return
     typer.echo("")
     for c in answer.citations:
-        meta = ", ".join(x for x in (c.source, c.published) if x)
-        typer.echo(f"[{c.number}] {c.title}" + (f" ({meta})" if meta else "") + f"\n    {c.location}\n    “{c.quote}”")
+        meta = c.meta
+        where = ", ".join(x for x in (meta.source, meta.published) if x)
+        typer.echo(f"[{c.number}] {meta.title}" + (f" ({where})" if where else "") + f"\n    {meta.location}\n    “{c.quote}”")
 
 
 @app.command()
@@ -126,7 +127,8 @@ def sources() -> None:
     if not articles:
         typer.echo("no articles indexed yet: run `assistant ingest PATH`")
     for a in articles:
-        typer.echo(f"{a.published or '----------'}  {a.source or '-':<16.16}  {a.chunk_count:>3} chunks  {a.id}  {a.title}")
+        m = a.meta
+        typer.echo(f"{m.published or '----------'}  {m.source or '-':<16.16}  {a.chunk_count:>3} chunks  {m.id}  {m.title}")
 
 
 @app.command()
@@ -171,50 +173,21 @@ def _progress_bar() -> Iterator[Callable[[int, int], None]]:
             bar.close()
 
 
-@app.command("eval")
-def eval_command(
-    question_set: Annotated[Path, typer.Argument(help="Gold-set JSONL, or a RealTime QA questions.jsonl.")],
-    corpus: Annotated[
-        list[Path] | None, typer.Option(help="Articles to index for the run (files, folders, corpus JSONL[.gz]); default seeds/.")
-    ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder; a rerun into it skips finished questions.")] = None,
-    backend: Annotated[str | None, typer.Option(help="Answer backend: extractive, local, openai, auto (ASSISTANT_LLM).")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N questions (after --sample).")] = None,
-    sample: Annotated[int | None, typer.Option(help="A random sample of N questions (fixed by --seed).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
-    only_answerable: Annotated[bool, typer.Option(help="Skip questions marked not answerable from the corpus.")] = False,
-    k: Annotated[int | None, typer.Option(help="Passages per answer (ASSISTANT_TOP_K); recall is at 1, 3, 5, 10.")] = None,
-    fail_under: Annotated[
-        list[str] | None, typer.Option(help="METRIC=VALUE: exit 1 when the metric is below VALUE; repeatable.")
-    ] = None,
-    compare: Annotated[Path | None, typer.Option(help="Another run's --out folder: a table of deltas.")] = None,
-    retrieval_only: Annotated[bool, typer.Option(help="Score the three retrievers only; no answers.")] = False,
-    with_choices: Annotated[bool, typer.Option(help="Put an item's answer choices into the question asked.")] = False,
-    index_dir: Annotated[Path | None, typer.Option(help="Index folder for the run (default ASSISTANT_HOME/eval/<hash>).")] = None,
-) -> None:
-    """Measure retrieval, answers, citations and refusals on a question set; writes results, metrics, report, plots."""
-    with user_errors():
-        from eval.command import run_command
-        from eval.runner import EvalOptions
+COMMAND_GROUP = "assistant.commands"
+"""Entry points of this group add commands: each is a `register(app: typer.Typer) -> None` (eval's adds `eval`)."""
 
-        options = EvalOptions(
-            set_path=question_set,
-            corpus=tuple(corpus or ()),
-            out=out,
-            backend=backend,
-            top_k=k,
-            limit=limit,
-            sample=sample,
-            seed=seed,
-            only_answerable=only_answerable,
-            retrieval_only=retrieval_only,
-            with_choices=with_choices,
-            index_dir=index_dir,
-            compare=compare,
-        )
-        status = run_command(options, fail_under or [], typer.echo)
-    raise typer.Exit(status)
+
+def register_commands(target: typer.Typer) -> typer.Typer:
+    """Let the installed packages add their commands; an entry point named like a command already there is skipped."""
+    from importlib.metadata import entry_points
+
+    present = {command.name for command in target.registered_commands}
+    for entry in entry_points(group=COMMAND_GROUP):
+        if entry.name not in present:
+            entry.load()(target)
+    return target
 
 
 def main() -> None:
+    register_commands(app)
     app()

@@ -5,19 +5,49 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.embeddings import INT8_BATCH_SIZE
 
 REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
-Backend = Literal["auto", "extractive", "local", "openai"]
 EncoderKind = Literal["int8", "fp32"]
+
+
+class ExtractiveSettings(BaseModel):
+    """When the extractive backend answers, and with which sentences. Set from the seeds gold set and a RealTime QA
+    sample (see eval/): below these the passages don't answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_dense_score: float = Field(
+        0.20, description='Cosine of the question with the best passage ("Who is Yun Sun?" scores 0.24).'
+    )
+    min_coverage: float = Field(0.5, ge=0, le=1, description="Share of the question's content words the passages must hold.")
+    semantic_pool: int = Field(8, ge=1, description="Sentences embedded per answer; the rest are ranked out lexically.")
+    second_sentence_ratio: float = Field(
+        0.9, ge=0, le=1, description="A second sentence joins the answer only when it scores this share of the first."
+    )
+
+
+class SupportSettings(BaseModel):
+    """Does a cited passage support a generated claim? Set by benchmarks/tune_generation.py on RealTime QA (238 dev
+    questions with an answer-bearing chunk): true claims vs the same claims with a wrong choice, and vs another
+    question's passage. Best balanced accuracy (83%): true kept 63%, wrong choice rejected 87%, other passage rejected
+    99.6%."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_lexical: float = Field(0.30, ge=0, le=1, description="Share of the claim's content words found in the passage.")
+    min_semantic: float = Field(0.55, description="Cosine of the claim with the passage's closest sentence.")
+    min_names: float = Field(1.0, ge=0, le=1, description="Share of the claim's names and numbers the passage must hold.")
 
 
 class Settings(BaseSettings):
     """How the assistant indexes, retrieves and answers."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_default=True)
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid", validate_default=True)
 
     home: Path = Field(Path(".assistant"), description="Data directory: Chroma, keyword index, model files.")
     seeds_dir: Path = Field(REPO_SEEDS, description="Articles indexed on the first question when the index is empty.")
@@ -26,7 +56,9 @@ class Settings(BaseSettings):
     )
 
     encoder: EncoderKind = Field("int8", description="MiniLM through ONNX int8 (fast) or sentence-transformers fp32.")
-    embed_batch_size: int = Field(16, ge=1, le=1024, description="Chunks embedded per batch (16: fastest for int8 here).")
+    embed_batch_size: int = Field(
+        INT8_BATCH_SIZE, ge=1, le=1024, description="Chunks embedded per batch (16: fastest for int8 here)."
+    )
     encoder_cache: Path | None = Field(
         None, description="Folder for the int8 encoder made from the packaged weights on first use; unset means <home>/models."
     )
@@ -37,8 +69,11 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answer backend.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    keyword_refresh_seconds: float = Field(
+        1.0, ge=0, description="How often a question checks whether another client changed the index (0: every question)."
+    )
 
-    llm: Backend = Field(
+    llm: str = Field(
         "auto", description="Answer backend: auto (local if its model is installed, else extractive), extractive, local, openai."
     )
     openai_base_url: str | None = Field(
@@ -53,12 +88,32 @@ class Settings(BaseSettings):
     request_timeout: float = Field(60.0, gt=0, description="Seconds before a request to an answer server gives up.")
     local_model_path: Path | None = Field(None, description="A GGUF file to use instead of the packaged Qwen2.5 model.")
     context_tokens: int = Field(2048, ge=256, description="Token budget for passages in a generated answer's prompt.")
+    prompt_overhead_tokens: int = Field(
+        1024, ge=0, description="Context room for the system prompt, question and headers, beside the passage budget."
+    )
+    sentences_per_passage: int = Field(
+        6,
+        ge=0,
+        description="Sentences of each passage kept in a generated answer's prompt (0: all). benchmarks/tune_generation.py: "
+        "the answer survives in 62%/79%/90% of 238 RealTime QA answer-bearing chunks with 2/4/6, at 25%/48%/67% of the tokens.",
+    )
     max_answer_tokens: int = Field(256, ge=16, description="Most tokens a generated answer may have.")
     history_turns: int = Field(6, ge=0, description="Chat turns kept for resolving follow-up questions.")
+    extractive: ExtractiveSettings = Field(default_factory=ExtractiveSettings, description="Extractive answering.")
+    support: SupportSettings = Field(default_factory=SupportSettings, description="Support check of generated claims.")
     auth: SecretStr | None = Field(
         None,
         description="Login for the web UI: user:password, or the path of a file of user:password lines; unset means no login.",
     )
+
+    @field_validator("llm")
+    @classmethod
+    def _known_backend(cls, name: str) -> str:
+        from assistant.backends.base import backend_names
+
+        if name != "auto" and name not in backend_names():
+            raise ValueError(f"unknown answer backend {name!r}; use {', '.join(['auto', *backend_names()])}")
+        return name
 
     @property
     def chroma_dir(self) -> Path:

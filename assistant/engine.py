@@ -9,19 +9,21 @@ from functools import cached_property
 from pathlib import Path
 
 from assistant.answer import Answer, Passage
-from assistant.citations import MarkerStream, check_citations
+from assistant.backends.base import AnswerBackend, Draft, create_backend
+from assistant.citations import MarkerStream, SupportCheck, check_citations
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.followups import rewrite_followup
-from assistant.llms import AnswerBackend, Draft
 from assistant.prompts import EMPTY_QUESTION, REFUSAL_TEXT
+from assistant.question import Question
 from assistant.retrieval import Filters, HybridRetriever, Mode
 from index.chunking import TokenLimit, tiktoken_limit
 from index.embeddings import Encoder, make_encoder
 from index.fingerprint import IndexFingerprint
 from index.keyword import KeywordIndex
 from index.pipeline import IngestOptions, IngestReport, Progress, ingest, refresh_keyword_index
-from index.store import ArticleRecord, ChunkStore, open_client
+from index.store import ChunkStore, open_client
+from index.types import ArticleRecord
 
 History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
 MAX_QUESTION_CHARS = 2000
@@ -37,6 +39,8 @@ class Assistant:
         self._encoder = encoder
         self._backend = backend
         self._keyword: KeywordIndex | None = None
+        self._keyword_checked = 0.0  # when the keyword index was last compared with the store's revision
+        self._index_checked = False  # the empty-index check runs once per process
 
     # --- components, built on first use --------------------------------------------------------
     @property
@@ -68,21 +72,22 @@ class Assistant:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(
-            self.store, self.encoder, self._keyword_index, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k
-        )
+        return HybridRetriever(self.store, self._keyword_index, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
 
     @property
     def backend(self) -> AnswerBackend:
         if self._backend is None:
-            from assistant.backends import make_backend
-
-            self._backend = make_backend(self.settings, self.encoder)
+            self._backend = create_backend(self.settings, self.encoder)
         return self._backend
 
     def _keyword_index(self) -> KeywordIndex:
-        if self._keyword is None or self._keyword.revision != self.store.revision():
-            self._keyword = refresh_keyword_index(self.store, self.keyword_dir)
+        """The keyword index, rebuilt when the store's chunks changed. Another client's change is looked for at most
+        every `keyword_refresh_seconds`, which saves a Chroma round trip on most questions."""
+        now = time.monotonic()
+        if self._keyword is None or now - self._keyword_checked >= self.settings.keyword_refresh_seconds:
+            if self._keyword is None or self._keyword.revision != self.store.revision():
+                self._keyword = refresh_keyword_index(self.store, self.keyword_dir)
+            self._keyword_checked = now
         return self._keyword
 
     # --- indexing ------------------------------------------------------------------------------
@@ -96,20 +101,25 @@ class Assistant:
         options = IngestOptions(limits=limits, overlap_tokens=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6), prune=prune)
         report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
         self._keyword = None
+        self._index_checked = True
         return report
 
     def sources(self) -> list[ArticleRecord]:
         """The indexed articles (metadata only), newest first."""
-        return sorted(self.store.list_articles(), key=lambda a: (a.published, a.title), reverse=True)
+        return sorted(self.store.list_articles(), key=lambda a: (a.meta.published, a.meta.title), reverse=True)
 
     def article(self, article_id: str) -> ArticleRecord | None:
         """One indexed article with its cleaned text, which citation offsets point into."""
         return self.store.get_article(article_id)
 
     def ensure_index(self) -> None:
-        """Index the seed articles when the index is empty, so a first question has something to read."""
+        """Index the seed articles when the index is empty, so a first question has something to read (checked
+        once per process: an index does not become empty by itself)."""
+        if self._index_checked:
+            return
         if self.store.count() == 0 and self.settings.seeds_dir.exists():
             self.ingest([self.settings.seeds_dir])
+        self._index_checked = True
 
     # --- answering -----------------------------------------------------------------------------
     def retrieve(
@@ -123,9 +133,15 @@ class Assistant:
         mode: Mode = "hybrid",
     ) -> list[Passage]:
         """The passages a question retrieves, best first (hybrid, or one side alone for comparison)."""
-        question = _checked_question(question)
+        filters = _filters(since, until, sources)
+        return self._retrieve(self.question(_checked_question(question)), filters, k, mode)
+
+    def question(self, text: str) -> Question:
+        """The question with its vector, which retrieval and answering share."""
+        return Question(text=text, vector=self.encoder.encode([text])[0])
+
+    def _retrieve(self, question: Question, filters: Filters, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
         self.ensure_index()
-        filters = Filters(since=_as_date(since, "since"), until=_as_date(until, "until"), sources=tuple(sources or ()))
         return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode)
 
     def ask(
@@ -159,9 +175,10 @@ class Assistant:
         """Text deltas as the answer is produced, then the final, checked Answer."""
         started = time.perf_counter()
         question = _checked_question(question)
+        filters = _filters(since, until, sources)
         turns = list(history)[-self.settings.history_turns :] if self.settings.history_turns else []
-        standalone = self._standalone(question, turns)
-        passages = self.retrieve(standalone, since=since, until=until, sources=sources)
+        standalone = self.question(self._standalone(question, turns))
+        passages = self._retrieve(standalone, filters)
         retrieved = time.perf_counter()
         backend = self.backend
         first_token: float | None = None
@@ -179,7 +196,7 @@ class Assistant:
             yield rest
         if draft is None:
             raise AssistantError(f"the {backend.name} backend returned no answer")
-        answer = self._finish(question, standalone, passages, draft, backend)
+        answer = self._finish(question, standalone.text, passages, draft, backend)
         finished = time.perf_counter()
         answer.timings = {
             "retrieval": retrieved - started,
@@ -205,24 +222,32 @@ class Assistant:
         if draft.refused:
             return Answer(text=REFUSAL_TEXT, refused=True, **common)  # type: ignore[arg-type]
         supports = self._support_check() if backend.checks_support else None
-        checked = check_citations(draft.text, passages, supports, repair=supports is not None)
+        checked = check_citations(draft.claims, passages, supports, repair=supports is not None)
         if checked.supported_claims == 0:  # nothing it said rests on a passage
             return Answer(text=REFUSAL_TEXT, refused=True, flagged=checked.flagged, **common)  # type: ignore[arg-type]
         return Answer(text=checked.text, refused=False, citations=checked.citations, flagged=checked.flagged, **common)  # type: ignore[arg-type]
 
-    def _support_check(self):  # type: ignore[no-untyped-def]
+    def _support_check(self) -> SupportCheck:
         from assistant.support import SupportChecker
 
-        return SupportChecker(self.encoder)
+        return SupportChecker(self.encoder, self.settings.support)
 
 
 def _checked_question(question: str) -> str:
+    if question is not None and not isinstance(question, str):
+        raise AssistantError(f"the question must be text, not {type(question).__name__}")
     question = " ".join((question or "").split())
     if not question:
         raise AssistantError(EMPTY_QUESTION)
     if len(question) > MAX_QUESTION_CHARS:
         raise AssistantError(f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
     return question
+
+
+def _filters(since: date | str | None, until: date | str | None, sources: Sequence[str] | None) -> Filters:
+    if isinstance(sources, str) or not all(isinstance(s, str) for s in sources or ()):
+        raise AssistantError(f"sources must be a list of outlet names, like ['Stocktwits'], not {sources!r}")
+    return Filters(since=_as_date(since, "since"), until=_as_date(until, "until"), sources=tuple(sources or ()))
 
 
 def _as_date(value: date | str | None, name: str) -> date | None:

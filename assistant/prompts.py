@@ -7,7 +7,7 @@ EMPTY_QUESTION = "the question is empty; ask something about the articles"
 # The system prompt never changes between questions, so llama.cpp keeps its KV state (a stable prefix).
 # Tried on the seeds with Qwen2.5-Coder-1.5B: worked examples, or "if the passages do not contain the answer",
 # made it refuse every question; "about something else entirely" refuses less, but still refuses answerable
-# questions when the passages are long, which is why assistant.generated asks again without the option.
+# questions when the passages are long, which is why assistant.backends.generated asks again without the option.
 _ANSWER_RULES = """You answer questions about news articles using only the numbered passages the user gives you.
 Answer in one to three short sentences, and end each sentence with the number of the passage that says it, like [1].
 When the question asks when, give the date or time the passage gives; each passage shows its published date.

@@ -12,9 +12,9 @@ from datetime import date
 from typing import Any, Literal
 
 from assistant.answer import Passage
-from index.embeddings import Encoder
+from assistant.question import Question
 from index.keyword import KeywordFilter, KeywordIndex
-from index.store import ChunkStore, StoredChunk
+from index.store import ChunkStore
 
 Mode = Literal["hybrid", "dense", "keyword"]
 
@@ -57,26 +57,18 @@ def _day(value: date | None) -> int | None:
 
 
 class HybridRetriever:
-    def __init__(
-        self,
-        store: ChunkStore,
-        encoder: Encoder,
-        keyword_index: Callable[[], KeywordIndex],
-        candidates: int = 30,
-        rrf_k: int = 60,
-    ) -> None:
+    def __init__(self, store: ChunkStore, keyword_index: Callable[[], KeywordIndex], *, candidates: int, rrf_k: int) -> None:
         self.store = store
-        self.encoder = encoder
         self.keyword_index = keyword_index  # a callable, so a rebuilt index is picked up
         self.candidates = candidates
         self.rrf_k = rrf_k
 
-    def retrieve(self, question: str, k: int, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Passage]:
+    def retrieve(self, question: Question, k: int, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Passage]:
         filters = filters or Filters()
         n = max(self.candidates, k)
-        vector = self.encoder.encode([question])[0]
+        vector = question.vector
         dense = self.store.nearest(vector, n, filters.for_chroma()) if mode != "keyword" else []
-        keyword = self.keyword_index().search(question, n, filters.for_keywords()) if mode != "dense" else []
+        keyword = self.keyword_index().search(question.text, n, filters.for_keywords()) if mode != "dense" else []
         fused: dict[str, float] = {}
         for ranking in ([chunk_id for chunk_id, _ in dense], [h.chunk_id for h in keyword]):
             for rank, chunk_id in enumerate(ranking):
@@ -86,30 +78,12 @@ class HybridRetriever:
         dense_scores = dict(dense)
         keyword_scores = {h.chunk_id: h.score for h in keyword}
         return [
-            _passage(
-                rank,
-                chunk,
-                fused[chunk.id],
-                dense_scores.get(chunk.id, float(vector @ stored_vector)),
-                keyword_scores.get(chunk.id),
+            Passage(
+                rank=rank,
+                chunk=chunk,
+                score=fused[chunk.id],
+                dense_score=dense_scores.get(chunk.id, float(vector @ stored_vector)),
+                keyword_score=keyword_scores.get(chunk.id),
             )
             for rank, (chunk, stored_vector) in enumerate(self.store.get_chunks_with_vectors(top), start=1)
         ]
-
-
-def _passage(rank: int, chunk: StoredChunk, fused: float, dense: float | None, keyword: float | None) -> Passage:
-    return Passage(
-        rank=rank,
-        chunk_id=chunk.id,
-        article_id=chunk.article_id,
-        title=chunk.title,
-        source=chunk.source,
-        published=chunk.published,
-        location=chunk.location,
-        text=chunk.text,
-        start=chunk.start,
-        end=chunk.end,
-        score=fused,
-        dense_score=dense,
-        keyword_score=keyword,
-    )

@@ -11,16 +11,11 @@ from dataclasses import dataclass
 
 from assistant.answer import Passage
 from assistant.citations import lexical_support
+from assistant.config import SupportSettings
 from assistant.text import STOPWORDS, capitalised_words, content_stems, sentences, stem
 from index.embeddings import Encoder
 
-# Set from data by benchmarks/tune_generation.py on RealTime QA (238 dev questions with an answer-bearing
-# chunk): claims built from the question and the correct choice vs the same claims with a wrong choice, and vs
-# another question's passage. Best balanced accuracy (83%): true kept 63%, wrong choice rejected 87%, other
-# passage rejected 99.6%; the earlier guess (no name check, 0.6 / 0.6) rejected only 45% of wrong choices.
-MIN_LEXICAL_SUPPORT = 0.30  # share of the claim's content words found in the passage
-MIN_SEMANTIC_SUPPORT = 0.55  # cosine of the claim with the passage's closest sentence
-MIN_NAMES_FOUND = 1.0  # share of the claim's names and numbers the passage must contain
+# The thresholds are Settings.support (assistant/config.py), set from data by benchmarks/tune_generation.py.
 SHORT_CLAIM_WORDS = 3  # a claim with fewer content words than this must find all of them ("The Chiefs won")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -41,22 +36,14 @@ def names_found(claim: str, passage: Passage) -> float:
     wanted = names_and_numbers(claim)
     if not wanted:
         return 1.0
-    have = content_stems(passage.title + " " + passage.text) | set(NUMBER.findall(passage.text))
+    have = content_stems(passage.meta.title + " " + passage.text) | set(NUMBER.findall(passage.text))
     return len(wanted & have) / len(wanted)
 
 
 class SupportChecker:
-    def __init__(
-        self,
-        encoder: Encoder,
-        min_lexical: float = MIN_LEXICAL_SUPPORT,
-        min_semantic: float = MIN_SEMANTIC_SUPPORT,
-        min_names: float = MIN_NAMES_FOUND,
-    ) -> None:
+    def __init__(self, encoder: Encoder, limits: SupportSettings | None = None) -> None:
         self.encoder = encoder
-        self.min_lexical = min_lexical
-        self.min_semantic = min_semantic
-        self.min_names = min_names
+        self.limits = limits or SupportSettings()
 
     def scores(self, claim: str, passage: Passage) -> SupportScores:
         spans = sentences(passage.text) or [(0, len(passage.text))]
@@ -68,9 +55,9 @@ class SupportChecker:
         )
 
     def __call__(self, claim: str, passage: Passage) -> bool:
-        if names_found(claim, passage) < self.min_names:
+        if names_found(claim, passage) < self.limits.min_names:
             return False
         short = len(content_stems(claim)) < SHORT_CLAIM_WORDS
-        if lexical_support(claim, passage) >= (1.0 if short else self.min_lexical):
+        if lexical_support(claim, passage) >= (1.0 if short else self.limits.min_lexical):
             return True
-        return self.scores(claim, passage).semantic >= self.min_semantic
+        return self.scores(claim, passage).semantic >= self.limits.min_semantic

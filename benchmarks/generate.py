@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Assistant, Settings
-from assistant.context import pack_passages
-from assistant.local_llm import SEED, LocalBackend, llama_threads
-from assistant.model_files import DEFAULT_MODEL, ensure_model
+from assistant.backends.context import pack_passages
+from assistant.backends.local import SEED, LocalBackend, llama_threads
+from assistant.backends.model_files import DEFAULT_MODEL, ensure_model
 from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER
 
 REPO = Path(__file__).resolve().parent.parent
@@ -81,7 +81,8 @@ def main() -> None:
     prompts = []
     for question in QUESTIONS:
         passages = bot.retrieve(question)
-        context = pack_passages(question, passages, ours.context_tokens, ours.count_tokens, ours.encoder)
+        keep = settings.sentences_per_passage
+        context = pack_passages(bot.question(question), passages, ours.context_tokens, ours.count_tokens, ours.encoder, keep)
         prompts.append(ANSWER_USER.format(passages="\n\n".join(map(str, context)), question=question))
 
     rows = [("load (s)", direct_load, our_load)]

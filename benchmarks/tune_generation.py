@@ -4,7 +4,7 @@ For each dev question whose correct answer occurs in an article published in the
 answer-bearing chunk (chunked as the index chunks) is the passage. Then:
 
 - trimming: does the passage cut to its k most relevant sentences still contain the answer, and at what
-  share of the tokens? (assistant.context.SENTENCES_PER_PASSAGE)
+  share of the tokens? (Settings.sentences_per_passage)
 - support: a claim built from the question and the correct choice ("Luke Humphries beat … ") against its
   passage should pass; the same claim with a wrong choice against the same passage, and the correct claim
   against another question's passage, should fail. (assistant.support thresholds)
@@ -26,12 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer import Passage
-from assistant.context import relevant_sentences
+from assistant.backends.context import relevant_sentences
+from assistant.question import Question
 from assistant.support import SupportChecker
 from assistant.text import content_stems
 from index.chunking import chunk_text, tiktoken_limit
 from index.cleaning import clean_text
 from index.embeddings import OnnxInt8Encoder
+from index.types import ArticleMeta, StoredChunk
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "realtimeqa-2024h1"
 VERBS = "is|was|are|were|has|have|had|did|does|do|will|won|beat|became|announced|said"
@@ -81,19 +83,11 @@ def load_cases(limit: int) -> list[Case]:
                     continue
                 overlap = len(wanted & content_stems(chunk.text))
                 if overlap >= 2 and (best is None or overlap > best[0]):
-                    passage = Passage(
-                        0,
-                        chunk.id,
-                        article["id"],
-                        article.get("title", ""),
-                        "",
-                        article["published"],
-                        "",
-                        chunk.text,
-                        chunk.start,
-                        chunk.end,
-                        0.0,
+                    meta = ArticleMeta(id=article["id"], title=article.get("title", ""), published=article["published"])
+                    stored = StoredChunk(
+                        id=chunk.id, meta=meta, index=chunk.index, text=chunk.text, start=chunk.start, end=chunk.end
                     )
+                    passage = Passage(rank=0, chunk=stored, score=0.0)
                     best = (overlap, passage)
         if best:
             cases.append(Case(q["question"], answer, [c for c in q["choices"] if c not in q["answers"]], best[1]))
@@ -108,7 +102,8 @@ def trimming(cases: list[Case], encoder: OnnxInt8Encoder) -> None:
     for keep in (2, 3, 4, 5, 6):
         kept = tokens = whole = 0
         for case in cases:
-            spans = relevant_sentences(case.question, case.passage.text, encoder, keep)
+            question = Question(case.question, encoder.encode([case.question])[0])
+            spans = relevant_sentences(question, case.passage.text, encoder, keep)
             trimmed = " ".join(case.passage.text[s:e] for s, e in spans)
             kept += case.answer.lower() in trimmed.lower()
             tokens += len(enc.encode(trimmed))
@@ -147,6 +142,7 @@ def support(cases: list[Case], encoder: OnnxInt8Encoder) -> None:
         score = (recall + rejects["wrong choice"] + rejects["other passage"]) / 3  # balanced accuracy over the 3 kinds
         if best is None or score > best[0]:
             best = (score, names_min, lex_min, sem_min, recall, rejects)
+    assert best is not None, "no claims to tune on"
     for names_min, lex_min, sem_min in ((0.0, 0.6, 0.6), (1.0, 0.6, 0.6), best[1:4]):
         ok = (data[:, 1] >= names_min - 1e-9) & ((data[:, 2] >= lex_min - 1e-9) | (data[:, 3] >= sem_min - 1e-9))
         wrong_rejected = 1 - ok[kinds == "wrong choice"].mean()

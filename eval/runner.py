@@ -125,7 +125,7 @@ def run_item(bot: Assistant, item: GoldItem, options: EvalOptions) -> dict[str, 
             "seconds": time.perf_counter() - started,
             "answer_rank": answer_rank([p.text for p in passages], item.answers) if item.answers else None,
             "source_rank": source_rank([_names(p) for p in passages], item.sources) if item.sources else None,
-            "articles": [p.article_id for p in passages],
+            "articles": [p.meta.id for p in passages],
         }
     return {
         "id": item.id,
@@ -165,7 +165,7 @@ def check_gates(metrics: Mapping[str, float | None], gates: Sequence[tuple[str, 
 
 
 def _names(passage: Passage) -> list[str]:
-    return [passage.article_id, os.path.basename(passage.location)]
+    return [passage.meta.id, os.path.basename(passage.meta.location)]
 
 
 def _run_key(options: EvalOptions, settings: Settings, digest: str) -> dict[str, Any]:

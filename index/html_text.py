@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from index.metadata import parse_date
+from index.types import Article, ArticleMeta
 
 HIDDEN_TAGS = {
     "script",
@@ -27,15 +28,6 @@ BLOCK_TAGS = {
     "blockquote", "pre", "tr", "table", "figcaption", "figure", "main", "hr", "dd", "dt",
 }  # fmt: skip
 VOID_TAGS = {"br", "hr", "img", "meta", "link", "input", "source", "wbr", "area", "base", "col", "embed", "param", "track"}
-
-
-@dataclass
-class HtmlFields:
-    text: str = ""
-    title: str | None = None
-    source: str | None = None
-    author: str | None = None
-    published: str | None = None
 
 
 @dataclass
@@ -95,19 +87,22 @@ class _Collector(HTMLParser):
         self.parts.append(data)
 
 
-def html_to_article_fields(html: str) -> HtmlFields:
+def html_to_article(html: str, *, article_id: str, location: str) -> Article:
+    """The page's visible text, and the metadata its tags declare ("" where they declare none)."""
     collector = _Collector()
     collector.feed(html)
     collector.close()
     lines = (" ".join(line.split()) for line in "".join(collector.parts).splitlines())
     text = "\n".join(line for line in lines if line)
     meta = collector.meta
-    title = meta.get("og:title") or " ".join(collector.h1.split()) or " ".join(collector.title.split()) or None
+    title = meta.get("og:title") or " ".join(collector.h1.split()) or " ".join(collector.title.split())
     published_raw = meta.get("article:published_time") or meta.get("date") or collector.time_datetime
-    return HtmlFields(
-        text=text,
+    article_meta = ArticleMeta(
+        id=article_id,
         title=title,
-        source=meta.get("og:site_name"),
-        author=meta.get("author") or meta.get("article:author"),
-        published=parse_date(published_raw) if published_raw else None,
+        source=meta.get("og:site_name", ""),
+        author=meta.get("author") or meta.get("article:author") or "",
+        published=(parse_date(published_raw) or "") if published_raw else "",
+        location=location,
     )
+    return Article(meta=article_meta, text=text)

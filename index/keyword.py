@@ -22,6 +22,8 @@ import numpy as np
 if TYPE_CHECKING:
     import bm25s
 
+    from index.types import StoredChunk
+
 STATE_FILE = "state.json"
 
 
@@ -140,9 +142,7 @@ class KeywordIndex:
         return keep.astype(np.float32)
 
 
-def keyword_rows(chunks: Iterable[Any]) -> Iterable[tuple[str, str, int, str]]:
-    """(id, text, day, source) from StoredChunk-like objects."""
-    from index.store import day_number
-
+def keyword_rows(chunks: Iterable[StoredChunk]) -> Iterable[tuple[str, str, int, str]]:
+    """(id, text, day, source) of each chunk."""
     for chunk in chunks:
-        yield chunk.id, chunk.text, day_number(chunk.published), chunk.source
+        yield chunk.id, chunk.text, chunk.meta.published_day, chunk.meta.source

@@ -7,16 +7,15 @@ input raises InputError naming the file (and line, for JSONL) in one line.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from index.errors import InputError
-from index.html_text import html_to_article_fields
+from index.html_text import html_to_article
 from index.metadata import parse_date, parse_text_header, source_from_url
+from index.types import Article, ArticleMeta
 
 TEXT_SUFFIXES = (".txt", ".text")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -24,24 +23,6 @@ HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
 JSONL_FIELDS = {"id", "title", "text", "url", "published", "source", "author"}
-
-
-@dataclass(frozen=True)
-class Article:
-    """One news article as loaded, before cleaning."""
-
-    id: str
-    title: str
-    text: str
-    source: str | None = None
-    author: str | None = None
-    published: str | None = None  # ISO date, YYYY-MM-DD
-    location: str = ""  # the file path or the article's URL
-
-    def content_hash(self) -> str:
-        """A hash of everything that ends up in the index, so a change to any of it re-indexes the article."""
-        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def suffix_of(path: Path) -> str:
@@ -114,16 +95,7 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def _text_article(path: Path, text: str) -> Article:
-    header = parse_text_header(text)
-    return Article(
-        id=path.name,
-        title=header.title,
-        text=header.body,
-        source=header.source,
-        author=header.author,
-        published=header.published,
-        location=str(path),
-    )
+    return parse_text_header(text, article_id=path.name, location=str(path))
 
 
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -133,24 +105,16 @@ MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 
 def _markdown_article(path: Path, text: str) -> Article:
     plain = MARKDOWN_HEADING.sub("", MARKDOWN_EMPHASIS.sub("", MARKDOWN_LINK.sub(r"\1", text)))
-    article = _text_article(path, plain)
-    return article
+    return _text_article(path, plain)
 
 
 def _html_article(path: Path, text: str) -> Article:
-    fields = html_to_article_fields(text)
-    if not fields.text.strip():
+    page = html_to_article(text, article_id=path.name, location=str(path))
+    if not page.text.strip():
         raise InputError(f"{path}: no visible text in the HTML")
-    header = parse_text_header(fields.text)
-    return Article(
-        id=path.name,
-        title=fields.title or header.title,
-        text=fields.text if fields.title else header.body,
-        source=fields.source or header.source,
-        author=fields.author or header.author,
-        published=fields.published or header.published,
-        location=str(path),
-    )
+    header = _text_article(path, page.text)  # the byline and date lines of the visible text, for what the tags lack
+    # Without a title from the tags, the first line was read as the title and belongs out of the body.
+    return Article(meta=page.meta.filled_from(header.meta), text=page.text if page.meta.title else header.text)
 
 
 def _iter_jsonl(path: Path, *, max_bytes: int) -> Iterator[Article]:
@@ -189,20 +153,18 @@ def _jsonl_article(line: str, where: str, path: Path) -> Article:
             raise InputError(f"{where}: missing or empty '{field}'")
     text = str(row["text"])
     title = str(row.get("title") or "").strip() or text.strip().splitlines()[0][:120]
-    published = row.get("published") or None
-    return Article(
+    published = row.get("published")
+    url = _optional_str(row.get("url"))
+    meta = ArticleMeta(
         id=str(row["id"]),
         title=title,
-        text=text,
-        source=_optional_str(row.get("source")) or source_from_url(_optional_str(row.get("url"))),
+        source=_optional_str(row.get("source")) or source_from_url(url),
         author=_optional_str(row.get("author")),
-        published=parse_date(str(published)) if published else None,
-        location=_optional_str(row.get("url")) or f"{path}#{row['id']}",
+        published=(parse_date(str(published)) or "") if published else "",
+        location=url or f"{path}#{row['id']}",
     )
+    return Article(meta=meta, text=text)
 
 
-def _optional_str(value: object) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
+def _optional_str(value: object) -> str:
+    return "" if value is None else str(value).strip()

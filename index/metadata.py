@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlparse
+
+from index.types import Article, ArticleMeta
 
 MONTHS = {
     name: number
@@ -39,15 +40,6 @@ BY_LINE = re.compile(r"^\s*by\s+(?P<author>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,4
 HEADER_LINES = 12
 
 
-@dataclass(frozen=True)
-class TextHeader:
-    title: str
-    body: str  # the text without the lines that were read as metadata
-    source: str | None
-    author: str | None
-    published: str | None
-
-
 def parse_date(text: str) -> str | None:
     """An ISO date (YYYY-MM-DD) from the first date found in text, or None."""
     for pattern in (ISO_DATE, MONTH_DAY_YEAR, DAY_MONTH_YEAR):
@@ -63,28 +55,30 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-def parse_text_header(text: str) -> TextHeader:
-    """Title from the first line; byline, outlet and date from the lines just below it."""
+def parse_text_header(text: str, *, article_id: str, location: str) -> Article:
+    """Title from the first line; byline, outlet and date from the lines just below it. The article's text is
+    what is left without the lines that were read as metadata."""
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
     title = _headline(lines[first:]) if lines else ""
-    source = author = published = None
+    source = author = published = ""
     metadata_lines: set[int] = set()
     for i in range(first + 1, min(len(lines), first + 1 + HEADER_LINES)):
         line = lines[i].strip()
         if not line or len(line) > 120:
             continue
-        if published is None and DATE_LINE.match(line) and (found := parse_date(line)):
+        if not published and DATE_LINE.match(line) and (found := parse_date(line)):
             published = found
             metadata_lines.add(i)
-        elif source is None and (byline := AUTHOR_OUTLET.match(line)) and not line.endswith("."):
+        elif not source and (byline := AUTHOR_OUTLET.match(line)) and not line.endswith("."):
             author, source = byline.group("author").strip(), byline.group("source").strip()
             metadata_lines.add(i)
-        elif author is None and (by := BY_LINE.match(line)):
+        elif not author and (by := BY_LINE.match(line)):
             author = by.group("author").strip()
             metadata_lines.add(i)
     body = "\n".join(line for i, line in enumerate(lines) if i not in metadata_lines)
-    return TextHeader(title=title, body=body, source=source, author=author, published=published)
+    meta = ArticleMeta(id=article_id, title=title, source=source, author=author, published=published, location=location)
+    return Article(meta=meta, text=body)
 
 
 def _headline(lines: list[str]) -> str:
@@ -96,9 +90,7 @@ def _headline(lines: list[str]) -> str:
     return candidates[0] if candidates else ""
 
 
-def source_from_url(url: str | None) -> str | None:
+def source_from_url(url: str) -> str:
     """The outlet's host name ("cnn.com") when an article has a URL but names no source."""
-    if not url:
-        return None
-    host = urlparse(url).hostname or ""
-    return host.removeprefix("www.") or None
+    host = urlparse(url).hostname or "" if url else ""
+    return host.removeprefix("www.")

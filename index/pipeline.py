@@ -22,8 +22,9 @@ from index.cleaning import clean_text
 from index.embeddings import Encoder
 from index.errors import InputError
 from index.keyword import KeywordIndex, keyword_rows
-from index.loaders import Article, expand_paths, iter_articles
-from index.store import ArticleRecord, ChunkStore, StoredChunk
+from index.loaders import expand_paths, iter_articles
+from index.store import ChunkStore
+from index.types import Article, ArticleRecord, StoredChunk
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 
@@ -63,9 +64,9 @@ def plan(paths: Iterable[str | Path], max_bytes: int) -> tuple[list[Path], dict[
     origin: dict[str, str] = {}
     for article in iter_articles(files, max_bytes=max_bytes):
         if article.id in hashes:
-            raise InputError(f"article id {article.id!r} appears twice ({origin[article.id]} and {article.location})")
+            raise InputError(f"article id {article.id!r} appears twice ({origin[article.id]} and {article.meta.location})")
         hashes[article.id] = article.content_hash()
-        origin[article.id] = article.location
+        origin[article.id] = article.meta.location
     return files, hashes
 
 
@@ -153,15 +154,7 @@ def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict
         store.delete_chunks(sorted(stale))
         store.put_article(
             ArticleRecord(
-                id=article.id,
-                title=article.title,
-                source=article.source or "",
-                author=article.author or "",
-                published=article.published or "",
-                location=article.location,
-                content_hash=article.content_hash(),
-                chunk_count=len(prepared.chunks),
-                text=prepared.cleaned,
+                meta=article.meta, content_hash=article.content_hash(), chunk_count=len(prepared.chunks), text=prepared.cleaned
             )
         )
         if article.id in manifest:
@@ -199,20 +192,5 @@ def _prepare_in_background(
 def _prepare(article: Article, existing: set[str], options: IngestOptions) -> _Prepared:
     cleaned = clean_text(article.text)
     pieces = chunk_text(article.id, cleaned, options.limits, options.overlap_tokens) if cleaned else []
-    chunks = [
-        StoredChunk(
-            id=p.id,
-            article_id=article.id,
-            index=p.index,
-            text=p.text,
-            start=p.start,
-            end=p.end,
-            title=article.title,
-            source=article.source or "",
-            author=article.author or "",
-            published=article.published or "",
-            location=article.location,
-        )
-        for p in pieces
-    ]
+    chunks = [StoredChunk(id=p.id, meta=article.meta, index=p.index, text=p.text, start=p.start, end=p.end) for p in pieces]
     return _Prepared(article=article, cleaned=cleaned, chunks=chunks, existing=existing)

@@ -15,7 +15,6 @@ import functools
 import inspect
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -25,6 +24,7 @@ import numpy as np
 
 from index.errors import StoreError
 from index.fingerprint import IndexFingerprint
+from index.types import ArticleRecord, StoredChunk
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -33,71 +33,6 @@ if TYPE_CHECKING:
 
 PAGE = 5000
 ARTICLE_VECTOR = np.ones((1, 1), dtype=np.float32)  # article records are looked up by id only; Chroma still wants a vector
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as stored: its text, offsets into the cleaned article and the article's metadata."""
-
-    id: str
-    article_id: str
-    index: int
-    text: str
-    start: int
-    end: int
-    title: str
-    source: str
-    author: str
-    published: str  # YYYY-MM-DD, or "" when unknown
-    location: str
-
-    def metadata(self) -> dict[str, str | int]:
-        return {
-            "article_id": self.article_id,
-            "chunk_index": self.index,
-            "start": self.start,
-            "end": self.end,
-            "title": self.title,
-            "source": self.source,
-            "author": self.author,
-            "published": self.published,
-            "published_day": day_number(self.published),
-            "location": self.location,
-        }
-
-    @classmethod
-    def from_record(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> StoredChunk:
-        return cls(
-            id=chunk_id,
-            article_id=str(meta["article_id"]),
-            index=int(meta["chunk_index"]),
-            text=text,
-            start=int(meta["start"]),
-            end=int(meta["end"]),
-            title=str(meta.get("title", "")),
-            source=str(meta.get("source", "")),
-            author=str(meta.get("author", "")),
-            published=str(meta.get("published", "")),
-            location=str(meta.get("location", "")),
-        )
-
-
-@dataclass(frozen=True)
-class ArticleRecord:
-    id: str
-    title: str
-    source: str
-    author: str
-    published: str
-    location: str
-    content_hash: str
-    chunk_count: int
-    text: str = ""  # the cleaned text; empty when only metadata was asked for
-
-
-def day_number(published: str) -> int:
-    """2025-07-02 → 20250702, the form Chroma's range filters compare; 0 when the date is unknown."""
-    return int(published.replace("-", "")) if published else 0
 
 
 def open_client(chroma_dir: Path, chroma_url: str | None) -> ClientAPI:
@@ -218,7 +153,7 @@ class ChunkStore:
 
     @_chroma_call
     def list_articles(self) -> list[ArticleRecord]:
-        return [self._article(rid, meta, "") for rid, meta in self._pages(self.articles, include=["metadatas"])]
+        return [ArticleRecord.from_record(rid, meta) for rid, meta in self._pages(self.articles, include=["metadatas"])]
 
     @_chroma_call
     def get_article(self, article_id: str) -> ArticleRecord | None:
@@ -226,25 +161,15 @@ class ChunkStore:
         if not found["ids"]:
             return None
         metas, docs = found["metadatas"] or [{}], found["documents"] or [""]
-        return self._article(article_id, dict(metas[0]), docs[0] or "")
+        return ArticleRecord.from_record(article_id, metas[0], docs[0] or "")
 
     @_chroma_call
     def put_article(self, record: ArticleRecord) -> None:
         self.articles.upsert(
-            ids=[record.id],
+            ids=[record.meta.id],
             embeddings=ARTICLE_VECTOR,
             documents=[record.text],
-            metadatas=[
-                {
-                    "title": record.title,
-                    "source": record.source,
-                    "author": record.author,
-                    "published": record.published,
-                    "location": record.location,
-                    "content_hash": record.content_hash,
-                    "chunk_count": record.chunk_count,
-                }
-            ],
+            metadatas=[record.metadata()],
         )
 
     @_chroma_call
@@ -252,20 +177,6 @@ class ChunkStore:
         """Its chunks first, then the record: an interrupted delete is finished by the next prune."""
         self.delete_chunks(sorted(self.chunk_ids_of(article_id)))
         self.articles.delete(ids=[article_id])
-
-    @staticmethod
-    def _article(rid: str, meta: dict[str, Any], text: str) -> ArticleRecord:
-        return ArticleRecord(
-            id=rid,
-            title=str(meta.get("title", "")),
-            source=str(meta.get("source", "")),
-            author=str(meta.get("author", "")),
-            published=str(meta.get("published", "")),
-            location=str(meta.get("location", "")),
-            content_hash=str(meta.get("content_hash", "")),
-            chunk_count=int(meta.get("chunk_count", 0)),
-            text=text,
-        )
 
     # --- chunks --------------------------------------------------------------------------------
     @_chroma_call
@@ -282,23 +193,21 @@ class ChunkStore:
                 text=chunk.text,
                 embedding=list(map(float, vector)),
                 metadata=chunk.metadata(),
-                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.article_id)},
+                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=chunk.meta.id)},
             )
             for chunk, vector in zip(chunks, embeddings, strict=True)
         ]
         self.vectors.add(nodes)
 
+    @_chroma_call
     def nearest(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Ids and cosines of the n chunks closest to vector (passing `where`, a Chroma filter), best first.
 
         Straight to Chroma rather than through llama-index's query, and ids only: the caller reads the few
         records it keeps (reading 30 records' text and metadata costs more than the search itself)."""
-        try:
-            found = self.chunks.query(
-                query_embeddings=vector.astype(np.float32).reshape(1, -1), n_results=n, where=where or None, include=["distances"]
-            )
-        except Exception as err:  # a server gone away or a collection deleted under us
-            raise StoreError(f"Chroma failed to answer a query ({_short(err)})") from None
+        found = self.chunks.query(
+            query_embeddings=vector.astype(np.float32).reshape(1, -1), n_results=n, where=where or None, include=["distances"]
+        )
         distances = (found["distances"] or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], distances, strict=True)]  # cosine distance = 1 - cos
 

@@ -1,11 +1,10 @@
-
 """Answers on the real index: citations point at exact text, refusals, filters, hybrid retrieval."""
 
 from itertools import pairwise
 
 import pytest
 
-from assistant import Assistant
+from assistant import Answer, Assistant
 from assistant.errors import AssistantError
 from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE
 
@@ -13,7 +12,7 @@ from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE
 def assert_citations_exact(bot: Assistant, answer) -> None:
     assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     for citation in answer.citations:
-        article = bot.article(citation.article_id)
+        article = bot.article(citation.meta.id)
         assert article is not None
         assert article.text[citation.start : citation.end] == citation.quote
         assert f"[{citation.number}]" in answer.text
@@ -24,8 +23,12 @@ def test_chief_negotiator_is_cited_from_the_akazawa_article(seeded: Assistant) -
     assert not answer.refused
     assert "Akazawa" in answer.text
     first = answer.citations[0]
-    assert first.article_id == AKAZAWA_ARTICLE and "Akazawa" in first.quote
-    assert first.source == "Stocktwits" and first.published == "2025-07-02" and first.location.endswith(AKAZAWA_ARTICLE)
+    assert first.meta.id == AKAZAWA_ARTICLE and "Akazawa" in first.quote
+    assert (
+        first.meta.source == "Stocktwits"
+        and first.meta.published == "2025-07-02"
+        and first.meta.location.endswith(AKAZAWA_ARTICLE)
+    )
     assert answer.text.count("[1]") >= 1
     assert_citations_exact(seeded, answer)
     assert len(answer.passages) >= len(answer.citations)
@@ -59,18 +62,18 @@ def test_questions_the_articles_cannot_answer_are_refused(seeded: Assistant, que
 def test_answers_quote_the_right_article(seeded: Assistant, question: str, article_id: str, needle: str) -> None:
     answer = seeded.ask(question)
     assert not answer.refused, answer.text
-    assert any(c.article_id == article_id and needle in c.quote for c in answer.citations), answer.citations
+    assert any(c.meta.id == article_id and needle in c.quote for c in answer.citations), answer.citations
     assert_citations_exact(seeded, answer)
 
 
 def test_filters_restrict_the_passages(seeded: Assistant) -> None:
     only_stocktwits = seeded.retrieve("China trade talks", k=10, sources=["Stocktwits"])
-    assert only_stocktwits and {p.article_id for p in only_stocktwits} == {AKAZAWA_ARTICLE}
+    assert only_stocktwits and {p.meta.id for p in only_stocktwits} == {AKAZAWA_ARTICLE}
     dated = seeded.retrieve("China trade talks", k=10, since="2025-07-01", until="2025-07-31")
-    assert {p.article_id for p in dated} == {AKAZAWA_ARTICLE}  # the other article carries no date
+    assert {p.meta.id for p in dated} == {AKAZAWA_ARTICLE}  # the other article carries no date
     assert seeded.retrieve("China trade talks", k=10, since="2026-01-01") == []
     answer = seeded.ask("What did the Foreign Ministry post on X?", sources=["Stocktwits"])
-    assert all(c.article_id == AKAZAWA_ARTICLE for c in answer.citations)
+    assert all(c.meta.id == AKAZAWA_ARTICLE for c in answer.citations)
 
 
 def test_hybrid_fuses_both_retrievers(seeded: Assistant) -> None:
@@ -95,8 +98,8 @@ def test_follow_up_resolves_the_pronoun(seeded: Assistant) -> None:
 def test_streaming_yields_text_then_the_answer(seeded: Assistant) -> None:
     items = list(seeded.stream("Who is Japan's chief negotiator?"))
     *deltas, final = items
-    assert deltas and all(isinstance(d, str) for d in deltas)
-    assert final.text.startswith("".join(deltas).split(" [")[0][:40])
+    assert deltas and all(isinstance(d, str) for d in deltas) and isinstance(final, Answer)
+    assert final.text.startswith("".join(map(str, deltas)).split(" [")[0][:40])
     assert set(final.timings) == {"retrieval", "first_token", "total"}
 
 

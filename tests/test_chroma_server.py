@@ -105,8 +105,12 @@ def test_cli_ingest_ask_reingest_against_a_server(server: ChromaServer, tmp_path
 def test_two_clients_share_one_index_and_keyword_search_follows_the_other(
     server: ChromaServer, tmp_path: Path, encoder, seeds_copy: Path
 ) -> None:
+    refresh = 0.3  # another client's change reaches the keyword side within keyword_refresh_seconds
+
     def client(name: str) -> Assistant:
-        settings = Settings(home=tmp_path / name, seeds_dir=SEEDS, llm="extractive", chroma_url=server.url)
+        settings = Settings(
+            home=tmp_path / name, seeds_dir=SEEDS, llm="extractive", chroma_url=server.url, keyword_refresh_seconds=refresh
+        )
         return Assistant(settings, encoder=encoder)
 
     writer, reader = client("writer"), client("reader")  # separate data directories: separate keyword caches
@@ -114,7 +118,7 @@ def test_two_clients_share_one_index_and_keyword_search_follows_the_other(
 
     # The reader never ingested: its keyword index is built from the chunks on the server.
     found = reader.retrieve("Akazawa chief negotiator", mode="keyword")
-    assert found and found[0].article_id == AKAZAWA_ARTICLE
+    assert found and found[0].meta.id == AKAZAWA_ARTICLE
 
     (seeds_copy / "zz_quokka.txt").write_text(
         "Quokkaville elects a new mayor\n\nThe town of Quokkaville elected Mirela Santangelo as its mayor on Tuesday. "
@@ -123,16 +127,18 @@ def test_two_clients_share_one_index_and_keyword_search_follows_the_other(
     )
     report = writer.ingest([seeds_copy])
     assert (report.added, report.unchanged) == (1, 2)
+    time.sleep(refresh)
     found = reader.retrieve("Who is the mayor of Quokkaville?", mode="keyword")
-    assert found and found[0].article_id == "zz_quokka.txt" and "Santangelo" in found[0].text
+    assert found and found[0].meta.id == "zz_quokka.txt" and "Santangelo" in found[0].text
     saved = KeywordIndex.load(reader.keyword_dir)
     assert saved is not None and saved.revision == reader.store.revision()
     assert {a.id for a in reader.sources()} == {a.id for a in writer.sources()} and len(reader.sources()) == 3
 
     (seeds_copy / "zz_quokka.txt").unlink()
     assert writer.ingest([seeds_copy], prune=True).removed == 1
-    assert all(p.article_id != "zz_quokka.txt" for p in reader.retrieve("Quokkaville mayor Santangelo", mode="keyword"))
-    assert all(p.article_id != "zz_quokka.txt" for p in reader.retrieve("Quokkaville mayor Santangelo", mode="dense"))
+    time.sleep(refresh)
+    assert all(p.meta.id != "zz_quokka.txt" for p in reader.retrieve("Quokkaville mayor Santangelo", mode="keyword"))
+    assert all(p.meta.id != "zz_quokka.txt" for p in reader.retrieve("Quokkaville mayor Santangelo", mode="dense"))
 
 
 def test_a_server_that_is_down_is_one_clear_error(tmp_path: Path) -> None:

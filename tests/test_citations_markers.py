@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.answer import Passage
-from assistant.citations import MarkerStream, check_citations, parse_claims
-
-
-def passage(rank: int, text: str) -> Passage:
-    return Passage(
-        rank, f"c{rank}", f"a{rank}", f"Title {rank}", "Wire", "2025-07-02", f"/x/{rank}.txt", text, 100, 100 + len(text), 0.5
-    )
-
+from assistant.backends import Claim, Source
+from assistant.citations import CheckedText, MarkerStream, SupportCheck, check_citations, parse_claims
+from tests.fakes import make_passage as passage
 
 PASSAGES = [
     passage(1, "Ryosei Akazawa is Japan's chief negotiator. He wants a deal in June."),
@@ -24,20 +21,27 @@ def words_overlap(claim: str, p: Passage) -> bool:
     return all(w.strip(".,").lower() in p.text.lower() for w in claim.split() if len(w.strip(".,")) >= 4)
 
 
+def check(text: str, passages: list[Passage], supports: SupportCheck | None = None, *, repair: bool = False) -> CheckedText:
+    return check_citations(parse_claims(text), passages, supports, repair=repair)
+
+
 def test_out_of_range_markers_are_removed_and_the_rest_renumbered_by_first_appearance() -> None:
-    checked = check_citations("China is weighing talks [3]. Akazawa leads for Japan [7] [1].", PASSAGES)
+    checked = check("China is weighing talks [3]. Akazawa leads for Japan [7] [1].", PASSAGES)
     assert checked.text == "China is weighing talks [1]. Akazawa leads for Japan [2]."
-    assert [(c.number, c.article_id) for c in checked.citations] == [(1, "a3"), (2, "a1")]
+    assert [(c.number, c.meta.id) for c in checked.citations] == [(1, "a3"), (2, "a1")]
     assert checked.supported_claims == 2
 
 
 def test_comma_lists_and_markers_after_the_full_stop_belong_to_the_sentence() -> None:
     claims = parse_claims("Talks are disputed. [2, 3] Akazawa wants June.[1]")
-    assert [(c.text, c.numbers) for c in claims] == [("Talks are disputed.", [2, 3]), ("Akazawa wants June.", [1])]
+    assert [(c.text, [s.rank for s in c.sources]) for c in claims] == [
+        ("Talks are disputed.", [2, 3]),
+        ("Akazawa wants June.", [1]),
+    ]
 
 
 def test_quotes_are_exact_offsets_into_the_article() -> None:
-    checked = check_citations("Akazawa wants a deal in June [1].", PASSAGES)
+    checked = check("Akazawa wants a deal in June [1].", PASSAGES)
     citation = checked.citations[0]
     text = PASSAGES[0].text
     assert citation.quote == text[citation.start - 100 : citation.end - 100]
@@ -45,26 +49,26 @@ def test_quotes_are_exact_offsets_into_the_article() -> None:
 
 
 def test_an_unsupported_citation_is_dropped_and_flagged() -> None:
-    checked = check_citations("Akazawa wants a deal in June [2].", PASSAGES, words_overlap)
+    checked = check("Akazawa wants a deal in June [2].", PASSAGES, words_overlap)
     assert checked.citations == [] and checked.supported_claims == 0
     assert checked.flagged == ["Akazawa wants a deal in June."]
 
 
 def test_repair_recites_a_true_sentence_to_the_passage_that_supports_it() -> None:
-    checked = check_citations("Akazawa wants a deal in June [2].", PASSAGES, words_overlap, repair=True)
-    assert checked.text == "Akazawa wants a deal in June [1]." and checked.citations[0].article_id == "a1"
+    checked = check("Akazawa wants a deal in June [2].", PASSAGES, words_overlap, repair=True)
+    assert checked.text == "Akazawa wants a deal in June [1]." and checked.citations[0].meta.id == "a1"
     assert checked.flagged == ["Akazawa wants a deal in June."]  # the wrong number is still reported
 
 
 def test_repair_does_not_cite_a_sentence_no_passage_supports() -> None:
-    checked = check_citations("The Chiefs won the Super Bowl [1].", PASSAGES, words_overlap, repair=True)
+    checked = check("The Chiefs won the Super Bowl [1].", PASSAGES, words_overlap, repair=True)
     assert checked.supported_claims == 0 and checked.citations == []
 
 
 def test_each_half_of_a_sentence_is_checked_against_its_own_marker() -> None:
     text = "China said it was evaluating a proposal for talks [2], but the Foreign Ministry said no talks are taking place [3]."
-    checked = check_citations(text, PASSAGES, words_overlap)
-    assert [c.article_id for c in checked.citations] == ["a2", "a3"]
+    checked = check(text, PASSAGES, words_overlap)
+    assert [c.meta.id for c in checked.citations] == ["a2", "a3"]
     assert checked.flagged == []
 
 
@@ -82,5 +86,26 @@ def test_an_unclosed_bracket_is_released_at_the_end() -> None:
 
 
 def test_a_bare_marker_is_not_a_supported_claim() -> None:
-    checked = check_citations("[1]", PASSAGES, words_overlap, repair=True)
+    checked = check("[1]", PASSAGES, words_overlap, repair=True)
     assert checked.supported_claims == 0 and checked.citations == [] and checked.text == ""
+
+
+def test_a_claim_that_knows_its_span_is_quoted_exactly_there() -> None:
+    text = PASSAGES[0].text
+    start = text.index("He wants")
+    claim = Claim(text="He wants a deal in June.", sources=(Source(1, (start, len(text))),))
+    citation = check_citations([claim], PASSAGES).citations[0]
+    assert citation.quote == "He wants a deal in June."
+    assert (citation.start, citation.end) == (100 + start, 100 + len(text))
+
+
+def test_the_stream_and_the_final_answer_number_alike() -> None:
+    reply = "China denies talks [3]. Akazawa leads [1]. Beijing weighs talks [2] and denies them [3]."
+    stream = MarkerStream(passage_count=3)
+    shown = stream.feed(reply) + stream.flush()
+    final = check(reply, PASSAGES).text  # markers gathered at each sentence's end, numbered the same
+
+    def numbers_by_sentence(text: str) -> list[set[str]]:
+        return [set(re.findall(r"\[(\d+)\]", sentence)) for sentence in text.split(". ")]
+
+    assert numbers_by_sentence(shown) == numbers_by_sentence(final) == [{"1"}, {"2"}, {"3", "1"}]

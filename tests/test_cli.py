@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from assistant.cli import app
 from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
+from tests.fakes import SCRIPT_ENV
 
 ANSWER_FIELDS = {
     "question",
@@ -48,7 +49,13 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a real process: for what only a process shows (the entry point, exit codes, stdout as JSON)."""
     return subprocess.run([sys.executable, "-m", "assistant", *args], capture_output=True, text=True, cwd=REPO, timeout=300)
+
+
+def invoke(*args: str) -> Result:
+    """The command in-process, through typer's runner."""
+    return CliRunner().invoke(app, list(args))
 
 
 def test_ask_json_cites_akazawa_and_refuses_the_super_bowl(env: dict[str, str]) -> None:
@@ -88,23 +95,45 @@ def test_ingest_sources_and_plain_ask(env: dict[str, str], tmp_path: Path) -> No
     ],
 )
 def test_errors_are_one_line_on_stderr_with_exit_1(env: dict[str, str], args: list[str], message: str) -> None:
-    result = run(*args)
-    assert result.returncode == 1
+    result = invoke(*args)
+    assert result.exit_code == 1
     assert result.stderr.strip() == result.stderr.strip().splitlines()[0]  # exactly one line
     assert result.stderr.startswith(message)
 
 
 def test_binary_file_ingest_fails_cleanly_and_keeps_the_index(env: dict[str, str], tmp_path: Path) -> None:
-    assert run("ingest", str(SEEDS)).returncode == 0
+    assert invoke("ingest", str(SEEDS)).exit_code == 0
     blob = tmp_path / "photo.txt"
     blob.write_bytes(b"\x00\x01\x02binary")
-    failed = run("ingest", str(blob))
-    assert failed.returncode == 1 and "binary data, not text" in failed.stderr and "Traceback" not in failed.stderr
-    listing = run("sources")
+    failed = invoke("ingest", str(blob))
+    assert failed.exit_code == 1 and "binary data, not text" in failed.stderr and failed.exception is not None
+    assert isinstance(failed.exception, SystemExit)  # a clean exit, not an escaped exception
+    listing = invoke("sources")
     assert listing.stdout.count(".txt") == 2
 
 
 def test_bad_setting_is_one_line(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ASSISTANT_TOP_K", "many")
-    result = run("ask", "Who?")
-    assert result.returncode == 1 and result.stderr.startswith("error: setting top_k")
+    result = invoke("ask", "Who?")
+    assert result.exit_code == 1 and result.stderr.startswith("error: setting top_k")
+
+
+def test_ask_prints_a_scripted_backends_answer_with_its_sources(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "Who is Japan's chief negotiator?"
+    monkeypatch.setenv("ASSISTANT_LLM", "scripted")
+    monkeypatch.setenv(SCRIPT_ENV, json.dumps({question: "Ryosei Akazawa negotiates for Japan [2]."}))
+    result = invoke("ask", question)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].strip() == "Ryosei Akazawa negotiates for Japan [1]."  # renumbered while it streamed
+    assert any(line.startswith("[1] ") for line in lines) and "“" in result.stdout  # the cited passage and its quote
+    refused = invoke("ask", "Who won the 2024 Super Bowl?")
+    assert refused.exit_code == 0 and refused.stdout.strip() == "The articles I have don't answer this question."
+
+
+def test_an_unknown_backend_is_one_line(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_LLM", "gpt-nine")
+    result = invoke("ask", "Who?")
+    assert result.exit_code == 1 and result.stderr.startswith(
+        "error: setting llm: Value error, unknown answer backend 'gpt-nine'"
+    )

@@ -8,16 +8,16 @@ follow-up condensing, one load per process and the reuse of the system prompt's 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from assistant import Answer, Assistant
+from assistant.backends import Draft
+from assistant.backends.local import LocalBackend, load_model
 from assistant.citations import MarkerStream
-from assistant.llms import AnswerBackend, Draft
-from assistant.local_llm import LocalBackend, load_model
 from assistant.prompts import ANSWER_SYSTEM, CONDENSE_SYSTEM, REFUSAL_TEXT
+from tests.fakes import ScriptedBackend
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ def assert_well_formed(bot: Assistant, answer: Answer) -> None:
     assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     for c in answer.citations:
         assert f"[{c.number}]" in answer.text
-        article = bot.article(c.article_id)
+        article = bot.article(c.meta.id)
         assert article is not None and article.text[c.start : c.end] == c.quote
 
 
@@ -61,10 +61,11 @@ def test_stream_yields_token_deltas_then_the_checked_answer(local_bot: Assistant
 def test_streamed_text_is_the_model_text_with_markers_renumbered(local_bot: Assistant) -> None:
     question = "What did China's Foreign Ministry say about negotiations?"
     passages = local_bot.retrieve(question)
+    asked = local_bot.question(question)
     # The first run evaluates the system prompt and keeps its state; later runs reuse it. llama.cpp's logits differ
     # slightly between a fresh and a reused prefix, so compare two runs that both reuse it.
-    list(local_bot.backend.answer(question, passages))
-    *raw, draft = list(local_bot.backend.answer(question, passages))
+    list(local_bot.backend.answer(asked, passages))
+    *raw, draft = list(local_bot.backend.answer(asked, passages))
     assert isinstance(draft, Draft) and all(isinstance(d, str) for d in raw)
     shown = MarkerStream(len(passages))
     expected = "".join(shown.feed(str(d)) for d in raw) + shown.flush()
@@ -77,9 +78,9 @@ def test_the_model_is_loaded_once_and_the_system_prompt_state_is_kept(local_bot:
     assert isinstance(backend, LocalBackend)
     local_bot.ask("When does Japan hope to reach a trade deal?")
     assert load_model(smollm2_path(), backend.n_ctx) is backend.loaded  # shared, not reloaded
-    rewritten = backend.condense("When does he want a deal?", [("Who is Japan's chief negotiator?", "Ryosei Akazawa [1].")])
-    assert rewritten is None or rewritten.strip()
     loaded = backend.loaded
+    backend.condense("When does he want a deal?", [("Who is Japan's chief negotiator?", "Ryosei Akazawa [1].")])
+    assert backend.loaded is loaded and load_model(smollm2_path(), backend.n_ctx) is loaded  # the rewrite loaded nothing new
     system_prefixes = {backend.loaded.llm.detokenize(list(key)).decode() for key in loaded.prefix_states}
     assert any(ANSWER_SYSTEM in p for p in system_prefixes) and any(CONDENSE_SYSTEM in p for p in system_prefixes)
     # After the rewrite replaced it, the answer prompt's prefix is loaded back, not read again.
@@ -102,17 +103,9 @@ def test_no_passages_means_a_refusal_without_asking_the_model(local_bot: Assista
     assert answer.tokens == {}
 
 
-class ScriptedBackend(AnswerBackend):
+def scripted(reply: str) -> ScriptedBackend:
     """A fixed reply through the engine's checks (beside the real-model tests above)."""
-
-    name = "scripted"
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-
-    def answer(self, question: str, passages: list) -> Iterator[str | Draft]:
-        yield self.reply
-        yield Draft(text=self.reply, refused=False)
+    return ScriptedBackend({}, default=reply, checks_support=True)
 
 
 @pytest.mark.parametrize(
@@ -124,7 +117,7 @@ class ScriptedBackend(AnswerBackend):
     ],
 )
 def test_an_answer_with_no_supported_claim_becomes_a_refusal(seeded: Assistant, encoder, reply: str) -> None:
-    bot = Assistant(seeded.settings, encoder=encoder, backend=ScriptedBackend(reply))
+    bot = Assistant(seeded.settings, encoder=encoder, backend=scripted(reply))
     answer = bot.ask("Who won the 2024 Super Bowl?")
     assert answer.refused and answer.text == REFUSAL_TEXT and answer.citations == []
 
@@ -133,9 +126,7 @@ def test_a_mis_numbered_true_claim_is_recited_and_flagged(seeded: Assistant, enc
     question = "Who is Japan's chief negotiator?"
     passages = seeded.retrieve(question)
     wrong = next(p.rank for p in passages if "Akazawa" not in p.text)
-    bot = Assistant(
-        seeded.settings, encoder=encoder, backend=ScriptedBackend(f"Ryosei Akazawa is Japan's chief negotiator [{wrong}].")
-    )
+    bot = Assistant(seeded.settings, encoder=encoder, backend=scripted(f"Ryosei Akazawa is Japan's chief negotiator [{wrong}]."))
     answer = bot.ask(question)
     assert not answer.refused and answer.text == "Ryosei Akazawa is Japan's chief negotiator [1]."
     assert "Akazawa" in answer.citations[0].quote and answer.flagged == ["Ryosei Akazawa is Japan's chief negotiator."]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.backends import resolve_backend
-from assistant.model_files import DEFAULT_MODEL, ModelFileError, PackagedModel, ensure_model
+from assistant.backends.model_files import DEFAULT_MODEL, ModelFileError, PackagedModel, ensure_model
 
 PARTS = [b"GGUF" + b"a" * 1000, b"b" * 777, b"c" * 5]
 

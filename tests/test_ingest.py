@@ -29,7 +29,8 @@ def test_second_ingest_embeds_nothing_and_an_edit_re_embeds_only_that_article(ma
     new_denial_chunks = bot.store.chunk_ids_of(DENIAL_ARTICLE)
     assert new_denial_chunks != denial_chunks
     assert bot.store.count() == len(akazawa_chunks) + len(new_denial_chunks)  # stale chunks are gone
-    assert "soybeans" in (bot.article(DENIAL_ARTICLE).text)
+    denial = bot.article(DENIAL_ARTICLE)
+    assert denial is not None and "soybeans" in denial.text
 
 
 def test_prune_removes_articles_whose_files_are_gone(make_settings, encoder, seeds_copy: Path) -> None:
@@ -42,7 +43,7 @@ def test_prune_removes_articles_whose_files_are_gone(make_settings, encoder, see
     assert pruned.removed == 1
     assert [a.id for a in bot.sources()] == [AKAZAWA_ARTICLE]
     assert bot.store.chunk_ids_of(DENIAL_ARTICLE) == set()
-    assert all(p.article_id == AKAZAWA_ARTICLE for p in bot.retrieve("China denies any negotiation", k=5))
+    assert all(p.meta.id == AKAZAWA_ARTICLE for p in bot.retrieve("China denies any negotiation", k=5))
 
 
 def test_a_bad_file_changes_nothing_already_indexed(make_settings, encoder, seeds_copy: Path, tmp_path: Path) -> None:

@@ -18,15 +18,15 @@ def load(*paths: Path, max_bytes: int = MB) -> list:
 def test_plain_text_news_file_metadata() -> None:
     articles = {a.id: a for a in load(SEEDS)}
     akazawa = articles[AKAZAWA_ARTICLE]
-    assert akazawa.title.startswith("Trump Trade Talks: China Finally Mulls Opening Door")
-    assert akazawa.source == "Stocktwits"
-    assert akazawa.author == "Shanthi M"
-    assert akazawa.published == "2025-07-02"
-    assert akazawa.location.endswith(AKAZAWA_ARTICLE)
+    assert akazawa.meta.title.startswith("Trump Trade Talks: China Finally Mulls Opening Door")
+    assert akazawa.meta.source == "Stocktwits"
+    assert akazawa.meta.author == "Shanthi M"
+    assert akazawa.meta.published == "2025-07-02"
+    assert akazawa.meta.location.endswith(AKAZAWA_ARTICLE)
     assert "Shanthi M·Stocktwits" not in akazawa.text  # the byline became metadata
     denial = articles[DENIAL_ARTICLE]
-    assert denial.title == "China Stands Firm in U.S. Trade War, Dismisses Negotiation Claims"
-    assert denial.published is None and denial.source is None
+    assert denial.meta.title == "China Stands Firm in U.S. Trade War, Dismisses Negotiation Claims"
+    assert denial.meta.published == "" and denial.meta.source == ""
 
 
 def test_html_keeps_visible_article_text_only(tmp_path: Path) -> None:
@@ -40,9 +40,9 @@ def test_html_keeps_visible_article_text_only(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (article,) = load(page)
-    assert article.title == "Rain falls on Metropolis"
-    assert article.source == "Daily Planet"
-    assert article.published == "2025-03-04"
+    assert article.meta.title == "Rain falls on Metropolis"
+    assert article.meta.source == "Daily Planet"
+    assert article.meta.published == "2025-03-04"
     assert "It rained all day in Metropolis on Tuesday." in article.text
     for hidden in ("tracking", "color:red", "Home | World", "Copyright"):
         assert hidden not in article.text
@@ -52,7 +52,7 @@ def test_markdown_title_and_links(tmp_path: Path) -> None:
     page = tmp_path / "note.md"
     page.write_text("# Harbour reopens\n\nThe **harbour** reopened, said [the mayor](https://example.org).\n", encoding="utf-8")
     (article,) = load(page)
-    assert article.title == "Harbour reopens"
+    assert article.meta.title == "Harbour reopens"
     assert "The harbour reopened, said the mayor." in article.text
 
 
@@ -68,9 +68,9 @@ def test_jsonl_corpus_including_gzip(tmp_path: Path) -> None:
         handle.write(json.dumps({"id": "b1", "title": "Three", "text": "Third."}) + "\n")
     articles = {a.id: a for a in load(plain, packed)}
     assert set(articles) == {"a1", "a2", "b1"}
-    assert articles["a1"].source == "cnn.com" and articles["a1"].location == "https://www.cnn.com/x"
-    assert articles["a1"].published == "2024-01-05"
-    assert articles["a2"].source == "Reuters" and articles["a2"].author == "Jo"
+    assert articles["a1"].meta.source == "cnn.com" and articles["a1"].meta.location == "https://www.cnn.com/x"
+    assert articles["a1"].meta.published == "2024-01-05"
+    assert articles["a2"].meta.source == "Reuters" and articles["a2"].meta.author == "Jo"
 
 
 @pytest.mark.parametrize(

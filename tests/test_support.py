@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Passage
 from assistant.support import SupportChecker, names_and_numbers, names_found
+from tests.fakes import make_passage as passage
 
-AKAZAWA = Passage(
+AKAZAWA = passage(
     1,
-    "c1",
-    "000_1a37bf94d89fa01f.txt",
-    "Trump Trade Talks",
-    "Stocktwits",
-    "2025-07-02",
-    "seeds/000_1a37bf94d89fa01f.txt",
     "In a separate development, Japan’s chief negotiator, Ryosei Akazawa, said Japan aims to reach a trade deal "
     "with the U.S. in June, and bilateral negotiations are likely to gain speed in mid-May. Treasury Secretary "
     "Scott Bessent said the U.S. was working to strike pacts with 17 of its 18 major trading partners.",
-    0,
-    300,
-    0.5,
+    article_id="000_1a37bf94d89fa01f.txt",
+    title="Trump Trade Talks",
+    source="Stocktwits",
+    location="seeds/000_1a37bf94d89fa01f.txt",
+    start=0,
 )
 
 

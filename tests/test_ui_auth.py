@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.errors import AssistantError
-from assistant.ui_auth import parse_auth
+from assistant.ui.auth import parse_auth
 
 
 def test_no_setting_means_no_login() -> None:

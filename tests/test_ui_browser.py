@@ -17,8 +17,9 @@ from urllib.parse import urlparse
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.extractive import ExtractiveBackend
-from assistant.llms import Draft
+from assistant.backends import Draft
+from assistant.backends.extractive import ExtractiveBackend
+from assistant.question import Question
 from assistant.ui import launch
 from tests.conftest import REPO, SEEDS
 
@@ -159,10 +160,11 @@ def test_ask_see_the_streamed_answer_click_its_marker_and_see_the_passage(
     highlight = card.locator(".article-text mark")
     expect(highlight).to_have_text(expected.quote)
     expect(highlight).to_be_in_viewport()
-    expect(card.locator(".card-title")).to_contain_text(expected.title)
-    expect(card.locator(".meta")).to_contain_text(f"{expected.source} · {expected.published} · {expected.location}")
+    expect(card.locator(".card-title")).to_contain_text(expected.meta.title)
+    meta = expected.meta
+    expect(card.locator(".meta")).to_contain_text(f"{meta.source} · {meta.published} · {meta.location}")
     # The whole article is there around the highlight, not just the quote.
-    article = bot.article(expected.article_id)
+    article = bot.article(expected.meta.id)
     assert article is not None
     assert card.locator(".article-text").inner_text().strip() == article.text.strip()
     expect(page.locator("#sources details.uncited summary")).to_contain_text("retrieved, not cited")
@@ -269,7 +271,7 @@ class WordByWord(ExtractiveBackend):
 
     name = "extractive"
 
-    def answer(self, question: str, passages: list[Any]) -> Iterator[str | Draft]:
+    def answer(self, question: Question, passages: list[Any]) -> Iterator[str | Draft]:
         for item in super().answer(question, passages):
             if isinstance(item, Draft):
                 yield item

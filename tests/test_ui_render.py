@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import replace
 
 import pytest
 
-from assistant import Answer, Assistant, Citation, Passage
-from assistant.ui_render import (
+from assistant import Answer, Assistant, Citation
+from assistant.ui.render import (
     EMPTY_PANEL,
     answer_message,
     cite_id,
@@ -19,6 +18,7 @@ from assistant.ui_render import (
     streaming_message,
 )
 from tests.conftest import AKAZAWA_ARTICLE
+from tests.fakes import make_passage
 
 PAYLOAD = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2"> ${alert(3)} {{constructor}}'
 TAG = re.compile(r"<\s*(script|img|iframe|svg)\b", re.IGNORECASE)
@@ -30,14 +30,10 @@ def article_with(quote: str, before: str = "Intro line.\n", after: str = "\nClos
 
 
 def make_answer(text: str, quote: str, start: int, end: int, *, location: str = "/data/a.txt", refused: bool = False) -> Answer:
-    passage = Passage(
-        rank=1, chunk_id="c1", article_id="a.txt", title="Title <b>", source="Outlet", published="2025-07-02",
-        location=location, text=quote, start=start, end=end, score=0.5,
-    )  # fmt: skip
-    other = replace(passage, rank=2, chunk_id="c2", title="Other & co", text="An uncited <i>passage</i>.")
+    passage = make_passage(1, quote, article_id="a.txt", title="Title <b>", source="Outlet", location=location, start=start)
+    other = make_passage(2, "An uncited <i>passage</i>.", article_id="a.txt", title="Other & co", source="Outlet")
     citations = [] if refused else [
-        Citation(number=1, article_id="a.txt", title="Title <b>", source="Outlet", published="2025-07-02",
-                 location=location, quote=quote, start=start, end=end, score=0.5, chunk_id="c1")
+        Citation(number=1, meta=passage.meta, quote=quote, start=start, end=end, score=0.5, chunk_id="c1")
     ]  # fmt: skip
     return Answer(question="Q <u>?", text=text, refused=refused, citations=citations, passages=[passage, other])
 
@@ -124,7 +120,7 @@ def test_a_real_answer_renders_with_its_quote_marked_in_the_real_article(seeded:
     answer = seeded.ask("Who is Japan's chief negotiator?")
     assert not answer.refused and answer.citations
     first = answer.citations[0]
-    assert first.article_id == AKAZAWA_ARTICLE
+    assert first.meta.id == AKAZAWA_ARTICLE
 
     def lookup(article_id: str) -> str | None:
         record = seeded.article(article_id)

@@ -14,13 +14,10 @@ import numpy as np
 
 from assistant.answer import Passage
 from assistant.prompts import PASSAGE_HEADER
+from assistant.question import Question
 from assistant.text import content_stems, sentences
 from index.embeddings import Encoder
 
-# Sentences kept per passage, from benchmarks/tune_generation.py on 238 RealTime QA answer-bearing chunks: the
-# answer string survives in 62% / 79% / 90% of them when 2 / 4 / 6 sentences are kept, at 25% / 48% / 67% of the
-# tokens. 6 keeps the answer nearly always and still saves a third of the prompt.
-SENTENCES_PER_PASSAGE = 6
 GAP = " … "
 
 TokenCounter = Callable[[str], int]
@@ -35,9 +32,7 @@ class ContextPassage:
         return self.text
 
 
-def relevant_sentences(
-    question: str, text: str, encoder: Encoder | None, keep: int = SENTENCES_PER_PASSAGE
-) -> list[tuple[int, int]]:
+def relevant_sentences(question: Question, text: str, encoder: Encoder | None, keep: int) -> list[tuple[int, int]]:
     """Spans of the `keep` sentences closest to the question (word overlap plus meaning), in text order."""
     spans = sentences(text) or [(0, len(text))]
     if len(spans) <= keep:
@@ -47,13 +42,12 @@ def relevant_sentences(
     return [spans[i] for i in chosen]
 
 
-def sentence_scores(question: str, texts: list[str], encoder: Encoder | None) -> np.ndarray:
-    wanted = content_stems(question)
+def sentence_scores(question: Question, texts: list[str], encoder: Encoder | None) -> np.ndarray:
+    wanted = content_stems(question.text)
     lexical = np.array([len(wanted & content_stems(t)) / max(len(wanted), 1) for t in texts])
     if encoder is None:
         return lexical
-    vectors = encoder.encode([question, *texts])
-    return lexical + vectors[1:] @ vectors[0]
+    return lexical + encoder.encode(texts) @ question.vector
 
 
 def trimmed_text(text: str, spans: list[tuple[int, int]], tag: str = "") -> str:
@@ -72,12 +66,12 @@ def trimmed_text(text: str, spans: list[tuple[int, int]], tag: str = "") -> str:
 
 
 def pack_passages(
-    question: str,
+    question: Question,
     passages: list[Passage],
     budget_tokens: int,
     count_tokens: TokenCounter,
-    encoder: Encoder | None = None,
-    keep: int = SENTENCES_PER_PASSAGE,
+    encoder: Encoder | None,
+    keep: int,
     tag_sentences: bool = True,
 ) -> list[ContextPassage]:
     """Numbered, trimmed passages (numbered by rank, as the markers must be) within `budget_tokens`."""
@@ -86,9 +80,9 @@ def pack_passages(
     for passage in passages:
         header = PASSAGE_HEADER.format(
             number=passage.rank,
-            title=passage.title or "untitled",
-            source=passage.source or "unknown",
-            published=passage.published or "unknown",
+            title=passage.meta.title or "untitled",
+            source=passage.meta.source or "unknown",
+            published=passage.meta.published or "unknown",
         )
         spans = relevant_sentences(question, passage.text, encoder, keep) if keep > 0 else [(0, len(passage.text))]
         # Drop the least relevant sentences until the passage fits what is left of the budget.

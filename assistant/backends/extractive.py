@@ -14,16 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer import Passage
-from assistant.llms import AnswerBackend, Draft
-from assistant.prompts import REFUSAL_TEXT
+from assistant.backends.base import AnswerBackend, Claim, Draft, Source, refusal
+from assistant.config import ExtractiveSettings, Settings
+from assistant.question import Question
 from assistant.text import capitalised_words, content_stems, has_number, has_time_expression, sentences, stem
 from index.embeddings import Encoder
 
-# Set from the seeds gold set and a RealTime QA sample (see eval/): below these the passages don't answer.
-MIN_DENSE_SCORE = 0.20  # cosine of the question with the best passage ("Who is Yun Sun?" scores 0.24)
-MIN_COVERAGE = 0.5  # share of the question's content words found in the passages
-SEMANTIC_POOL = 8  # sentences embedded per answer: the rest are ranked out by cheap lexical scores
-SECOND_SENTENCE_RATIO = 0.9  # a second sentence joins the answer only when nearly as good as the first
 QUESTION_WORDS = {"who", "what", "when", "where", "which", "why", "how", "whom", "whose"}
 NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b", re.I)
 TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b|\bhow long\b", re.I)
@@ -31,7 +27,9 @@ NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percenta
 
 
 @dataclass(frozen=True)
-class _Sentence:
+class PassageSentence:
+    """A sentence of a passage, by its offsets into the passage's text."""
+
     passage: Passage
     start: int
     end: int
@@ -40,33 +38,39 @@ class _Sentence:
     def text(self) -> str:
         return self.passage.text[self.start : self.end]
 
+    def claim(self) -> Claim:
+        return Claim(text=self.text, sources=(Source(self.passage.rank, (self.start, self.end)),))
+
 
 class ExtractiveBackend(AnswerBackend):
     name = "extractive"
     model = None
     checks_support = False  # its sentences are the passages' own
 
-    def __init__(self, encoder: Encoder, max_sentences: int = 2) -> None:
+    def __init__(self, encoder: Encoder, limits: ExtractiveSettings | None = None, max_sentences: int = 2) -> None:
         self.encoder = encoder
+        self.limits = limits or ExtractiveSettings()
         self.max_sentences = max_sentences
 
-    def answer(self, question: str, passages: list[Passage]) -> Iterator[str | Draft]:
+    @classmethod
+    def from_settings(cls, settings: Settings, encoder: Encoder) -> ExtractiveBackend:
+        return cls(encoder, settings.extractive)
+
+    def answer(self, question: Question, passages: list[Passage]) -> Iterator[str | Draft]:
         picked = self.pick_sentences(question, passages)
         if not picked:
-            yield REFUSAL_TEXT
-            yield Draft(text=REFUSAL_TEXT, refused=True)
+            yield from refusal()
             return
-        text = " ".join(f"{s.text} [{s.passage.rank}]" for s in picked)
-        yield text
-        yield Draft(text=text, refused=False)
+        yield " ".join(f"{s.text} [{s.passage.rank}]" for s in picked)
+        yield Draft(claims=[s.claim() for s in picked], refused=False)
 
-    def pick_sentences(self, question: str, passages: list[Passage]) -> list[_Sentence]:
-        if not passages or not self.answerable(question, passages):
+    def pick_sentences(self, question: Question, passages: list[Passage]) -> list[PassageSentence]:
+        if not passages or not self.answerable(question.text, passages):
             return []
-        unique: dict[str, _Sentence] = {}  # overlapping chunks repeat sentences: keep the best-ranked copy
+        unique: dict[str, PassageSentence] = {}  # overlapping chunks repeat sentences: keep the best-ranked copy
         for passage in passages:
             for start, end in sentences(passage.text):
-                sentence = _Sentence(passage, start, end)
+                sentence = PassageSentence(passage, start, end)
                 if len(sentence.text.split()) >= 4:
                     unique.setdefault(sentence.text, sentence)
         if not unique:
@@ -76,31 +80,31 @@ class ExtractiveBackend(AnswerBackend):
         best = float(scores[order[0]])
         picked = [candidates[order[0]]]
         for i in order[1 : self.max_sentences]:
-            if scores[i] >= SECOND_SENTENCE_RATIO * best and candidates[i].text != picked[0].text:
+            if scores[i] >= self.limits.second_sentence_ratio * best and candidates[i].text != picked[0].text:
                 picked.append(candidates[i])
         return picked
 
     def answerable(self, question: str, passages: list[Passage]) -> bool:
         wanted = content_stems(question) - {stem(w) for w in QUESTION_WORDS}
-        found = set().union(*(content_stems(p.text + " " + p.title) for p in passages))
+        found = set().union(*(content_stems(p.text + " " + p.meta.title) for p in passages))
         if any(term not in found for term in distinctive_terms(question)):
             return False
-        if wanted and len(wanted & found) / len(wanted) < MIN_COVERAGE:
+        if wanted and len(wanted & found) / len(wanted) < self.limits.min_coverage:
             return False
         best_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
-        return best_dense is None or best_dense >= MIN_DENSE_SCORE
+        return best_dense is None or best_dense >= self.limits.min_dense_score
 
-    def _score(self, question: str, candidates: list[_Sentence]) -> tuple[list[_Sentence], np.ndarray]:
+    def _score(self, question: Question, candidates: list[PassageSentence]) -> tuple[list[PassageSentence], np.ndarray]:
         """Cheap lexical scores for all sentences; meaning (embeddings) only for the best few, to stay fast."""
-        wanted = content_stems(question)
+        wanted = content_stems(question.text)
         lexical = np.array([len(wanted & content_stems(c.text)) / max(len(wanted), 1) for c in candidates])
-        fit = np.array([_answer_type_fit(question, c.text) for c in candidates])
+        fit = np.array([_answer_type_fit(question.text, c.text) for c in candidates])
         rank_prior = np.array([1.0 / (c.passage.rank + 4) for c in candidates])
         cheap = 0.5 * lexical + 0.15 * fit + rank_prior
-        pool = np.argsort(-cheap)[:SEMANTIC_POOL]
+        pool = np.argsort(-cheap)[: self.limits.semantic_pool]
         shortlisted = [candidates[i] for i in pool]
-        vectors = self.encoder.encode([question] + [c.text for c in shortlisted])
-        return shortlisted, cheap[pool] + vectors[1:] @ vectors[0]
+        vectors = self.encoder.encode([c.text for c in shortlisted])
+        return shortlisted, cheap[pool] + vectors @ question.vector
 
 
 def distinctive_terms(question: str) -> set[str]:

@@ -12,9 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answer import Passage
-from assistant.citations import MARKER
-from assistant.context import ContextPassage, pack_passages
-from assistant.llms import AnswerBackend, Draft
+from assistant.backends.base import AnswerBackend, Draft, refusal
+from assistant.backends.context import ContextPassage, pack_passages
+from assistant.backends.extractive import ExtractiveBackend
+from assistant.citations import MARKER, parse_claims
+from assistant.config import Settings
 from assistant.prompts import (
     ANSWER_ONLY_SYSTEM,
     ANSWER_SYSTEM,
@@ -26,6 +28,7 @@ from assistant.prompts import (
     DISAGREEMENT_LEAD,
     REFUSAL_TEXT,
 )
+from assistant.question import Question
 from assistant.text import content_stems, sentences, stem
 from index.embeddings import Encoder
 
@@ -50,10 +53,13 @@ class GeneratedBackend(AnswerBackend):
     checks_support = True
     check_other_side = True  # look for a contradicting article the answer left out (see _other_side)
 
-    def __init__(self, encoder: Encoder | None, context_tokens: int, max_answer_tokens: int) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder | None) -> None:
+        self.settings = settings
         self.encoder = encoder
-        self.context_tokens = context_tokens
-        self.max_answer_tokens = max_answer_tokens
+        self.context_tokens = settings.context_tokens
+        self.max_answer_tokens = settings.max_answer_tokens
+        # The context holds the passages, the answer and the prompt around them.
+        self.n_ctx = settings.context_tokens + settings.max_answer_tokens + settings.prompt_overhead_tokens
 
     @abstractmethod
     def _chat(self, system: str, user: str, max_tokens: int) -> Iterator[str | Usage]:
@@ -63,15 +69,22 @@ class GeneratedBackend(AnswerBackend):
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` as the model counts them (or a close estimate)."""
 
-    def answer(self, question: str, passages: list[Passage]) -> Iterator[str | Draft]:
-        context = pack_passages(question, passages, self.context_tokens, self.count_tokens, self.encoder)
+    def _pack(self, question: Question, passages: list[Passage], keep: int | None = None) -> list[ContextPassage]:
+        keep = self.settings.sentences_per_passage if keep is None else keep
+        return pack_passages(question, passages, self.context_tokens, self.count_tokens, self.encoder, keep)
+
+    def _picker(self, max_sentences: int = 1) -> ExtractiveBackend | None:
+        """The extractive backend's sentence picking and answerability test, which the fallbacks below use."""
+        return ExtractiveBackend(self.encoder, self.settings.extractive, max_sentences) if self.encoder else None
+
+    def answer(self, question: Question, passages: list[Passage]) -> Iterator[str | Draft]:
+        context = self._pack(question, passages)
         if not context:
-            yield REFUSAL_TEXT
-            yield Draft(text=REFUSAL_TEXT, refused=True)
+            yield from refusal()
             return
         tokens = {"prompt": 0, "completion": 0}
         pieces: list[str] = []
-        first_try = self._chat(ANSWER_SYSTEM, answer_prompt(question, context), self.max_answer_tokens)
+        first_try = self._chat(ANSWER_SYSTEM, answer_prompt(question.text, context), self.max_answer_tokens)
         for delta in self._held_back_refusal(first_try, tokens):
             pieces.append(delta)
             yield delta
@@ -80,10 +93,8 @@ class GeneratedBackend(AnswerBackend):
             # question (the extractive backend's test), ask once more, on the best passages' most relevant
             # sentences, without the refusal option. What it says then still has to pass the support check, or
             # the answer becomes the refusal after all.
-            short = pack_passages(
-                question, passages[:RETRY_PASSAGES], self.context_tokens, self.count_tokens, self.encoder, keep=RETRY_SENTENCES
-            )
-            retry = self._complete(ANSWER_ONLY_SYSTEM, answer_prompt(question, short), self.max_answer_tokens, tokens)
+            short = self._pack(question, passages[:RETRY_PASSAGES], keep=RETRY_SENTENCES)
+            retry = self._complete(ANSWER_ONLY_SYSTEM, answer_prompt(question.text, short), self.max_answer_tokens, tokens)
             if _says_nothing(retry):
                 retry = self._quote_pointed_passage(question, passages, retry)
             if retry:
@@ -96,7 +107,7 @@ class GeneratedBackend(AnswerBackend):
                 addition = f" {DISAGREEMENT_LEAD} {other}"
                 yield addition
                 text += addition
-        yield Draft(text=text or REFUSAL_TEXT, refused=not MARKER.search(text), tokens=tokens)
+        yield Draft(claims=parse_claims(text), refused=not MARKER.search(text), tokens=tokens)
 
     def _held_back_refusal(self, stream: Iterator[str | Usage], tokens: dict[str, int]) -> Iterator[str]:
         """The stream's text, except a reply that is only the refusal sentence or only markers: that yields
@@ -118,29 +129,24 @@ class GeneratedBackend(AnswerBackend):
         if not releasing and not _says_nothing(held):
             yield held
 
-    def _quote_pointed_passage(self, question: str, passages: list[Passage], reply: str) -> str:
+    def _quote_pointed_passage(self, question: Question, passages: list[Passage], reply: str) -> str:
         """A reply that is only "[2]" still says the answer is there: quote the best answering sentence (as the
         extractive backend picks it) of the passage it names, or else of the passages the second try read."""
-        if self.encoder is None:
+        picker = self._picker()
+        if picker is None:
             return ""
-        from assistant.extractive import ExtractiveBackend
-
-        picker = ExtractiveBackend(self.encoder, max_sentences=1)
         numbers = [int(n) for n in re.findall(r"\[(\d+)\]", reply)]
         pointed = [p for p in passages if numbers and p.rank == numbers[0]]
         picked = picker.pick_sentences(question, pointed) if pointed else []
         picked = picked or picker.pick_sentences(question, passages[:RETRY_PASSAGES])
         return f"{picked[0].text} [{picked[0].passage.rank}]" if picked else ""
 
-    def _answerable(self, question: str, passages: list[Passage]) -> bool:
-        if self.encoder is None:
-            return False
-        from assistant.extractive import ExtractiveBackend
-
-        return ExtractiveBackend(self.encoder).answerable(question, passages)
+    def _answerable(self, question: Question, passages: list[Passage]) -> bool:
+        picker = self._picker()
+        return picker is not None and picker.answerable(question.text, passages)
 
     def _other_side(
-        self, question: str, passages: list[Passage], text: str, context: list[ContextPassage], tokens: dict[str, int]
+        self, question: Question, passages: list[Passage], text: str, context: list[ContextPassage], tokens: dict[str, int]
     ) -> str | None:
         """What the best-ranked article the answer does not cite says, when it contradicts the answer.
 
@@ -149,19 +155,17 @@ class GeneratedBackend(AnswerBackend):
         picked as the extractive backend picks them (exact text), and the model only judges whether they
         contradict the answer, in one word.
         """
-        if self.encoder is None:
+        picker = self._picker()
+        if picker is None:
             return None
-        from assistant.extractive import ExtractiveBackend
-
         cited = {int(n) for m in MARKER.finditer(text) for n in re.split(r"\s*,\s*", m.group(1))}
         by_rank = {p.rank: p for p in passages}
-        cited_articles = {by_rank[n].article_id for n in cited if n in by_rank}
-        others = [p for p in passages if p.article_id not in cited_articles and p.rank in {c.number for c in context}]
+        cited_articles = {by_rank[n].meta.id for n in cited if n in by_rank}
+        others = [p for p in passages if p.meta.id not in cited_articles and p.rank in {c.number for c in context}]
         if not cited_articles or not others:
             return None
-        own = [p for p in others if p.article_id == others[0].article_id]
-        picker = ExtractiveBackend(self.encoder, max_sentences=1)
-        if not picker.answerable(question, own):
+        own = [p for p in others if p.meta.id == others[0].meta.id]
+        if not picker.answerable(question.text, own):
             return None
         picked = picker.pick_sentences(question, own)
         if not picked:

@@ -15,16 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.backends.generated import GeneratedBackend, Usage
+from assistant.backends.model_files import DEFAULT_MODEL, ensure_model
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.generated import GeneratedBackend, Usage
-from assistant.model_files import DEFAULT_MODEL, ensure_model
 from index.embeddings import Encoder
 
 if TYPE_CHECKING:
     from llama_cpp import Llama
 
-PROMPT_OVERHEAD_TOKENS = 1024  # system prompt, question and headers, beside the passage budget
 SEED = 1234
 
 
@@ -113,11 +112,13 @@ class LocalBackend(GeneratedBackend):
     name = "local"
 
     def __init__(self, settings: Settings, encoder: Encoder | None) -> None:
-        super().__init__(encoder, settings.context_tokens, settings.max_answer_tokens)
-        self.settings = settings
+        super().__init__(settings, encoder)
         self.model = settings.local_model_path.stem if settings.local_model_path else DEFAULT_MODEL.name
-        self.n_ctx = settings.context_tokens + settings.max_answer_tokens + PROMPT_OVERHEAD_TOKENS
         self._loaded: LoadedModel | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, encoder: Encoder) -> LocalBackend:
+        return cls(settings, encoder)
 
     @property
     def loaded(self) -> LoadedModel:

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from assistant.backends.generated import GeneratedBackend, Usage
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.generated import GeneratedBackend, Usage
 from index.embeddings import Encoder
 
 if TYPE_CHECKING:
@@ -29,9 +29,12 @@ class OpenAIBackend(GeneratedBackend):
             raise AssistantError("the openai backend needs ASSISTANT_OPENAI_BASE_URL, e.g. http://127.0.0.1:8080/v1")
         if not settings.openai_model:
             raise AssistantError("the openai backend needs ASSISTANT_OPENAI_MODEL, the model name the server serves")
-        super().__init__(encoder, settings.context_tokens, settings.max_answer_tokens)
-        self.settings = settings
+        super().__init__(settings, encoder)
         self.model = settings.openai_model
+
+    @classmethod
+    def from_settings(cls, settings: Settings, encoder: Encoder) -> OpenAIBackend:
+        return cls(settings, encoder)
 
     @cached_property
     def llm(self) -> OpenAILike:
@@ -43,7 +46,7 @@ class OpenAIBackend(GeneratedBackend):
             api_base=s.openai_base_url,
             api_key=s.openai_api_key or NO_KEY,
             is_chat_model=True,
-            context_window=s.context_tokens + s.max_answer_tokens + 1024,
+            context_window=self.n_ctx,
             temperature=0.0,
             timeout=s.request_timeout,
             max_retries=0,  # a retry loop would hide a dead server behind minutes of waiting

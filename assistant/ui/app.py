@@ -1,32 +1,73 @@
 """The chat in the browser: a Gradio Blocks app over one Assistant (`assistant chat`).
 
 No `from __future__ import annotations` here: Gradio reads the named API endpoint's type hints at run time.
+The event handlers Gradio calls are made by small factories (`_responder`, `_turn_selector`, …) so that their
+names, signatures and type hints (`gr.SelectData`, `gr.Progress`) are what Gradio inspects, while gradio itself
+is imported only once an app is built.
 """
 
 import logging
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, get_args
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from assistant.answer import Answer
-from assistant.config import Backend
+from assistant.backends import backend_names
 from assistant.engine import Assistant
 from assistant.errors import USER_ERRORS, AssistantError
-from assistant.ui_assets import CSS, PANEL_JS
-from assistant.ui_auth import parse_auth
-from assistant.ui_render import EMPTY_PANEL, answer_message, error_message, escape_text, sources_panel, streaming_message
-from assistant.ui_session import AssistantPool, Turn, add_uploads, history_of
+from assistant.ui.assets import CSS, PANEL_JS
+from assistant.ui.auth import parse_auth
+from assistant.ui.render import (
+    EMPTY_PANEL,
+    ArticleLookup,
+    answer_message,
+    error_message,
+    escape_text,
+    sources_panel,
+    streaming_message,
+)
+from assistant.ui.session import AssistantPool, Turn, add_uploads, history_of
 
 if TYPE_CHECKING:
     import gradio as gr
 
+    from index.pipeline import IngestReport
+
 log = logging.getLogger(__name__)
-BACKENDS: tuple[str, ...] = get_args(Backend)
+BACKENDS: tuple[str, ...] = ("auto", *backend_names())
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".jsonl", ".gz"]
 ARTICLE_COLUMNS = ["Title", "Outlet", "Published", "Chunks", "Id"]
 API_NAME = "ask"
 BUSY = "assistant"  # one concurrency group: answering and indexing share the CPU and the index
+PRIVATE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": BUSY}  # UI events, not API endpoints
+
+
+@dataclass(frozen=True)
+class _ChatTab:
+    """The Chat tab's components that events read or write."""
+
+    chatbot: "gr.Chatbot"
+    question: "gr.Textbox"
+    ask: "gr.Button"
+    llm: "gr.Dropdown"
+    top_k: "gr.Slider"
+    since: "gr.Textbox"
+    until: "gr.Textbox"
+    outlets: "gr.Dropdown"
+    panel: "gr.HTML"
+
+
+@dataclass(frozen=True)
+class _ArticlesTab:
+    """The Articles tab's components that events read or write."""
+
+    summary: "gr.Markdown"
+    table: "gr.Dataframe"
+    files: "gr.File"
+    status: "gr.Markdown"
 
 
 def build_app(bot: Assistant) -> "gr.Blocks":
@@ -34,119 +75,6 @@ def build_app(bot: Assistant) -> "gr.Blocks":
     import gradio as gr
 
     pool = AssistantPool(bot)
-
-    def article_text(article_id: str) -> str | None:
-        record = bot.article(article_id)
-        return record.text if record else None
-
-    def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
-        messages = []
-        for number, turn in enumerate(turns):
-            messages.append({"role": "user", "content": escape_text(turn.question)})
-            reply = error_message(turn.error) if turn.answer is None else answer_message(turn.answer, number)
-            messages.append({"role": "assistant", "content": reply})
-        return messages
-
-    def respond(
-        question: str, turns: list[Turn], llm: str, top_k: float, since: str, until: str, outlets: list[str] | None
-    ) -> Iterator[tuple[Any, ...]]:
-        question = (question or "").strip()
-        if not question:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            return
-        number = len(turns)
-        shown = [*chat_messages(turns), {"role": "user", "content": escape_text(question)}, {"role": "assistant", "content": "…"}]
-        yield "", shown, gr.skip(), gr.skip(), gr.skip()
-        try:
-            answer = None
-            text = ""
-            stream = pool.get(_backend(llm), int(top_k)).stream(
-                question,
-                history=history_of(turns),
-                since=(since or "").strip() or None,
-                until=(until or "").strip() or None,
-                sources=outlets or None,
-            )
-            for item in stream:
-                if isinstance(item, Answer):
-                    answer = item
-                    break
-                text += item
-                shown[-1]["content"] = streaming_message(text)
-                yield gr.skip(), shown, gr.skip(), gr.skip(), gr.skip()
-            if answer is None:
-                raise AssistantError("the answer stream ended without an answer")
-        except Exception as err:  # shown as one line in the chat; the traceback only in the server log
-            done = [*turns, Turn(question, None, _problem(err))]
-            yield gr.skip(), chat_messages(done), done, gr.skip(), gr.skip()
-            return
-        done = [*turns, Turn(question, answer)]
-        yield gr.skip(), chat_messages(done), done, sources_panel(answer, number, article_text), number
-
-    def select_turn(turns: list[Turn], shown: int, event: gr.SelectData) -> tuple[Any, Any]:
-        index = event.index[0] if isinstance(event.index, list | tuple) else event.index
-        number = int(index) // 2
-        if number == shown or not 0 <= number < len(turns) or turns[number].answer is None:
-            return gr.skip(), gr.skip()
-        answer = turns[number].answer
-        assert answer is not None
-        return sources_panel(answer, number, article_text), number
-
-    def articles() -> tuple[Any, Any, str]:
-        records = bot.sources()
-        rows = [[a.title, a.source, a.published, a.chunk_count, a.id] for a in records]
-        outlets = sorted({a.source for a in records if a.source})
-        noun = "article" if len(records) == 1 else "articles"
-        summary = f"{len(records)} {noun} indexed in `{escape_text(str(bot.settings.home))}`."
-        return gr.Dataframe(value=rows, headers=ARTICLE_COLUMNS), gr.Dropdown(choices=outlets), summary
-
-    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, Any, Any, str]:  # noqa: B008
-        if not files:
-            return gr.skip(), gr.skip(), gr.skip(), ""
-        progress(0, desc="Checking the files")
-        try:
-            report = add_uploads(
-                bot, files, progress=lambda done, total: progress((done, total), desc="Indexing", unit="articles")
-            )
-        except Exception as err:
-            return gr.skip(), gr.skip(), gr.skip(), error_message(_problem(err))
-        table, outlets, summary = articles()
-        status = (
-            f"Indexed {len(files)} file(s): added {report.added}, updated {report.updated}, unchanged {report.unchanged}; "
-            f"{report.chunks} chunks in {report.seconds:.1f} s. Ask about them in the Chat tab."
-        )
-        for skipped in report.skipped:
-            status += f"\n\n{escape_text(skipped)} has no text left after cleaning; not indexed."
-        return table, outlets, summary, status
-
-    def api_ask(
-        question: str,
-        history: list[list[str]] | None = None,
-        backend: str = "",
-        top_k: int = 0,
-        since: str = "",
-        until: str = "",
-        sources: list[str] | None = None,
-    ) -> dict[str, Any]:
-        """Answer a question from the indexed articles with citations (the Answer as a dict).
-
-        history: earlier turns as [[question, answer text], ...], for follow-up questions. backend: extractive, local,
-        openai or auto (empty: the server's setting). top_k: passages to answer from (0: the server's setting).
-        since/until: published-date range, YYYY-MM-DD. sources: only these outlets.
-        """
-        try:
-            if backend and backend not in BACKENDS:
-                raise AssistantError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
-            if not 0 <= top_k <= 50:
-                raise AssistantError(f"top_k={top_k} is out of range; use 1 to 50 (0 for the server's setting)")
-            turns = [_turn_pair(pair) for pair in history or []]
-            answer = pool.get(_backend(backend), top_k or None).chat(
-                question, turns, since=since or None, until=until or None, sources=sources or None
-            )
-        except Exception as err:
-            raise gr.Error(_problem(err), print_exception=False) from None
-        return answer.to_dict()
-
     with gr.Blocks(title="News Q&A") as demo:
         turns = gr.State([])
         shown = gr.State(-1)  # the turn whose sources the panel shows
@@ -154,68 +82,11 @@ def build_app(bot: Assistant) -> "gr.Blocks":
             "## News Q&A\nAnswers from the indexed articles, citing the exact passages: click a marker like [1] to see it."
         )
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat-tab"), gr.Row(equal_height=False):
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(
-                        elem_id="chat",
-                        label="Chat",
-                        height=520,
-                        sanitize_html=True,
-                        latex_delimiters=[],
-                        feedback_options=None,
-                        buttons=["copy"],
-                        placeholder="Ask about the news in the indexed articles.",
-                    )
-                    with gr.Row():
-                        question = gr.Textbox(
-                            elem_id="question", show_label=False, placeholder="Ask a question…", scale=5, max_lines=4
-                        )
-                        ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
-                    with gr.Accordion("Settings", open=False, elem_id="settings"):
-                        llm = gr.Dropdown(list(BACKENDS), value=bot.settings.llm, label="Answer backend")
-                        top_k = gr.Slider(
-                            1,
-                            max(20, bot.settings.top_k),
-                            value=bot.settings.top_k,
-                            step=1,
-                            label="Passages per answer (top-k)",
-                        )
-                        with gr.Row():
-                            since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD", elem_id="since")
-                            until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", elem_id="until")
-                        outlets = gr.Dropdown([], multiselect=True, label="Only these outlets", elem_id="outlets")
-                with gr.Column(scale=2):
-                    panel = gr.HTML(EMPTY_PANEL, elem_id="sources", js_on_load=PANEL_JS)
-            with gr.Tab("Articles", id="articles-tab"):
-                summary = gr.Markdown(elem_id="articles-summary")
-                table = gr.Dataframe(
-                    headers=ARTICLE_COLUMNS,
-                    datatype=["str", "str", "str", "number", "str"],
-                    interactive=False,
-                    elem_id="articles",
-                    wrap=True,
-                    column_widths=["44%", "16%", "12%", "8%", "20%"],
-                    show_search="search",
-                )
-                files = gr.File(
-                    label="Add articles (.txt, .md, .html, .jsonl)",
-                    file_count="multiple",
-                    file_types=UPLOAD_TYPES,
-                    elem_id="upload",
-                )
-                status = gr.Markdown(elem_id="upload-status")
-
-        answer_inputs = [question, turns, llm, top_k, since, until, outlets]
-        answer_outputs = [question, chatbot, turns, panel, shown]
-        private: dict[str, Any] = {"api_visibility": "private", "concurrency_id": BUSY}
-        question.submit(respond, answer_inputs, answer_outputs, **private)
-        ask.click(respond, answer_inputs, answer_outputs, **private)
-        chatbot.select(select_turn, [turns, shown], [panel, shown], api_visibility="private", queue=False)
-        # The chat's own clear (bin) button starts a new chat: forget the turns the follow-ups would build on.
-        chatbot.clear(lambda: ([], EMPTY_PANEL, -1), None, [turns, panel, shown], api_visibility="private", queue=False)
-        files.upload(upload, files, [table, outlets, summary, status], **private)
-        demo.load(articles, None, [table, outlets, summary], **private)
-        gr.api(api_ask, api_name=API_NAME, concurrency_id=BUSY)
+            chat = _chat_tab(bot)
+            articles = _articles_tab()
+        _wire_chat(chat, turns, shown, pool, partial(_article_text, bot))
+        _wire_articles(demo, articles, chat.outlets, bot)
+        gr.api(_api_asker(pool), api_name=API_NAME, concurrency_id=BUSY)
     return demo
 
 
@@ -259,8 +130,261 @@ def login_pairs(bot: Assistant) -> list[tuple[str, str]] | None:
     return parse_auth(secret.get_secret_value() if secret else None)
 
 
-def _backend(name: str) -> Backend | None:
-    return name if name in BACKENDS else None  # type: ignore[return-value]
+# --- layout -----------------------------------------------------------------------------------------------------
+
+
+def _chat_tab(bot: Assistant) -> _ChatTab:
+    """The Chat tab: the chat and its question box, the settings under it, the sources panel beside it."""
+    import gradio as gr
+
+    with gr.Tab("Chat", id="chat-tab"), gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(
+                elem_id="chat",
+                label="Chat",
+                height=520,
+                sanitize_html=True,
+                latex_delimiters=[],
+                feedback_options=None,
+                buttons=["copy"],
+                placeholder="Ask about the news in the indexed articles.",
+            )
+            with gr.Row():
+                question = gr.Textbox(elem_id="question", show_label=False, placeholder="Ask a question…", scale=5, max_lines=4)
+                ask = gr.Button("Ask", variant="primary", elem_id="ask", scale=1, min_width=80)
+            with gr.Accordion("Settings", open=False, elem_id="settings"):
+                llm = gr.Dropdown(list(BACKENDS), value=bot.settings.llm, label="Answer backend")
+                top_k = gr.Slider(
+                    1,
+                    max(20, bot.settings.top_k),
+                    value=bot.settings.top_k,
+                    step=1,
+                    label="Passages per answer (top-k)",
+                )
+                with gr.Row():
+                    since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD", elem_id="since")
+                    until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", elem_id="until")
+                outlets = gr.Dropdown([], multiselect=True, label="Only these outlets", elem_id="outlets")
+        with gr.Column(scale=2):
+            panel = gr.HTML(EMPTY_PANEL, elem_id="sources", js_on_load=PANEL_JS)
+    return _ChatTab(chatbot, question, ask, llm, top_k, since, until, outlets, panel)
+
+
+def _articles_tab() -> _ArticlesTab:
+    """The Articles tab: what is indexed, and an upload box for more."""
+    import gradio as gr
+
+    with gr.Tab("Articles", id="articles-tab"):
+        summary = gr.Markdown(elem_id="articles-summary")
+        table = gr.Dataframe(
+            headers=ARTICLE_COLUMNS,
+            datatype=["str", "str", "str", "number", "str"],
+            interactive=False,
+            elem_id="articles",
+            wrap=True,
+            column_widths=["44%", "16%", "12%", "8%", "20%"],
+            show_search="search",
+        )
+        files = gr.File(
+            label="Add articles (.txt, .md, .html, .jsonl)",
+            file_count="multiple",
+            file_types=UPLOAD_TYPES,
+            elem_id="upload",
+        )
+        status = gr.Markdown(elem_id="upload-status")
+    return _ArticlesTab(summary, table, files, status)
+
+
+# --- events -----------------------------------------------------------------------------------------------------
+
+
+def _wire_chat(chat: _ChatTab, turns: "gr.State", shown: "gr.State", pool: AssistantPool, lookup: ArticleLookup) -> None:
+    """Asking (Enter or the button), choosing an earlier answer's sources, and the chat's clear button."""
+    respond = _responder(pool, lookup)
+    answer_inputs = [chat.question, turns, chat.llm, chat.top_k, chat.since, chat.until, chat.outlets]
+    answer_outputs = [chat.question, chat.chatbot, turns, chat.panel, shown]
+    chat.question.submit(respond, answer_inputs, answer_outputs, **PRIVATE)
+    chat.ask.click(respond, answer_inputs, answer_outputs, **PRIVATE)
+    chat.chatbot.select(_turn_selector(lookup), [turns, shown], [chat.panel, shown], api_visibility="private", queue=False)
+    # The chat's own clear (bin) button starts a new chat: forget the turns the follow-ups would build on.
+    chat.chatbot.clear(lambda: ([], EMPTY_PANEL, -1), None, [turns, chat.panel, shown], api_visibility="private", queue=False)
+
+
+def _wire_articles(demo: "gr.Blocks", articles: _ArticlesTab, outlets: "gr.Dropdown", bot: Assistant) -> None:
+    """Uploads, and the article list (with the outlets to filter by) when the page loads."""
+    articles.files.upload(_uploader(bot), articles.files, [articles.table, outlets, articles.summary, articles.status], **PRIVATE)
+    demo.load(_article_lister(bot), None, [articles.table, outlets, articles.summary], **PRIVATE)
+
+
+def _responder(pool: AssistantPool, lookup: ArticleLookup) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    """The Ask handler: streams the answer into the chat, then shows its sources."""
+    import gradio as gr
+
+    def respond(
+        question: str, turns: list[Turn], llm: str, top_k: float, since: str, until: str, outlets: list[str] | None
+    ) -> Iterator[tuple[Any, ...]]:
+        question = (question or "").strip()
+        if not question:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
+        number = len(turns)
+        shown = [
+            *_chat_messages(turns),
+            {"role": "user", "content": escape_text(question)},
+            {"role": "assistant", "content": "…"},
+        ]
+        yield "", shown, gr.skip(), gr.skip(), gr.skip()
+        try:
+            answer = None
+            text = ""
+            stream = pool.get(_backend(llm), int(top_k)).stream(
+                question,
+                history=history_of(turns),
+                since=(since or "").strip() or None,
+                until=(until or "").strip() or None,
+                sources=outlets or None,
+            )
+            for item in stream:
+                if isinstance(item, Answer):
+                    answer = item
+                    break
+                text += item
+                shown[-1]["content"] = streaming_message(text)
+                yield gr.skip(), shown, gr.skip(), gr.skip(), gr.skip()
+            if answer is None:
+                raise AssistantError("the answer stream ended without an answer")
+        except Exception as err:  # shown as one line in the chat; the traceback only in the server log
+            done = [*turns, Turn(question, None, _problem(err))]
+            yield gr.skip(), _chat_messages(done), done, gr.skip(), gr.skip()
+            return
+        done = [*turns, Turn(question, answer)]
+        yield gr.skip(), _chat_messages(done), done, sources_panel(answer, number, lookup), number
+
+    return respond
+
+
+def _turn_selector(lookup: ArticleLookup) -> Callable[..., tuple[Any, Any]]:
+    """The chat's select handler: clicking an earlier answer shows its sources."""
+    import gradio as gr
+
+    def select_turn(turns: list[Turn], shown: int, event: gr.SelectData) -> tuple[Any, Any]:
+        index = event.index[0] if isinstance(event.index, list | tuple) else event.index
+        number = int(index) // 2
+        if number == shown or not 0 <= number < len(turns) or turns[number].answer is None:
+            return gr.skip(), gr.skip()
+        answer = turns[number].answer
+        assert answer is not None
+        return sources_panel(answer, number, lookup), number
+
+    return select_turn
+
+
+def _article_lister(bot: Assistant) -> Callable[[], tuple[Any, Any, str]]:
+    """The page-load handler: the article table, the outlets to filter by, and a summary line."""
+
+    def articles() -> tuple[Any, Any, str]:
+        return _article_list(bot)
+
+    return articles
+
+
+def _uploader(bot: Assistant) -> Callable[..., tuple[Any, Any, Any, str]]:
+    """The upload handler: indexes the files, then refreshes the article list and reports what happened."""
+    import gradio as gr
+
+    def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, Any, Any, str]:  # noqa: B008
+        if not files:
+            return gr.skip(), gr.skip(), gr.skip(), ""
+        progress(0, desc="Checking the files")
+        try:
+            report = add_uploads(
+                bot, files, progress=lambda done, total: progress((done, total), desc="Indexing", unit="articles")
+            )
+        except Exception as err:
+            return gr.skip(), gr.skip(), gr.skip(), error_message(_problem(err))
+        table, outlets, summary = _article_list(bot)
+        return table, outlets, summary, _upload_status(len(files), report)
+
+    return upload
+
+
+def _api_asker(pool: AssistantPool) -> Callable[..., dict[str, Any]]:
+    """The named API endpoint (`/ask`); Gradio documents it from this function's signature and docstring."""
+    import gradio as gr
+
+    def api_ask(
+        question: str,
+        history: list[list[str]] | None = None,
+        backend: str = "",
+        top_k: int = 0,
+        since: str = "",
+        until: str = "",
+        sources: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question from the indexed articles with citations (the Answer as a dict).
+
+        history: earlier turns as [[question, answer text], ...], for follow-up questions. backend: extractive, local,
+        openai or auto (empty: the server's setting). top_k: passages to answer from (0: the server's setting).
+        since/until: published-date range, YYYY-MM-DD. sources: only these outlets.
+        """
+        try:
+            if backend and backend not in BACKENDS:
+                raise AssistantError(f"backend {backend!r} is not one of {', '.join(BACKENDS)}")
+            if not 0 <= top_k <= 50:
+                raise AssistantError(f"top_k={top_k} is out of range; use 1 to 50 (0 for the server's setting)")
+            turns = [_turn_pair(pair) for pair in history or []]
+            answer = pool.get(_backend(backend), top_k or None).chat(
+                question, turns, since=since or None, until=until or None, sources=sources or None
+            )
+        except Exception as err:
+            raise gr.Error(_problem(err), print_exception=False) from None
+        return answer.to_dict()
+
+    return api_ask
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def _article_text(bot: Assistant, article_id: str) -> str | None:
+    """An article's cleaned text, which citation offsets point into (None when it is no longer indexed)."""
+    record = bot.article(article_id)
+    return record.text if record else None
+
+
+def _chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    messages = []
+    for number, turn in enumerate(turns):
+        messages.append({"role": "user", "content": escape_text(turn.question)})
+        reply = error_message(turn.error) if turn.answer is None else answer_message(turn.answer, number)
+        messages.append({"role": "assistant", "content": reply})
+    return messages
+
+
+def _article_list(bot: Assistant) -> tuple[Any, Any, str]:
+    """The article table, the outlet choices and the summary line, as Gradio updates."""
+    import gradio as gr
+
+    records = bot.sources()
+    rows = [[a.meta.title, a.meta.source, a.meta.published, a.chunk_count, a.meta.id] for a in records]
+    outlets = sorted({a.meta.source for a in records if a.meta.source})
+    noun = "article" if len(records) == 1 else "articles"
+    summary = f"{len(records)} {noun} indexed in `{escape_text(str(bot.settings.home))}`."
+    return gr.Dataframe(value=rows, headers=ARTICLE_COLUMNS), gr.Dropdown(choices=outlets), summary
+
+
+def _upload_status(file_count: int, report: "IngestReport") -> str:
+    status = (
+        f"Indexed {file_count} file(s): added {report.added}, updated {report.updated}, unchanged {report.unchanged}; "
+        f"{report.chunks} chunks in {report.seconds:.1f} s. Ask about them in the Chat tab."
+    )
+    for skipped in report.skipped:
+        status += f"\n\n{escape_text(skipped)} has no text left after cleaning; not indexed."
+    return status
+
+
+def _backend(name: str) -> str | None:
+    return name if name in BACKENDS else None
 
 
 def _turn_pair(pair: object) -> tuple[str, str]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from assistant.answer import Answer, Citation, Passage
+from index.types import ArticleMeta
 
 MARKER = re.compile(r"\[(\d+)\]")
 # Markdown syntax anywhere in a line (emphasis, code, links, tables, strike-through) and at a line's start (headings,
@@ -68,7 +69,7 @@ def answer_message(answer: Answer, turn: int) -> str:
         if number not in known:
             continue
         parts.append(escape_text(answer.text[position : found.start()]))
-        title = html.escape(known[number].title, quote=True)
+        title = html.escape(known[number].meta.title, quote=True)
         parts.append(f'<a class="cite" href="#{cite_id(turn, number)}" title="{title}">&#91;{number}&#93;</a>')
         position = found.end()
     parts.append(escape_text(answer.text[position:]))
@@ -94,17 +95,17 @@ def sources_panel(answer: Answer, turn: int, lookup: ArticleLookup) -> str:
     if answer.refused:
         cards.append('<div class="sources-refused">No passage answers this question; nothing is cited.</div>')
     cited = {c.chunk_id for c in answer.citations}
-    uncited = [p for p in answer.passages if p.chunk_id not in cited]
+    uncited = [p for p in answer.passages if p.chunk.id not in cited]
     return f'<div class="sources" data-turn="{turn}">{head}{"".join(cards)}{_uncited(uncited)}</div>'
 
 
 def _citation_card(citation: Citation, turn: int, lookup: ArticleLookup) -> str:
-    body = _highlighted(lookup(citation.article_id) or "", citation)
-    title = citation.title or citation.article_id
+    body = _highlighted(lookup(citation.meta.id) or "", citation)
+    title = citation.meta.title or citation.meta.id
     return (
         f'<div class="source-card" id="{cite_id(turn, citation.number)}">'
         f'<div class="card-title"><span class="num">[{citation.number}]</span> {html.escape(title)}</div>'
-        f'<div class="meta">{_meta(citation.source, citation.published, citation.location)}</div>'
+        f'<div class="meta">{_meta(citation.meta)}</div>'
         f'<div class="article-text">{body}</div></div>'
     )
 
@@ -126,8 +127,8 @@ def _uncited(passages: Sequence[Passage]) -> str:
     if not passages:
         return ""
     items = "".join(
-        f'<div class="passage"><div class="card-title">{html.escape(p.title or p.article_id)}</div>'
-        f'<div class="meta">{_meta(p.source, p.published, p.location)}</div>'
+        f'<div class="passage"><div class="card-title">{html.escape(p.meta.title or p.meta.id)}</div>'
+        f'<div class="meta">{_meta(p.meta)}</div>'
         f'<div class="passage-text">{html.escape(p.text)}</div></div>'
         for p in passages
     )
@@ -135,8 +136,10 @@ def _uncited(passages: Sequence[Passage]) -> str:
     return f'<details class="uncited"><summary>{len(passages)} more {noun} retrieved, not cited</summary>{items}</details>'
 
 
-def _meta(source: str, published: str, location: str) -> str:
-    facts = [html.escape(x) for x in (source, published) if x]
+def _meta(meta: ArticleMeta) -> str:
+    """Outlet · date · location (a link only for web addresses)."""
+    facts = [html.escape(x) for x in (meta.source, meta.published) if x]
+    location = meta.location
     if location.startswith(("http://", "https://")):
         link = html.escape(location, quote=True)
         facts.append(f'<a href="{link}" target="_blank" rel="noopener noreferrer">{link}</a>')

@@ -10,7 +10,6 @@ from pathlib import Path
 from threading import Lock
 
 from assistant.answer import Answer
-from assistant.config import Backend
 from assistant.engine import Assistant
 from index.errors import InputError
 from index.loaders import SUPPORTED_SUFFIXES, expand_paths, iter_articles, suffix_of
@@ -45,7 +44,7 @@ class AssistantPool:
         self._made[(base.settings.llm, base.settings.top_k)] = base
         self._lock = Lock()
 
-    def get(self, llm: Backend | None = None, top_k: int | None = None) -> Assistant:
+    def get(self, llm: str | None = None, top_k: int | None = None) -> Assistant:
         key = (llm or self.base.settings.llm, int(top_k or self.base.settings.top_k))
         with self._lock:
             bot = self._made.get(key)

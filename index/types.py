@@ -1,0 +1,140 @@
+"""An article's metadata, declared once, and the records that carry it: Article, StoredChunk, ArticleRecord.
+
+Unknown values are "" everywhere (Chroma metadata cannot hold None), so no layer converts None ⇄ "".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """Who says what, where and when: what every chunk, passage and citation of an article shows."""
+
+    id: str
+    title: str
+    source: str = ""  # the outlet
+    author: str = ""
+    published: str = ""  # YYYY-MM-DD, or "" when unknown
+    location: str = ""  # the file path or the article's URL
+
+    @property
+    def published_day(self) -> int:
+        """2025-07-02 → 20250702, the form Chroma's range filters compare; 0 when the date is unknown."""
+        return day_number(self.published)
+
+    def as_metadata(self) -> dict[str, str | int]:
+        """The fields as Chroma metadata (`id` is the record's own id, or `article_id` on a chunk)."""
+        return {
+            "title": self.title,
+            "source": self.source,
+            "author": self.author,
+            "published": self.published,
+            "published_day": self.published_day,
+            "location": self.location,
+        }
+
+    def filled_from(self, other: ArticleMeta) -> ArticleMeta:
+        """These fields, with the empty ones taken from `other` (a second reading of the same article)."""
+        return replace(self, **{name: value for name, value in asdict(other).items() if not getattr(self, name)})
+
+    @classmethod
+    def from_metadata(cls, article_id: str, meta: Mapping[str, Any]) -> ArticleMeta:
+        return cls(
+            id=article_id,
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            author=str(meta.get("author", "")),
+            published=str(meta.get("published", "")),
+            location=str(meta.get("location", "")),
+        )
+
+
+OPTIONAL_IN_HASH = ("source", "author", "published")
+
+
+def day_number(published: str) -> int:
+    return int(published.replace("-", "")) if published else 0
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article as loaded, before cleaning."""
+
+    meta: ArticleMeta
+    text: str
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def content_hash(self) -> str:
+        """A hash of everything that ends up in the index, so a change to any of it re-indexes the article.
+        The payload is the flat field set it has always been, so existing indexes keep their hashes."""
+        fields = {**asdict(self.meta), "text": self.text}
+        fields |= {name: fields[name] or None for name in OPTIONAL_IN_HASH}  # None, as the loaders once stored it
+        payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored: its text and offsets into the cleaned article, and the article's metadata."""
+
+    id: str
+    meta: ArticleMeta
+    index: int
+    text: str
+    start: int
+    end: int
+
+    def metadata(self) -> dict[str, str | int]:
+        return {
+            "article_id": self.meta.id,
+            "chunk_index": self.index,
+            "start": self.start,
+            "end": self.end,
+            **self.meta.as_metadata(),
+        }
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, meta: Mapping[str, Any]) -> StoredChunk:
+        return cls(
+            id=chunk_id,
+            meta=ArticleMeta.from_metadata(str(meta["article_id"]), meta),
+            index=int(meta["chunk_index"]),
+            text=text,
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+        )
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An indexed article: its metadata, the manifest's content hash, and (when asked for) the cleaned text."""
+
+    meta: ArticleMeta
+    content_hash: str
+    chunk_count: int
+    text: str = ""  # the cleaned text, which citation offsets point into; empty when only metadata was asked for
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def metadata(self) -> dict[str, str | int]:
+        return {**self.meta.as_metadata(), "content_hash": self.content_hash, "chunk_count": self.chunk_count}
+
+    @classmethod
+    def from_record(cls, article_id: str, meta: Mapping[str, Any], text: str = "") -> ArticleRecord:
+        return cls(
+            meta=ArticleMeta.from_metadata(article_id, meta),
+            content_hash=str(meta.get("content_hash", "")),
+            chunk_count=int(meta.get("chunk_count", 0)),
+            text=text,
+        )

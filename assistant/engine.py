@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -23,9 +23,10 @@ from index.fingerprint import IndexFingerprint
 from index.keyword import KeywordIndex
 from index.pipeline import IngestOptions, IngestReport, Progress, ingest, refresh_keyword_index
 from index.store import ChunkStore, open_client
-from index.types import ArticleRecord
+from index.types import ArticleRecord, StoredChunk
 
 History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
+Exclude = Callable[[StoredChunk], bool]  # chunks to leave out of retrieval
 MAX_QUESTION_CHARS = 2000
 
 
@@ -131,18 +132,21 @@ class Assistant:
         until: date | str | None = None,
         sources: Sequence[str] | None = None,
         mode: Mode = "hybrid",
+        exclude: Exclude | None = None,
     ) -> list[Passage]:
         """The passages a question retrieves, best first (hybrid, or one side alone for comparison)."""
         filters = _filters(since, until, sources)
-        return self._retrieve(self.question(_checked_question(question)), filters, k, mode)
+        return self._retrieve(self.question(_checked_question(question)), filters, k, mode, exclude)
 
     def question(self, text: str) -> Question:
         """The question with its vector, which retrieval and answering share."""
         return Question(text=text, vector=self.encoder.encode([text])[0])
 
-    def _retrieve(self, question: Question, filters: Filters, k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
+    def _retrieve(
+        self, question: Question, filters: Filters, k: int | None = None, mode: Mode = "hybrid", exclude: Exclude | None = None
+    ) -> list[Passage]:
         self.ensure_index()
-        return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode)
+        return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode, exclude)
 
     def ask(
         self,
@@ -151,15 +155,26 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         sources: Sequence[str] | None = None,
+        exclude: Exclude | None = None,
     ) -> Answer:
-        """Answer one question; `answer.refused` is True when the articles don't answer it."""
-        *_, answer = self.stream(question, since=since, until=until, sources=sources)
+        """Answer one question; `answer.refused` is True when the articles don't answer it. `exclude` leaves chunks
+        out of retrieval (the eval's counterfactual questions)."""
+        *_, answer = self.stream(question, since=since, until=until, sources=sources, exclude=exclude)
         assert isinstance(answer, Answer)
         return answer
 
-    def chat(self, question: str, history: History = (), **filters: date | str | Sequence[str] | None) -> Answer:
+    def chat(
+        self,
+        question: str,
+        history: History = (),
+        *,
+        since: date | str | None = None,
+        until: date | str | None = None,
+        sources: Sequence[str] | None = None,
+        exclude: Exclude | None = None,
+    ) -> Answer:
         """Answer a follow-up question in the context of earlier turns."""
-        *_, answer = self.stream(question, history=history, **filters)  # type: ignore[arg-type]
+        *_, answer = self.stream(question, history=history, since=since, until=until, sources=sources, exclude=exclude)
         assert isinstance(answer, Answer)
         return answer
 
@@ -171,6 +186,7 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         sources: Sequence[str] | None = None,
+        exclude: Exclude | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final, checked Answer."""
         started = time.perf_counter()
@@ -178,7 +194,7 @@ class Assistant:
         filters = _filters(since, until, sources)
         turns = list(history)[-self.settings.history_turns :] if self.settings.history_turns else []
         standalone = self.question(self._standalone(question, turns))
-        passages = self._retrieve(standalone, filters)
+        passages = self._retrieve(standalone, filters, exclude=exclude)
         retrieved = time.perf_counter()
         backend = self.backend
         first_token: float | None = None
@@ -222,7 +238,7 @@ class Assistant:
         if draft.refused:
             return Answer(text=REFUSAL_TEXT, refused=True, **common)  # type: ignore[arg-type]
         supports = self._support_check() if backend.checks_support else None
-        checked = check_citations(draft.claims, passages, supports, repair=supports is not None)
+        checked = check_citations(draft.claims, passages, supports)
         if checked.supported_claims == 0:  # nothing it said rests on a passage
             return Answer(text=REFUSAL_TEXT, refused=True, flagged=checked.flagged, **common)  # type: ignore[arg-type]
         return Answer(text=checked.text, refused=False, citations=checked.citations, flagged=checked.flagged, **common)  # type: ignore[arg-type]

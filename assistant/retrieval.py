@@ -15,6 +15,7 @@ from assistant.answer import Passage
 from assistant.question import Question
 from index.keyword import KeywordFilter, KeywordIndex
 from index.store import ChunkStore
+from index.types import StoredChunk
 
 Mode = Literal["hybrid", "dense", "keyword"]
 
@@ -63,7 +64,16 @@ class HybridRetriever:
         self.candidates = candidates
         self.rrf_k = rrf_k
 
-    def retrieve(self, question: Question, k: int, filters: Filters | None = None, mode: Mode = "hybrid") -> list[Passage]:
+    def retrieve(
+        self,
+        question: Question,
+        k: int,
+        filters: Filters | None = None,
+        mode: Mode = "hybrid",
+        exclude: Callable[[StoredChunk], bool] | None = None,
+    ) -> list[Passage]:
+        """The k best passages; `exclude` leaves chunks out and fills their places from the other candidates (the
+        eval's counterfactual questions: the same question with every answer-bearing chunk taken away)."""
         filters = filters or Filters()
         n = max(self.candidates, k)
         vector = question.vector
@@ -73,8 +83,11 @@ class HybridRetriever:
         for ranking in ([chunk_id for chunk_id, _ in dense], [h.chunk_id for h in keyword]):
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        top = sorted(fused, key=lambda cid: -fused[cid])[:k]
-        # Only the k winners are read in full; chunks only the keyword side found get their cosine from their vector.
+        ranked = sorted(fused, key=lambda cid: -fused[cid])
+        # Only the k winners are read in full (all candidates when some may be excluded); chunks only the keyword side
+        # found get their cosine from their vector.
+        read = self.store.get_chunks_with_vectors(ranked if exclude else ranked[:k])
+        kept = [(chunk, stored) for chunk, stored in read if not (exclude and exclude(chunk))][:k]
         dense_scores = dict(dense)
         keyword_scores = {h.chunk_id: h.score for h in keyword}
         return [
@@ -85,5 +98,5 @@ class HybridRetriever:
                 dense_score=dense_scores.get(chunk.id, float(vector @ stored_vector)),
                 keyword_score=keyword_scores.get(chunk.id),
             )
-            for rank, (chunk, stored_vector) in enumerate(self.store.get_chunks_with_vectors(top), start=1)
+            for rank, (chunk, stored_vector) in enumerate(kept, start=1)
         ]

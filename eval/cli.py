@@ -34,6 +34,9 @@ def eval_command(
     retrieval_only: Annotated[bool, typer.Option(help="Score the three retrievers only; no answers.")] = False,
     with_choices: Annotated[bool, typer.Option(help="Put an item's answer choices into the question asked.")] = False,
     index_dir: Annotated[Path | None, typer.Option(help="Index folder for the run (default ASSISTANT_HOME/eval/<hash>).")] = None,
+    counterfactual: Annotated[
+        bool, typer.Option(help="Also ask each answerable question without the passages that hold its answer (should refuse).")
+    ] = False,
 ) -> None:
     """Measure retrieval, answers, citations and refusals on a question set; writes results, metrics, report, plots."""
     with user_errors():
@@ -52,6 +55,7 @@ def eval_command(
             only_answerable=only_answerable,
             retrieval_only=retrieval_only,
             with_choices=with_choices,
+            counterfactual=counterfactual,
             index_dir=index_dir,
             compare=compare,
         )

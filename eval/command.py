@@ -13,6 +13,7 @@ from eval.runner import MODES, EvalOptions, EvalOutcome, check_gates, run_eval
 
 SUMMARY = (
     "accuracy",
+    "reader_accuracy",
     "refusal_recall",
     "wrong_refusal_rate",
     "citation_precision",
@@ -24,6 +25,8 @@ SUMMARY = (
     "hybrid.source_hit@5",
     "latency_p50",
     "latency_p95",
+    "counterfactual_refusal_rate",
+    "counterfactual_wrong_choice_rate",
 )
 
 
@@ -71,15 +74,16 @@ def _print_summary(outcome: EvalOutcome, echo: Callable[[str], None]) -> None:
     m = outcome.metrics
     echo(f"{outcome.items} questions ({outcome.skipped} reused from an earlier run) → {outcome.out}")
     echo(f"primary: {outcome.primary} = {_fmt(m.get(outcome.primary))}")
+    width = max([24] + [len(n) for n in SUMMARY if n in m])  # the counterfactual names are longer
     for name in SUMMARY:
         if name in m and name != outcome.primary:
-            echo(f"  {name:<24} {_fmt(m[name])}")
+            echo(f"  {name:<{width}} {_fmt(m[name])}")
     if outcome.compare:
         echo("compared with the other run (this − other):")
         for name, this, other in outcome.compare:
             if name in SUMMARY or name == outcome.primary:
                 delta = "–" if this is None or other is None else f"{this - other:+.3f}"
-                echo(f"  {name:<24} {_fmt(this)} vs {_fmt(other)}  {delta}")
+                echo(f"  {name:<{width}} {_fmt(this)} vs {_fmt(other)}  {delta}")
     echo(f"report: {outcome.out / 'report.md'}")
 
 

@@ -4,6 +4,8 @@ Answers are compared after SQuAD-style normalisation (case, punctuation, article
 markers dropped). An answer is correct when it contains an accepted answer (every part of it) and, for
 items with choices, no wrong choice. Retrieval is scored by the rank of the first passage that holds a
 gold answer (answer recall@k, the DPR/RealTime QA measure) and of the named source articles.
+Counterfactual unanswerables (`--counterfactual`) are answerable items asked again with every passage that
+mentions their answer left out: refusing is right, and naming a wrong choice is the worst outcome.
 """
 
 from __future__ import annotations
@@ -55,6 +57,13 @@ def holds_answer(text: str, answers: Sequence[AcceptedAnswer]) -> bool:
     return any(all(contains(norm, normalize(part)) for part in parts) for parts in answers)
 
 
+def mentions_answer(text: str, answers: Sequence[AcceptedAnswer]) -> bool:
+    """True when the text contains any part of any accepted answer: for one-part answers the same as
+    holds_answer; a passage with one half of a two-part answer counts too, as the other half may be in another."""
+    norm = normalize(text)
+    return any(contains(norm, normalize(part)) for parts in answers for part in parts)
+
+
 def answer_sentences(text: str) -> list[str]:
     """An answer's sentences, each keeping the citation markers that follow its full stop."""
     pieces: list[str] = []
@@ -76,14 +85,19 @@ def is_correct(answer_text: str, answers: Sequence[AcceptedAnswer], choices: Seq
     """Contains an accepted answer; with choices, also names no wrong choice (outside the right one)."""
     if not answers or not holds_answer(answer_text, answers):
         return False
+    return not names_wrong_choice(answer_text, answers, choices)
+
+
+def names_wrong_choice(answer_text: str, answers: Sequence[AcceptedAnswer], choices: Sequence[str]) -> bool:
+    """The answer names a choice that is not an accepted answer (outside the right ones: "Hen" is not in "Henk")."""
     right = {normalize(" ".join(parts)) for parts in answers}
     wrong = [normalize(c) for c in choices if normalize(c) not in right]
     if not wrong:
-        return True
+        return False
     rest = f" {normalize(answer_text)} "
     for phrase in sorted(right, key=len, reverse=True):  # "Hen" must not match inside the right "Henk"
         rest = rest.replace(f" {phrase} ", " | ")
-    return not any(contains(rest, w) for w in wrong)
+    return any(contains(rest, w) for w in wrong)
 
 
 def exact_match(answer_text: str, gold: Sequence[str]) -> float:
@@ -205,11 +219,16 @@ def aggregate(
         metrics |= recall_metrics([s["retrieval"][mode]["answer_rank"] for s in with_answers], f"{mode}.answer_recall", ks)
         with_sources = [s for s in answerable if s["has_sources"]]
         metrics |= recall_metrics([s["retrieval"][mode]["source_rank"] for s in with_sources], f"{mode}.source_hit", ks)
+    if any("counterfactual" in s for s in scores):
+        metrics |= counterfactual_metrics([s["counterfactual"] for s in scores if s.get("counterfactual")])
     answered = [s for s in scores if "correct" in s]
     if not answered:
         return metrics
     scored = [s for s in answered if s["answerable"] and s["has_answers"]]
     metrics["accuracy"] = mean(float(s["correct"]) for s in scored)
+    # The reader's own share: accuracy among the questions whose answer was in the top five passages retrieved.
+    found = [s for s in scored if (rank := s["retrieval"].get("hybrid", {}).get("answer_rank")) is not None and rank <= READER_K]
+    metrics["reader_accuracy"] = mean(float(s["correct"]) for s in found)
     metrics["exact_match"] = mean(s["exact_match"] for s in scored)
     metrics["token_f1"] = mean(s["f1"] for s in scored)
     metrics["accuracy_all_gold"] = mean(float(s["correct"]) for s in answered if s["has_answers"])
@@ -228,6 +247,18 @@ def aggregate(
     return metrics
 
 
+def counterfactual_metrics(asked: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """Over the counterfactual asks (scoring.counterfactual_score): how many, how often refused, and, over those
+    of items with choices, how often the answer named a wrong choice. Rates are None with nothing to count."""
+    with_choices = [c for c in asked if c["wrong_choice"] is not None]
+    return {
+        "counterfactual_items": float(len(asked)),
+        "counterfactual_refusal_rate": mean(float(c["refused"]) for c in asked),
+        "counterfactual_choice_items": float(len(with_choices)),
+        "counterfactual_wrong_choice_rate": mean(float(c["wrong_choice"]) for c in with_choices),
+    }
+
+
 def primary_metric(metrics: Mapping[str, float | None]) -> str:
     """Answer accuracy when the run answered, else hybrid answer recall@5."""
     return "accuracy" if metrics.get("accuracy") is not None else "hybrid.answer_recall@5"
@@ -239,6 +270,7 @@ ANSWER_METRIC_NAMES = (
     "token_f1",
     "accuracy_all_gold",
     "refusal_precision",
+    "reader_accuracy",
     "refusal_recall",
     "wrong_refusal_rate",
     "citation_precision",
@@ -252,9 +284,19 @@ ANSWER_METRIC_NAMES = (
 )
 
 
+READER_K = 5
+
+COUNTERFACTUAL_METRIC_NAMES = (
+    "counterfactual_items",
+    "counterfactual_refusal_rate",
+    "counterfactual_choice_items",
+    "counterfactual_wrong_choice_rate",
+)
+
+
 def known_metric_names(modes: Sequence[str], ks: Sequence[int] = RECALL_KS) -> list[str]:
     """Every name aggregate() can produce, so a --fail-under typo is caught before the run."""
-    names = ["items", "answerable_items", *ANSWER_METRIC_NAMES]
+    names = ["items", "answerable_items", *ANSWER_METRIC_NAMES, *COUNTERFACTUAL_METRIC_NAMES]
     for mode in modes:
         names += [f"{mode}.answer_recall@{k}" for k in ks] + [f"{mode}.answer_mrr@10"]
         names += [f"{mode}.source_hit@{k}" for k in ks] + [f"{mode}.source_mrr@10"]

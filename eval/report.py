@@ -10,10 +10,11 @@ from typing import Any
 
 from eval.datasets import GoldItem
 from eval.errors import EvalError
-from eval.metrics import ANSWER_METRIC_NAMES, RECALL_KS, mean
+from eval.metrics import ANSWER_METRIC_NAMES, COUNTERFACTUAL_METRIC_NAMES, RECALL_KS, mean
 from eval.plots import LABELS
 
 WORST = 10
+COUNTERFACTUAL_SHOWN = 5  # counterfactual questions answered anyway, listed in the report
 
 
 def compare_metrics(metrics: Mapping[str, float | None], other: Path) -> list[tuple[str, float | None, float | None]]:
@@ -53,6 +54,7 @@ def write_report(
         lines += ["## Answers, refusals, citations, latency", ""]
         lines += _table(["metric", "value"], [[n, _fmt(metrics[n])] for n in present])
         lines.append("")
+    lines += _counterfactual_section(metrics, items, records, scores)
     lines += ["## Retrieval: BM25 only, dense only, hybrid", "", *_retrieval_table(metrics), ""]
     lines += _category_section(scores)
     if compared:
@@ -67,6 +69,39 @@ def write_report(
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _counterfactual_section(
+    metrics: Mapping[str, float | None],
+    items: Sequence[GoldItem],
+    records: Mapping[str, Mapping[str, Any]],
+    scores: Sequence[Mapping[str, Any]],
+) -> list[str]:
+    """The answerable questions asked again without every passage that mentions their answer: should be refused."""
+    if "counterfactual_items" not in metrics:
+        return []
+    lines = [
+        "## Counterfactual unanswerables",
+        "",
+        "Each answerable question asked again with every passage that mentions its answer left out of retrieval.",
+        "",
+        *_table(["metric", "value"], [[n, _fmt(metrics.get(n))] for n in COUNTERFACTUAL_METRIC_NAMES]),
+        "",
+    ]
+    answered = [
+        (bool(s["counterfactual"]["wrong_choice"]), item, records[item.id]["counterfactual"])
+        for item, s in zip(items, scores, strict=True)
+        if s.get("counterfactual") and not s["counterfactual"]["refused"]
+    ]
+    answered.sort(key=lambda a: not a[0])  # the ones naming a wrong choice first
+    if answered:
+        lines += [f"Answered anyway: {len(answered)}; the first {min(COUNTERFACTUAL_SHOWN, len(answered))}:", ""]
+        lines += [
+            f"- {item.id}{' (names a wrong choice)' if wrong else ''}: {item.question} → {_clip(answer['text'], 200)}"
+            for wrong, item, answer in answered[:COUNTERFACTUAL_SHOWN]
+        ]
+        lines.append("")
+    return lines
 
 
 def _retrieval_table(metrics: Mapping[str, float | None]) -> list[str]:

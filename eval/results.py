@@ -33,7 +33,8 @@ class ResultsFolder:
                 stored = json.loads(run_path.read_text())
             except ValueError:
                 raise EvalError(f"{run_path}: not valid JSON; delete the folder or use another --out") from None
-            differing = [k for k in run_key if stored.get(k) != run_key[k]]
+            # every key either run has: a key only one of them has (an option set in one run only) differs too
+            differing = [k for k in [*run_key, *(k for k in stored if k not in run_key)] if stored.get(k) != run_key.get(k)]
             if differing:
                 raise EvalError(
                     f"--out {self.out} holds results of a different run ({', '.join(differing)} differ); "

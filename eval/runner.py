@@ -2,7 +2,9 @@
 
 Per question: the answer (`Assistant.ask`, or `chat` when the item has a history) and, for the retrieval
 baselines, the top passages of BM25 only, dense only and hybrid (`Assistant.retrieve(mode=...)`) for the
-question the answer was drawn for (the rewritten follow-up, when chat rewrote it).
+question the answer was drawn for (the rewritten follow-up, when chat rewrote it). With `counterfactual`, each
+answerable item is asked once more with every passage that mentions its answer left out of retrieval
+(`exclude=`): a counterfactual unanswerable, which the assistant should refuse.
 """
 
 from __future__ import annotations
@@ -19,18 +21,20 @@ from typing import TYPE_CHECKING, Any, Literal
 from assistant import Answer, Assistant, Passage, Settings
 from eval.datasets import GoldItem, load_set, select
 from eval.errors import EvalError
-from eval.metrics import RECALL_KS, aggregate, answer_rank, primary_metric, source_rank
+from eval.metrics import RECALL_KS, aggregate, answer_rank, mentions_answer, primary_metric, source_rank
 from eval.results import ResultsFolder
 from eval.scoring import score_record
 from eval.workspace import corpus_digest, corpus_files, eval_settings, is_ingested, mark_ingested
 
 if TYPE_CHECKING:
     from index.embeddings import Encoder
+    from index.types import StoredChunk
 
 # API retrieval mode → the prefix of its metrics
 MODES: dict[Literal["keyword", "dense", "hybrid"], str] = {"keyword": "bm25", "dense": "dense", "hybrid": "hybrid"}
 RETRIEVAL_DEPTH = 10  # passages per baseline retrieval: recall@10 and MRR@10 need ten
 Progress = Callable[[int, int], None]
+Exclude = Callable[["StoredChunk"], bool]
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class EvalOptions:
     only_answerable: bool = False
     retrieval_only: bool = False
     with_choices: bool = False  # hand an item's choices to the assistant inside the question
+    counterfactual: bool = False  # ask answerable items again without the passages that hold their answer
     index_dir: Path | None = None
     compare: Path | None = None
 
@@ -68,6 +73,8 @@ def run_eval(
     ingest_progress: Progress | None = None,
     say: Callable[[str], None] = lambda _: None,
 ) -> EvalOutcome:
+    if options.counterfactual and options.retrieval_only:
+        raise EvalError("--counterfactual asks questions; it cannot be combined with --retrieval-only")
     items = select(
         load_set(options.set_path),
         only_answerable=options.only_answerable,
@@ -115,7 +122,7 @@ def run_item(bot: Assistant, item: GoldItem, options: EvalOptions) -> dict[str, 
     asked = with_choices(item) if options.with_choices and item.choices else item.question
     answer: Answer | None = None
     if not options.retrieval_only:
-        answer = bot.chat(asked, list(item.history)) if item.history else bot.ask(asked)
+        answer = ask_item(bot, asked, item.history)
     query = (answer.standalone_question if answer else None) or item.question
     retrieval = {}
     for mode, name in MODES.items():
@@ -127,7 +134,7 @@ def run_item(bot: Assistant, item: GoldItem, options: EvalOptions) -> dict[str, 
             "source_rank": source_rank([_names(p) for p in passages], item.sources) if item.sources else None,
             "articles": [p.meta.id for p in passages],
         }
-    return {
+    record: dict[str, Any] = {
         "id": item.id,
         "question": item.question,
         "asked": asked,
@@ -139,6 +146,21 @@ def run_item(bot: Assistant, item: GoldItem, options: EvalOptions) -> dict[str, 
         "answer": answer.to_dict() if answer else None,
         "answer_tokens": count_tokens(answer.text) if answer and not answer.refused else 0,
     }
+    if options.counterfactual:  # None for items without a gold answer to take away
+        applies = item.answerable and bool(item.answers)
+        record["counterfactual"] = ask_item(bot, asked, item.history, answer_excluder(item)).to_dict() if applies else None
+    return record
+
+
+def ask_item(bot: Assistant, asked: str, history: Sequence[tuple[str, str]], exclude: Exclude | None = None) -> Answer:
+    """`ask`, or `chat` when the item has a history; with `exclude`, those chunks are left out of retrieval."""
+    return bot.chat(asked, list(history), exclude=exclude) if history else bot.ask(asked, exclude=exclude)
+
+
+def answer_excluder(item: GoldItem) -> Exclude:
+    """Leaves out every chunk that holds any part of an accepted answer (a chunk with one half of a two-part
+    answer too: left in, it and another chunk together would answer the question)."""
+    return lambda chunk: mentions_answer(chunk.text, item.answers)
 
 
 def with_choices(item: GoldItem) -> str:
@@ -177,6 +199,8 @@ def _run_key(options: EvalOptions, settings: Settings, digest: str) -> dict[str,
         "top_k": settings.top_k,
         "retrieval_only": options.retrieval_only,
         "with_choices": options.with_choices,
+        # only when set: folders written before the option existed were runs without it, and still resume
+        **({"counterfactual": True} if options.counterfactual else {}),
     }
 
 
@@ -221,4 +245,6 @@ def _selection(options: EvalOptions, n: int) -> str:
         parts.append("choices given in the question")
     if options.retrieval_only:
         parts.append("retrieval only")
+    if options.counterfactual:
+        parts.append("counterfactual asks without the answer's passages")
     return "; ".join(parts)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eval.datasets import GoldItem
-from eval.metrics import citation_coverage, exact_match, is_correct, supports, token_f1
+from eval.metrics import citation_coverage, exact_match, is_correct, names_wrong_choice, supports, token_f1
 
 
 def score_record(item: GoldItem, record: Mapping[str, Any], modes: Sequence[str]) -> dict[str, Any]:
@@ -20,6 +20,8 @@ def score_record(item: GoldItem, record: Mapping[str, Any], modes: Sequence[str]
         "has_sources": bool(item.sources),
         "retrieval": {m: {k: retrieval.get(m, {}).get(k) for k in ("answer_rank", "source_rank", "seconds")} for m in modes},
     }
+    if "counterfactual" in record:  # a --counterfactual run: None for the items it does not apply to
+        scores["counterfactual"] = counterfactual_score(item, record["counterfactual"])
     answer = record.get("answer")
     if answer is None:
         return scores
@@ -37,6 +39,16 @@ def score_record(item: GoldItem, record: Mapping[str, Any], modes: Sequence[str]
         "completion_tokens": answer.get("tokens", {}).get("completion"),
     }
     return scores
+
+
+def counterfactual_score(item: GoldItem, answer: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The answer to the question asked without the passages that hold its answer: refused? names a wrong choice
+    (None when the item has no choices)?"""
+    if answer is None:
+        return None
+    refused = bool(answer["refused"])
+    wrong_choice = (not refused and names_wrong_choice(answer["text"], item.answers, item.choices)) if item.choices else None
+    return {"refused": refused, "wrong_choice": wrong_choice}
 
 
 def cited_support(item: GoldItem, answer: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""A one-month slice of RealTime QA that indexes in about a minute, for CI.
+"""A one-month slice of RealTime QA that indexes in about a minute, for CI (or several months joined, for reports).
 
 The questions of one month, and the corpus articles published from `lookback_days` before that month's
 first quiz to its last quiz: the news a reader had that month. The choice uses dates only, never the
@@ -36,7 +36,9 @@ class Slice:
 
 
 def month_slice(data_dir: Path, out_dir: Path, month: str, lookback_days: int = 7) -> Slice:
-    questions = [q for q in _jsonl(data_dir / "questions.jsonl") if str(q.get("date", "")).startswith(month)]
+    """The questions of `month` (YYYY-MM; several months joined by commas make one slice) and their news."""
+    months = tuple(month.split(","))
+    questions = [q for q in _jsonl(data_dir / "questions.jsonl") if str(q.get("date", "")).startswith(months)]
     if not questions:
         raise EvalError(f"{data_dir / 'questions.jsonl'}: no questions dated {month}")
     first = date.fromisoformat(min(q["date"] for q in questions))
@@ -46,7 +48,8 @@ def month_slice(data_dir: Path, out_dir: Path, month: str, lookback_days: int = 
     for q in questions:
         q["answer_in_corpus"] = any(contains(t, normalize(ans)) for ans in q["answers"] for t in texts)
     out_dir.mkdir(parents=True, exist_ok=True)
-    questions_path, corpus_path = out_dir / f"realtimeqa-{month}.jsonl", out_dir / f"realtimeqa-{month}-corpus.jsonl.gz"
+    name = "+".join(months)
+    questions_path, corpus_path = out_dir / f"realtimeqa-{name}.jsonl", out_dir / f"realtimeqa-{name}-corpus.jsonl.gz"
     questions_path.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
     _write_gzip(corpus_path, "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles))
     answerable = sum(bool(q["answer_in_corpus"]) for q in questions)
@@ -73,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.slices", description="Write a one-month RealTime QA slice.")
     parser.add_argument("data_dir", type=Path, help="folder with questions.jsonl and corpus.jsonl.gz")
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--month", default="2024-06", help="YYYY-MM of the questions (default 2024-06)")
+    parser.add_argument(
+        "--month", default="2024-06", help="YYYY-MM of the questions (default 2024-06); 2024-05,2024-06 joins months"
+    )
     parser.add_argument("--lookback-days", type=int, default=7, help="articles from this many days before the first quiz")
     args = parser.parse_args(argv)
     try:

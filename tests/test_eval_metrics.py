@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from eval.datasets import GoldItem
 from eval.metrics import (
     aggregate,
     answer_rank,
@@ -13,6 +14,8 @@ from eval.metrics import (
     exact_match,
     is_correct,
     known_metric_names,
+    mentions_answer,
+    names_wrong_choice,
     normalize,
     percentile,
     primary_metric,
@@ -22,6 +25,7 @@ from eval.metrics import (
     supports,
     token_f1,
 )
+from eval.scoring import score_record
 
 
 def test_normalize_drops_case_punctuation_articles_and_markers() -> None:
@@ -146,3 +150,62 @@ def test_aggregate_counts_each_metric_over_the_right_items() -> None:
     assert "accuracy" not in retrieval_only
     assert primary_metric(retrieval_only) == "hybrid.answer_recall@5"
     assert set(metrics) <= set(known_metric_names(["hybrid"]))
+
+
+def test_a_counterfactual_passage_is_one_that_mentions_any_part_of_an_answer() -> None:
+    assert mentions_answer("Japan's negotiator, Ryosei Akazawa, said.", [("Ryosei Akazawa",), ("Akazawa",)])
+    assert mentions_answer("The Commerce Department said.", [("Commerce", "Foreign Ministry")])  # half an answer
+    assert not mentions_answer("The Commerce Department said.", [("Commerce Secretary",)])
+    assert not mentions_answer("Storm Hen.", [("Henk",)])  # whole words only
+
+
+def test_naming_a_wrong_choice() -> None:
+    gold, choices = [("Henk",)], ["Hen", "Henk", "Isha"]
+    assert not names_wrong_choice("Storm Henk hit Britain.", gold, choices)  # "Hen" inside the right "Henk"
+    assert names_wrong_choice("Storm Isha hit Britain.", gold, choices)
+    assert names_wrong_choice("Henk, or maybe Hen.", gold, choices)
+    assert not names_wrong_choice("A storm hit Britain.", gold, choices)
+    assert not names_wrong_choice("Storm Isha hit Britain.", gold, [])
+
+
+def test_counterfactual_refusal_and_wrong_choice_rates() -> None:
+    choices = ("Rob Cross", "Luke Humphries", "Michael van Gerwen")
+    gold = (("Luke Humphries",),)
+    items = [
+        GoldItem(id="wrong-choice", question="Who won?", answers=gold, choices=choices),
+        GoldItem(id="right-choice", question="Who won?", answers=gold, choices=choices),
+        GoldItem(id="refused", question="Who won?", answers=gold, choices=choices),
+        GoldItem(id="no-choices", question="Who negotiates?", answers=(("Akazawa",),)),
+        GoldItem(id="unanswerable", question="How old is he?", answers=(), answerable=False),
+    ]
+    said = {
+        "wrong-choice": "Rob Cross won the final [1].",
+        "right-choice": "Luke Humphries won the final [1].",  # answered without its passages, but no wrong choice
+        "refused": None,
+        "no-choices": "Someone else [1].",
+    }
+
+    def answer(text: str | None) -> dict[str, object]:
+        return {"refused": text is None, "text": text or "I could not find that.", "citations": [], "passages": []}
+
+    records = [{"answer": answer(None), "counterfactual": answer(said[i.id]) if i.id in said else None} for i in items]
+    scores = [score_record(item, record, ["hybrid"]) for item, record in zip(items, records, strict=True)]
+    assert [s["counterfactual"] for s in scores] == [
+        {"refused": False, "wrong_choice": True},
+        {"refused": False, "wrong_choice": False},
+        {"refused": True, "wrong_choice": False},  # refusing names no choice
+        {"refused": False, "wrong_choice": None},  # no choices to name
+        None,
+    ]
+    metrics = aggregate(scores, ["hybrid"])
+    assert metrics["counterfactual_items"] == 4.0
+    assert metrics["counterfactual_refusal_rate"] == 0.25
+    assert metrics["counterfactual_choice_items"] == 3.0  # the rate of wrong choices counts items with choices
+    assert metrics["counterfactual_wrong_choice_rate"] == pytest.approx(1 / 3)
+    assert set(metrics) <= set(known_metric_names(["hybrid"]))
+    none_applied = aggregate([scores[-1]], ["hybrid"])  # a --counterfactual run without answerable items
+    assert none_applied["counterfactual_items"] == 0.0
+    assert none_applied["counterfactual_refusal_rate"] is None
+    assert none_applied["counterfactual_wrong_choice_rate"] is None
+    plain = aggregate([score_record(items[0], {"answer": answer(None)}, ["hybrid"])], ["hybrid"])
+    assert not any(name.startswith("counterfactual") for name in plain)  # not a --counterfactual run

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from assistant.cli import app as assistant_app
 from assistant.cli import register_commands
 from eval.errors import EvalError
+from eval.metrics import answer_rank, mentions_answer
 from eval.runner import EvalOptions, EvalOutcome, run_eval
 from index.embeddings import OnnxInt8Encoder
 from tests.conftest import REPO, SEEDS
@@ -119,6 +120,36 @@ def test_retrieval_only_with_compare(seeds_run: EvalOutcome, encoder: OnnxInt8En
     assert len(records) == 8 and all(r["answer"] is None for r in records)
 
 
+def test_counterfactual_asks_leave_out_every_passage_with_the_answer(
+    home: Path, encoder: OnnxInt8Encoder, tmp_path: Path
+) -> None:
+    wanted = {"who-01", "both-01", "follow-01"}  # one-part answers, a two-part answer over two articles, a follow-up
+    lines = [line for line in SEEDS_SET.read_text().splitlines() if json.loads(line)["id"] in wanted]
+    (tmp_path / "tiny.jsonl").write_text("\n".join(lines) + "\n")
+    options = EvalOptions(
+        set_path=tmp_path / "tiny.jsonl", corpus=(SEEDS,), out=tmp_path / "cf", backend="extractive", counterfactual=True
+    )
+    outcome = run_eval(options, encoder=encoder)
+    records = {r["id"]: r for r in map(json.loads, (outcome.out / "results.jsonl").read_text().splitlines())}
+    assert set(records) == wanted
+    for record in records.values():
+        answers = [tuple(a) for a in record["answers"]]
+        asked = record["counterfactual"]
+        assert asked["passages"], record["id"]  # the places of the left-out chunks are filled from the others
+        texts = [p["text"] for p in asked["passages"]]
+        assert not any(mentions_answer(t, answers) for t in texts), record["id"]
+        assert answer_rank(texts, answers) is None, record["id"]  # nor do the passages hold it together
+    assert answer_rank([p["text"] for p in records["who-01"]["answer"]["passages"]], [("Akazawa",)]) is not None
+    m = outcome.metrics
+    assert m["counterfactual_items"] == 3.0
+    assert m["counterfactual_refusal_rate"] is not None and 0.0 <= m["counterfactual_refusal_rate"] <= 1.0
+    assert m["counterfactual_choice_items"] == 0.0 and m["counterfactual_wrong_choice_rate"] is None  # no choices
+    assert "counterfactual_refusal_rate" in json.loads((outcome.out / "metrics.json").read_text())
+    assert "## Counterfactual unanswerables" in (outcome.out / "report.md").read_text()
+    with pytest.raises(EvalError, match="holds results of a different run \\(counterfactual differ"):
+        run_eval(replace(options, counterfactual=False), encoder=encoder)
+
+
 def test_a_missing_corpus_compare_folder_or_the_users_index_is_an_error(home: Path, tmp_path: Path) -> None:
     base = EvalOptions(set_path=SEEDS_SET, out=tmp_path / "x", backend="extractive")
     with pytest.raises(EvalError, match=r"corpus .*nowhere: no such file or folder"):
@@ -148,6 +179,7 @@ def test_cli_gate_fails_below_the_floor_and_passes_above(home: Path, tmp_path: P
         (["--corpus", "/nowhere/at/all"], "error: corpus /nowhere/at/all: no such file or folder"),
         (["--backend", "magic"], "error: setting llm:"),
         (["--sample", "0"], "error: --sample must be at least 1"),
+        (["--counterfactual", "--retrieval-only"], "error: --counterfactual asks questions"),
     ],
 )
 def test_cli_bad_options_give_one_line(home: Path, tmp_path: Path, extra: list[str], message: str) -> None:

@@ -55,22 +55,9 @@ def renumbered(ranks: Iterable[int]) -> dict[int, int]:
     return {rank: number for number, rank in enumerate(dict.fromkeys(ranks), start=1)}
 
 
-def lexical_support(claim: str, passage: Passage) -> float:
-    """Share of the claim's content words that the passage contains."""
-    wanted = content_stems(claim)
-    if not wanted:
-        return 1.0
-    return len(wanted & content_stems(passage.text)) / len(wanted)
-
-
-def check_citations(
-    claims: list[Claim], passages: list[Passage], supports: SupportCheck | None = None, *, repair: bool = False
-) -> CheckedText:
-    """Drop out-of-range and unsupported sources, renumber by first appearance, quote what each cites.
-
-    With `repair`, a claim left without a supported source is cited to the first passage (by rank) that
-    supports it: small models often put the wrong number on a true sentence. It is still listed in `flagged`.
-    """
+def check_citations(claims: list[Claim], passages: list[Passage], supports: SupportCheck | None = None) -> CheckedText:
+    """Drop out-of-range and unsupported sources (a claim that loses one is listed in `flagged`), renumber by first
+    appearance, quote what each cites."""
     by_rank = {p.rank: p for p in passages}
     flagged: list[str] = []
     kept_claims: list[Claim] = []
@@ -91,9 +78,6 @@ def check_citations(
                 flagged.append(claim.text)
                 continue
             kept[source.rank] = source
-        if repair and supports is not None and claim.sources and not kept:
-            first = next((p for p in passages if supports(claim.text, p)), None)
-            kept = {first.rank: Source(first.rank)} if first else {}
         kept_claims.append(replace(claim, sources=tuple(kept.values())))
     numbers = renumbered(s.rank for claim in kept_claims for s in claim.sources)
     rendered = " ".join(_with_markers(claim.text, [numbers[s.rank] for s in claim.sources]) for claim in kept_claims)

@@ -15,9 +15,9 @@ REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 EncoderKind = Literal["int8", "fp32"]
 
 
-class ExtractiveSettings(BaseModel):
-    """When the extractive backend answers, and with which sentences. Set from the seeds gold set and a RealTime QA
-    sample (see eval/): below these the passages don't answer."""
+class HeuristicEvidenceSettings(BaseModel):
+    """When the heuristic evidence selector answers, and with which sentences. Set by hand from the seeds gold set
+    and a RealTime QA sample (see eval/): below these the passages don't answer."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -29,6 +29,7 @@ class ExtractiveSettings(BaseModel):
     second_sentence_ratio: float = Field(
         0.9, ge=0, le=1, description="A second sentence joins the answer only when it scores this share of the first."
     )
+    max_sentences: int = Field(2, ge=1, description="Most evidence sentences per answer.")
 
 
 class SupportSettings(BaseModel):
@@ -74,7 +75,9 @@ class Settings(BaseSettings):
     )
 
     llm: str = Field(
-        "auto", description="Answer backend: auto (local if its model is installed, else extractive), extractive, local, openai."
+        "auto",
+        description="Answer backend: auto (local if its model is installed and measures at least as accurate as extractive, "
+        "else extractive), extractive, local, openai.",
     )
     openai_base_url: str | None = Field(
         None, description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."
@@ -87,19 +90,20 @@ class Settings(BaseSettings):
     )
     request_timeout: float = Field(60.0, gt=0, description="Seconds before a request to an answer server gives up.")
     local_model_path: Path | None = Field(None, description="A GGUF file to use instead of the packaged Qwen2.5 model.")
-    context_tokens: int = Field(2048, ge=256, description="Token budget for passages in a generated answer's prompt.")
+    context_tokens: int = Field(2048, ge=256, description="Token room for the evidence and the conversation in a prompt.")
     prompt_overhead_tokens: int = Field(
         1024, ge=0, description="Context room for the system prompt, question and headers, beside the passage budget."
     )
-    sentences_per_passage: int = Field(
-        6,
-        ge=0,
-        description="Sentences of each passage kept in a generated answer's prompt (0: all). benchmarks/tune_generation.py: "
-        "the answer survives in 62%/79%/90% of 238 RealTime QA answer-bearing chunks with 2/4/6, at 25%/48%/67% of the tokens.",
-    )
     max_answer_tokens: int = Field(256, ge=16, description="Most tokens a generated answer may have.")
     history_turns: int = Field(6, ge=0, description="Chat turns kept for resolving follow-up questions.")
-    extractive: ExtractiveSettings = Field(default_factory=ExtractiveSettings, description="Extractive answering.")
+    evidence: Literal["heuristic", "fitted"] = Field(
+        "heuristic",
+        description="Evidence selector: heuristic (hand-set; better on the seeds gold set) or fitted (eval.fit_evidence; "
+        "refuses counterfactual questions more often, answers less often).",
+    )
+    heuristic_evidence: HeuristicEvidenceSettings = Field(
+        default_factory=HeuristicEvidenceSettings, description="The heuristic evidence selector's thresholds."
+    )
     support: SupportSettings = Field(default_factory=SupportSettings, description="Support check of generated claims.")
     auth: SecretStr | None = Field(
         None,

@@ -4,33 +4,19 @@ REFUSAL_TEXT = "The articles I have don't answer this question."
 
 EMPTY_QUESTION = "the question is empty; ask something about the articles"
 
-# The system prompt never changes between questions, so llama.cpp keeps its KV state (a stable prefix).
-# Tried on the seeds with Qwen2.5-Coder-1.5B: worked examples, or "if the passages do not contain the answer",
-# made it refuse every question; "about something else entirely" refuses less, but still refuses answerable
-# questions when the passages are long, which is why assistant.backends.generated asks again without the option.
-_ANSWER_RULES = """You answer questions about news articles using only the numbered passages the user gives you.
-Answer in one to three short sentences, and end each sentence with the number of the passage that says it, like [1].
-When the question asks when, give the date or time the passage gives; each passage shows its published date.
-If passages disagree, say so and cite each side."""
-ANSWER_SYSTEM = f"""{_ANSWER_RULES}
-If the passages are about something else entirely, reply with exactly: {REFUSAL_TEXT}"""
-# Asked again without the refusal option when the model refused passages that plainly cover the question.
-# (Asking for "full sentences in your own words" instead made it add "this can be seen in passage [1]" asides.)
-ANSWER_ONLY_SYSTEM = _ANSWER_RULES
+# The system prompt never changes between questions, so llama.cpp keeps its KV state (a stable prefix). Whether to
+# answer is decided before the model is asked (assistant/evidence.py), so the prompt offers no refusal: the model
+# only writes from evidence that answers, and a grammar makes every sentence end with an evidence number.
+ANSWER_SYSTEM = """You answer a question about the news using only the numbered evidence sentences you are given.
+Answer in one or two short sentences in your own words, and end each sentence with the number of the evidence it
+comes from, like [2]. Name the person, place, number or date the question asks for.
+If the evidence sentences disagree, say so and cite each side."""
 
-# When the answer leaves out an article that, asked alone, answers differently: does it contradict the answer?
-CONFLICT_SYSTEM = """You compare two statements taken from news articles.
-Reply with one word: yes if they contradict each other, no if they do not."""
+EVIDENCE_LINE = "[{number}] ({source}, {published}) {text}"
 
-CONFLICT_USER = """Statement A: {first}
-Statement B: {second}
-Do A and B contradict each other?"""
+ANSWER_USER = """Evidence:
+{evidence}
 
-DISAGREEMENT_LEAD = "Another article disagrees."
-
-PASSAGE_HEADER = "[{number}] Title: {title} | Source: {source} | Published: {published}"
-
-ANSWER_USER = """{passages}
 Question: {question}
 Answer:"""
 

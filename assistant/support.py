@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from assistant.answer import Passage
-from assistant.citations import lexical_support
 from assistant.config import SupportSettings
 from assistant.text import STOPWORDS, capitalised_words, content_stems, sentences, stem
 from index.embeddings import Encoder
@@ -32,12 +32,37 @@ def names_and_numbers(text: str) -> set[str]:
     return {stem(w) for w in capitalised_words(text) if w not in STOPWORDS} | set(NUMBER.findall(text))
 
 
+def shown_text(passage: Passage) -> str:
+    """What a model is shown of a passage: its article's title, outlet, author and date (in the forms a model may
+    write it), and its text. A claim may rest on any of it."""
+    meta = passage.meta
+    return f"{meta.title} {meta.source} {meta.author} {metadata_date(meta.published)} {passage.text}"
+
+
 def names_found(claim: str, passage: Passage) -> float:
     wanted = names_and_numbers(claim)
     if not wanted:
         return 1.0
-    have = content_stems(passage.meta.title + " " + passage.text) | set(NUMBER.findall(passage.text))
+    shown = shown_text(passage)
+    have = content_stems(shown) | set(NUMBER.findall(shown))
     return len(wanted & have) / len(wanted)
+
+
+def lexical_support(claim: str, passage: Passage) -> float:
+    """Share of the claim's content words that the passage (as shown) contains."""
+    wanted = content_stems(claim)
+    if not wanted:
+        return 1.0
+    return len(wanted & content_stems(shown_text(passage))) / len(wanted)
+
+
+def metadata_date(iso: str) -> str:
+    """The article's date as a model given "2025-07-02" may write it: "2025-07-02 July 2, 2025 Jul 02"."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{iso} {day.strftime('%B')} {day.day}, {day.year} {day.strftime('%b %d')}"
 
 
 class SupportChecker:

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Assistant, Settings
-from assistant.backends.context import pack_passages
+from assistant.backends.generated import answer_prompt
 from assistant.backends.local import SEED, LocalBackend, llama_threads
 from assistant.backends.model_files import DEFAULT_MODEL, ensure_model
-from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER
+from assistant.prompts import ANSWER_SYSTEM, CONDENSE_SYSTEM, CONDENSE_USER
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = ("Who is Japan's chief negotiator?", "Are China and the U.S. negotiating on trade?")
@@ -81,9 +81,7 @@ def main() -> None:
     prompts = []
     for question in QUESTIONS:
         passages = bot.retrieve(question)
-        keep = settings.sentences_per_passage
-        context = pack_passages(bot.question(question), passages, ours.context_tokens, ours.count_tokens, ours.encoder, keep)
-        prompts.append(ANSWER_USER.format(passages="\n\n".join(map(str, context)), question=question))
+        prompts.append(answer_prompt(question, ours.selector.select(bot.question(question), passages)))
 
     rows = [("load (s)", direct_load, our_load)]
     runs = [("1st question", prompts[0], False), ("2nd question", prompts[1], False), ("2nd after follow-up", prompts[1], True)]

@@ -59,8 +59,9 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from assistant import Answer, Assistant, Passage, Settings
-from eval.datasets import AcceptedAnswer, GoldItem, load_set, select
-from eval.metrics import MARKER, answer_sentences, contains, is_correct, normalize
+from eval.datasets import GoldItem, load_set, select
+from eval.metrics import MARKER, answer_sentences, is_correct, mentions_answer, names_wrong_choice
+from eval.runner import answer_excluder
 from index.types import StoredChunk
 
 SYSTEMS = ("extractive", "local", "stock")
@@ -89,24 +90,6 @@ def says_it_cannot_answer(text: str) -> bool:
         return True
     sentences = answer_sentences(text)
     return bool(STOCK_REFUSAL.search(sentences[0] if sentences else text))
-
-
-def mentions_answer(text: str, answers: Sequence[AcceptedAnswer]) -> bool:
-    """The text names any part of any accepted answer (the eval's normalisation and whole-word match): a chunk
-    the counterfactual run leaves out. Any part, because the two halves of a two-part answer may sit in two chunks."""
-    norm = normalize(text)
-    return any(contains(norm, normalize(part)) for parts in answers for part in parts)
-
-
-def names_wrong_choice(text: str, answers: Sequence[AcceptedAnswer], choices: Sequence[str]) -> bool:
-    """The text names a choice that is not accepted, outside the accepted ones ("Hen" inside "Henk" does not count):
-    the wrong-choice half of eval.metrics.is_correct."""
-    right = {normalize(" ".join(parts)) for parts in answers}
-    wrong = [normalize(c) for c in choices if normalize(c) not in right]
-    rest = f" {normalize(text)} "
-    for phrase in sorted(right, key=len, reverse=True):
-        rest = rest.replace(f" {phrase} ", " | ")
-    return any(contains(rest, w) for w in wrong)
 
 
 # --- the stock engine -------------------------------------------------------------------------------------
@@ -402,7 +385,7 @@ def main() -> None:
         for counterfactual in passes:
             todo = [item for item in items if item.answerable and item.answers] if counterfactual else items
             for number, item in enumerate(todo, start=1):
-                exclude = _excluder(item) if counterfactual else None
+                exclude = answer_excluder(item) if counterfactual else None
                 for system in systems:
                     row = ask(system, runners[system], item, exclude)
                     rows.append(row)
@@ -431,10 +414,6 @@ def _check_context_size(runners: dict[str, Assistant | Stock], n_ctx: int) -> No
         return
     if ours is not None and ours != n_ctx:
         print(f"WARNING: our local backend's n_ctx is {ours}, the stock engine's {n_ctx}")
-
-
-def _excluder(item: GoldItem) -> Exclude:
-    return lambda chunk: mentions_answer(chunk.text, item.answers)
 
 
 if __name__ == "__main__":

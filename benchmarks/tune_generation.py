@@ -1,10 +1,7 @@
-"""Set the generated-answer thresholds from data: passage trimming and the support check, on RealTime QA.
+"""Set the support check's thresholds (Settings.support) from data, on RealTime QA.
 
 For each dev question whose correct answer occurs in an article published in the two weeks before it, the
-answer-bearing chunk (chunked as the index chunks) is the passage. Then:
-
-- trimming: does the passage cut to its k most relevant sentences still contain the answer, and at what
-  share of the tokens? (Settings.sentences_per_passage)
+answer-bearing chunk (chunked as the index chunks) is the passage. Then
 - support: a claim built from the question and the correct choice ("Luke Humphries beat … ") against its
   passage should pass; the same claim with a wrong choice against the same passage, and the correct claim
   against another question's passage, should fail. (assistant.support thresholds)
@@ -26,8 +23,6 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer import Passage
-from assistant.backends.context import relevant_sentences
-from assistant.question import Question
 from assistant.support import SupportChecker
 from assistant.text import content_stems
 from index.chunking import chunk_text, tiktoken_limit
@@ -94,23 +89,6 @@ def load_cases(limit: int) -> list[Case]:
     return cases
 
 
-def trimming(cases: list[Case], encoder: OnnxInt8Encoder) -> None:
-    import tiktoken
-
-    enc = tiktoken.get_encoding("cl100k_base")
-    print("sentences kept | answer kept | token share")
-    for keep in (2, 3, 4, 5, 6):
-        kept = tokens = whole = 0
-        for case in cases:
-            question = Question(case.question, encoder.encode([case.question])[0])
-            spans = relevant_sentences(question, case.passage.text, encoder, keep)
-            trimmed = " ".join(case.passage.text[s:e] for s, e in spans)
-            kept += case.answer.lower() in trimmed.lower()
-            tokens += len(enc.encode(trimmed))
-            whole += len(enc.encode(case.passage.text))
-        print(f"{keep:>14} | {kept / len(cases):>11.1%} | {tokens / whole:.0%}")
-
-
 def support(cases: list[Case], encoder: OnnxInt8Encoder) -> None:
     checker = SupportChecker(encoder)
     rows = []  # (label, names, lexical, semantic, kind)
@@ -161,7 +139,6 @@ def main() -> None:
     cases = load_cases(args.limit)
     print(f"{len(cases)} RealTime QA questions with an answer-bearing chunk")
     encoder = OnnxInt8Encoder()
-    trimming(cases, encoder)
     support(cases, encoder)
 
 

@@ -26,6 +26,7 @@ def make_passage(
     article_id: str | None = None,
     title: str | None = None,
     source: str = "Wire",
+    author: str = "",
     published: str = "2025-07-02",
     location: str | None = None,
     start: int = 100,
@@ -35,6 +36,7 @@ def make_passage(
         id=article_id or f"a{rank}",
         title=f"Title {rank}" if title is None else title,
         source=source,
+        author=author,
         published=published,
         location=location or f"/x/{rank}.txt",
     )

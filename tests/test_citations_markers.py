@@ -1,4 +1,4 @@
-"""Marker validation, renumbering, clause-level support, repair and streamed renumbering, on fixed strings."""
+"""Marker validation, renumbering, clause-level support and streamed renumbering, on fixed strings."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ def words_overlap(claim: str, p: Passage) -> bool:
     return all(w.strip(".,").lower() in p.text.lower() for w in claim.split() if len(w.strip(".,")) >= 4)
 
 
-def check(text: str, passages: list[Passage], supports: SupportCheck | None = None, *, repair: bool = False) -> CheckedText:
-    return check_citations(parse_claims(text), passages, supports, repair=repair)
+def check(text: str, passages: list[Passage], supports: SupportCheck | None = None) -> CheckedText:
+    return check_citations(parse_claims(text), passages, supports)
 
 
 def test_out_of_range_markers_are_removed_and_the_rest_renumbered_by_first_appearance() -> None:
@@ -54,15 +54,10 @@ def test_an_unsupported_citation_is_dropped_and_flagged() -> None:
     assert checked.flagged == ["Akazawa wants a deal in June."]
 
 
-def test_repair_recites_a_true_sentence_to_the_passage_that_supports_it() -> None:
-    checked = check("Akazawa wants a deal in June [2].", PASSAGES, words_overlap, repair=True)
-    assert checked.text == "Akazawa wants a deal in June [1]." and checked.citations[0].meta.id == "a1"
-    assert checked.flagged == ["Akazawa wants a deal in June."]  # the wrong number is still reported
-
-
-def test_repair_does_not_cite_a_sentence_no_passage_supports() -> None:
-    checked = check("The Chiefs won the Super Bowl [1].", PASSAGES, words_overlap, repair=True)
+def test_a_wrongly_numbered_claim_loses_its_citation_and_is_not_recited() -> None:
+    checked = check("Akazawa wants a deal in June [2]. The Chiefs won the Super Bowl [1].", PASSAGES, words_overlap)
     assert checked.supported_claims == 0 and checked.citations == []
+    assert checked.flagged == ["Akazawa wants a deal in June.", "The Chiefs won the Super Bowl."]
 
 
 def test_each_half_of_a_sentence_is_checked_against_its_own_marker() -> None:
@@ -86,7 +81,7 @@ def test_an_unclosed_bracket_is_released_at_the_end() -> None:
 
 
 def test_a_bare_marker_is_not_a_supported_claim() -> None:
-    checked = check("[1]", PASSAGES, words_overlap, repair=True)
+    checked = check("[1]", PASSAGES, words_overlap)
     assert checked.supported_claims == 0 and checked.citations == [] and checked.text == ""
 
 

@@ -8,12 +8,14 @@ follow-up condensing, one load per process and the reuse of the system prompt's 
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
 
 from assistant import Answer, Assistant
 from assistant.backends import Draft
+from assistant.backends.generated import answer_grammar
 from assistant.backends.local import LocalBackend, load_model
 from assistant.citations import MarkerStream
 from assistant.prompts import ANSWER_SYSTEM, CONDENSE_SYSTEM, REFUSAL_TEXT
@@ -122,26 +124,19 @@ def test_an_answer_with_no_supported_claim_becomes_a_refusal(seeded: Assistant, 
     assert answer.refused and answer.text == REFUSAL_TEXT and answer.citations == []
 
 
-def test_a_mis_numbered_true_claim_is_recited_and_flagged(seeded: Assistant, encoder) -> None:
+def test_a_mis_numbered_claim_is_flagged_not_recited(seeded: Assistant, encoder) -> None:
     question = "Who is Japan's chief negotiator?"
     passages = seeded.retrieve(question)
     wrong = next(p.rank for p in passages if "Akazawa" not in p.text)
     bot = Assistant(seeded.settings, encoder=encoder, backend=scripted(f"Ryosei Akazawa is Japan's chief negotiator [{wrong}]."))
     answer = bot.ask(question)
-    assert not answer.refused and answer.text == "Ryosei Akazawa is Japan's chief negotiator [1]."
-    assert "Akazawa" in answer.citations[0].quote and answer.flagged == ["Ryosei Akazawa is Japan's chief negotiator."]
+    assert answer.refused and answer.citations == []
+    assert answer.flagged == ["Ryosei Akazawa is Japan's chief negotiator."]
 
 
-@pytest.mark.parametrize(
-    ("deltas", "shown"),
-    [
-        (["The articles I", " have don’t answer this question."], ""),  # the refusal: held back for a second try
-        (["[2", "]"], ""),  # only a marker: nothing said
-        (["The articles", " say X [1]."], "The articles say X [1]."),  # released once it is not the refusal
-        (["Ryosei", " Akazawa [1]."], "Ryosei Akazawa [1]."),
-    ],
-)
-def test_a_bare_refusal_or_marker_is_held_back(deltas: list[str], shown: str) -> None:
-    backend = LocalBackend.__new__(LocalBackend)  # no model needed: only the stream filter is used
-    tokens = {"prompt": 0, "completion": 0}
-    assert "".join(backend._held_back_refusal(iter(deltas), tokens)) == shown
+def test_the_answer_grammar_makes_every_sentence_end_with_an_evidence_marker(local_bot: Assistant) -> None:
+    backend = local_bot.backend
+    assert isinstance(backend, LocalBackend)
+    user = "Evidence:\n[2] (Wire, 2025-07-02) Ryosei Akazawa is Japan's chief negotiator.\n\nQuestion: Who negotiates?\nAnswer:"
+    reply = "".join(p for p in backend._chat(ANSWER_SYSTEM, user, 40, answer_grammar([2])) if isinstance(p, str))
+    assert re.fullmatch(r"[^\[\]\n]+ \[2\](?: [^\[\]\n]+ \[2\]){0,2}", reply), reply

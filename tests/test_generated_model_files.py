@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.backends import resolve_backend
+from assistant.backends.base import measured_accuracy
 from assistant.backends.model_files import DEFAULT_MODEL, ModelFileError, PackagedModel, ensure_model
 
 PARTS = [b"GGUF" + b"a" * 1000, b"b" * 777, b"c" * 5]
@@ -63,8 +64,13 @@ def test_missing_parts_say_how_to_install_them(tmp_path: Path) -> None:
         ensure_model(missing, tmp_path / "models")
 
 
-def test_auto_is_local_exactly_when_a_model_is_there(make_settings, tmp_path: Path) -> None:
-    expected = "local" if DEFAULT_MODEL.installed() else "extractive"
-    assert resolve_backend(make_settings(llm="auto")) == expected
-    assert resolve_backend(make_settings(llm="auto", local_model_path=tmp_path / "m.gguf")) == "local"
-    assert resolve_backend(make_settings(llm="extractive")) == "extractive"
+def test_auto_is_local_only_when_its_model_is_there_and_measures_at_least_as_accurate(make_settings, tmp_path: Path) -> None:
+    better, worse = {"extractive": 0.8, "local": 0.9}, {"extractive": 0.8, "local": 0.7}
+    installed = "local" if DEFAULT_MODEL.installed() else "extractive"
+    assert resolve_backend(make_settings(llm="auto"), better) == installed
+    assert resolve_backend(make_settings(llm="auto", local_model_path=tmp_path / "m.gguf"), better) == "local"
+    assert resolve_backend(make_settings(llm="auto", local_model_path=tmp_path / "m.gguf"), worse) == "extractive"
+    assert resolve_backend(make_settings(llm="extractive"), better) == "extractive"
+    measured = measured_accuracy()
+    expected = installed if measured["local"] >= measured["extractive"] else "extractive"
+    assert resolve_backend(make_settings(llm="auto")) == expected  # the shipped figures decide

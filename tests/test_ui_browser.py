@@ -19,6 +19,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.backends import Draft
 from assistant.backends.extractive import ExtractiveBackend
+from assistant.evidence import HeuristicSelector
 from assistant.question import Question
 from assistant.ui import launch
 from tests.conftest import REPO, SEEDS
@@ -287,7 +288,7 @@ def test_login_then_an_answer_arrives_word_by_word(
     from playwright.sync_api import expect
 
     settings = Settings(home=tmp_path / "home", seeds_dir=SEEDS, llm="extractive")
-    bot = Assistant(settings, encoder=encoder, backend=WordByWord(encoder))
+    bot = Assistant(settings, encoder=encoder, backend=WordByWord(HeuristicSelector(encoder)))
     bot.ensure_index()
     demo, url = launch(bot, port=free_port(), block=False, auth=[("reader", "pa:ss")])
     try:

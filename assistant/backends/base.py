@@ -8,9 +8,11 @@ it, the exact span of each passage it quotes; the engine turns claims into check
 from __future__ import annotations
 
 import importlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.answer import Passage
@@ -105,13 +107,25 @@ def backend_class(name: str) -> type[AnswerBackend]:
     return target
 
 
-def resolve_backend(settings: Settings) -> str:
-    """The backend name `settings.llm` stands for: `auto` is `local` when its model is installed, else `extractive`."""
+MEASURED_FILE = Path(__file__).with_name("measured.json")
+
+
+def measured_accuracy(path: Path = MEASURED_FILE) -> dict[str, float]:
+    """Each backend's answer accuracy on the seeds gold set, as last measured (`assistant eval eval/sets/seeds.jsonl
+    --backend NAME`; measured.json says when and with what)."""
+    return {name: float(value) for name, value in json.loads(path.read_text(encoding="utf-8"))["accuracy"].items()}
+
+
+def resolve_backend(settings: Settings, measured: dict[str, float] | None = None) -> str:
+    """The backend name `settings.llm` stands for. `auto` is `local` only while the local model is installed and
+    measures at least as accurate as `extractive` on the seeds gold set; otherwise `extractive`."""
     if settings.llm != "auto":
         return settings.llm
     from assistant.backends.model_files import DEFAULT_MODEL
 
-    return "local" if settings.local_model_path or DEFAULT_MODEL.installed() else "extractive"
+    accuracy = measured if measured is not None else measured_accuracy()
+    installed = bool(settings.local_model_path) or DEFAULT_MODEL.installed()
+    return "local" if installed and accuracy.get("local", 0.0) >= accuracy.get("extractive", 0.0) else "extractive"
 
 
 def create_backend(settings: Settings, encoder: Encoder) -> AnswerBackend:

@@ -111,7 +111,7 @@ def _load(path: Path, n_ctx: int) -> LoadedModel:
 class LocalBackend(GeneratedBackend):
     name = "local"
 
-    def __init__(self, settings: Settings, encoder: Encoder | None) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder) -> None:
         super().__init__(settings, encoder)
         self.model = settings.local_model_path.stem if settings.local_model_path else DEFAULT_MODEL.name
         self._loaded: LoadedModel | None = None
@@ -130,7 +130,10 @@ class LocalBackend(GeneratedBackend):
     def count_tokens(self, text: str) -> int:
         return len(self.loaded.llm.tokenize(text.encode(), add_bos=False, special=False))
 
-    def _chat(self, system: str, user: str, max_tokens: int) -> Iterator[str | Usage]:
+    def _chat(self, system: str, user: str, max_tokens: int, grammar: str | None = None) -> Iterator[str | Usage]:
+        from llama_cpp import LlamaGrammar
+
+        constraint = LlamaGrammar.from_string(grammar, verbose=False) if grammar else None
         loaded = self.loaded
         with loaded.lock:
             prompt, prefix = loaded.tokens(system, user)
@@ -139,7 +142,7 @@ class LocalBackend(GeneratedBackend):
             loaded.restore_prefix(prefix)
             pieces: list[str] = []
             stream = loaded.llm.create_completion(
-                prompt, max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.0, stream=True, seed=SEED
+                prompt, max_tokens=max_tokens, temperature=0.0, repeat_penalty=1.0, stream=True, seed=SEED, grammar=constraint
             )
             for chunk in stream:
                 delta = chunk["choices"][0]["text"]  # type: ignore[index]

@@ -24,7 +24,7 @@ NO_KEY = "not-needed"  # local servers ignore the key, but the OpenAI client ins
 class OpenAIBackend(GeneratedBackend):
     name = "openai"
 
-    def __init__(self, settings: Settings, encoder: Encoder | None) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder) -> None:
         if not settings.openai_base_url:
             raise AssistantError("the openai backend needs ASSISTANT_OPENAI_BASE_URL, e.g. http://127.0.0.1:8080/v1")
         if not settings.openai_model:
@@ -59,7 +59,8 @@ class OpenAIBackend(GeneratedBackend):
 
         return len(tiktoken.get_encoding("cl100k_base").encode(text, disallowed_special=()))
 
-    def _chat(self, system: str, user: str, max_tokens: int) -> Iterator[str | Usage]:
+    def _chat(self, system: str, user: str, max_tokens: int, grammar: str | None = None) -> Iterator[str | Usage]:
+        """An OpenAI-compatible server takes no GBNF grammar: the reply gets the engine's support check instead."""
         import openai
         from llama_index.core.llms import ChatMessage, MessageRole
 

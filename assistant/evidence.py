@@ -1,0 +1,435 @@
+"""Evidence: which sentences of the retrieved passages answer the question, and whether they answer it at all.
+
+Every answer backend starts from the same Evidence: the extractive backend answers with its sentences, the model
+backends write from them, and neither runs when the evidence does not answer. Two selectors make it
+(`Settings.evidence`), and the eval harness decides which is the default:
+- `heuristic` (the default: it measures better on the seeds gold set): a hand-weighted sentence score (word overlap,
+  answer type, passage rank, then closeness in meaning for the best few) and refusal rules (a name or number of the
+  question in no passage, too little of the question covered, nothing close in meaning; thresholds in Settings);
+- `fitted`: two small logistic models over measured features, fitted on development data by
+  `python -m eval.fit_evidence` and stored in `evidence_model.json` beside this file: a sentence ranker
+  (P(the sentence holds the answer)) and an answerability model (P(the evidence answers)), whose operating point
+  the fitting script chooses from counterfactual questions. It refuses more honestly and answers less often.
+Questions about the article itself (who wrote it, which outlet, when) are answered from its metadata by both.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer import Passage
+from assistant.backends.base import Claim, Source
+from assistant.config import HeuristicEvidenceSettings, Settings
+from assistant.question import Question
+from assistant.text import capitalised_words, content_stems, has_number, has_time_expression, sentences, stem
+from index.embeddings import Encoder
+
+MODEL_FILE = Path(__file__).with_name("evidence_model.json")
+MIN_SENTENCE_WORDS = 4
+QUESTION_WORDS = frozenset("who whom whose what when where which why how".split())
+NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b", re.I)
+TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b|\bhow long\b", re.I)
+NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)
+NUMBERS = re.compile(r"\b\d{2,}\b")
+
+BASE_FEATURES = (
+    "lexical",  # share of the question's content words in the sentence
+    "lexical_passage",  # … in the sentence's passage (title included)
+    "semantic",  # cosine of the question with the sentence
+    "semantic_passage",  # cosine of the question with the passage
+    "names",  # share of the question's names and numbers in the sentence
+    "type_fit",  # the sentence holds the kind of thing asked for (a name, a time, a number)
+    "new_names",  # the sentence names something the question does not (a candidate answer)
+    "rank_prior",  # 1 / passage rank
+    "keyword_hit",  # the keyword side found the passage
+    "lead",  # one of the first two sentences of its article
+)
+# Each sentence against the best of its question's candidates: which sentence, not which question, it tells apart.
+RELATIVE_FEATURES = ("semantic", "lexical", "names")
+SENTENCE_FEATURES = BASE_FEATURES + tuple(f"{name}_gap" for name in RELATIVE_FEATURES)
+QUESTION_FEATURES = (
+    "best",  # the best sentence's probability
+    "second",  # the second best's
+    "best_semantic",  # the best cosine of any sentence
+    "coverage",  # share of the question's content words found anywhere in the passages
+    "names_found",  # share of the question's names and numbers found anywhere in the passages
+    "best_dense",  # the best passage cosine
+    "top_lexical",  # the best sentence's word overlap
+)
+
+
+@dataclass(frozen=True)
+class LogisticModel:
+    """Weights over named features, standardised as they were when fitted."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        z = ((rows - self.mean) / self.scale) @ self.weights + self.bias
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "features": list(self.features),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "weights": self.weights.tolist(),
+            "bias": self.bias,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], expected: Sequence[str]) -> LogisticModel:
+        features = tuple(str(name) for name in data["features"])  # type: ignore[attr-defined]
+        if features != tuple(expected):
+            raise ValueError(f"{MODEL_FILE.name} was fitted on features {features}; this code computes {tuple(expected)}")
+        return cls(
+            features=features,
+            mean=np.asarray(data["mean"], dtype=np.float64),
+            scale=np.asarray(data["scale"], dtype=np.float64),
+            weights=np.asarray(data["weights"], dtype=np.float64),
+            bias=float(data["bias"]),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True)
+class EvidenceModel:
+    version: str
+    sentence: LogisticModel
+    answerable: LogisticModel
+    answer_threshold: float  # P(answerable) at or above which the assistant answers (the chosen operating point)
+    second_sentence_ratio: float  # a second sentence joins when its probability is this share of the first's
+    max_sentences: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "version": self.version,
+            "sentence": self.sentence.to_dict(),
+            "answerable": self.answerable.to_dict(),
+            "answer_threshold": self.answer_threshold,
+            "second_sentence_ratio": self.second_sentence_ratio,
+            "max_sentences": self.max_sentences,
+        }
+
+    def save(self, path: Path = MODEL_FILE) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+
+
+@cache
+def load_evidence_model(path: Path = MODEL_FILE) -> EvidenceModel:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return EvidenceModel(
+        version=str(data["version"]),
+        sentence=LogisticModel.from_dict(data["sentence"], SENTENCE_FEATURES),
+        answerable=LogisticModel.from_dict(data["answerable"], QUESTION_FEATURES),
+        answer_threshold=float(data["answer_threshold"]),
+        second_sentence_ratio=float(data["second_sentence_ratio"]),
+        max_sentences=int(data["max_sentences"]),
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceSentence:
+    """A sentence of a passage (offsets into the passage's text) and how likely it holds the answer. A statement
+    about the article itself (its author, outlet or date, from its metadata) cites the article's first sentence."""
+
+    passage: Passage
+    start: int
+    end: int
+    probability: float = 0.0
+    statement: str = ""  # what is claimed, when it is not the sentence's own text
+
+    @property
+    def text(self) -> str:
+        return self.statement or self.passage.text[self.start : self.end]
+
+    def claim(self) -> Claim:
+        return Claim(text=self.text, sources=(Source(self.passage.rank, (self.start, self.end)),))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    sentences: list[EvidenceSentence]  # the selected sentences, best first
+    answerable: float  # P(the evidence answers the question)
+    answers: bool  # answerable ≥ the model's operating point
+
+
+@dataclass(frozen=True)
+class ScoredSentences:
+    """Every candidate sentence with its feature row (what the fitting script reads too)."""
+
+    sentences: list[EvidenceSentence]
+    rows: np.ndarray  # one row of SENTENCE_FEATURES per sentence
+    passage_coverage: float
+    names_found: float
+    best_dense: float
+
+
+class EvidenceSelector(ABC):
+    """Picks the evidence for a question from its passages, and decides whether it answers."""
+
+    def select(self, question: Question, passages: list[Passage]) -> Evidence:
+        about_article = article_metadata_evidence(question.text, passages)
+        if about_article is not None:
+            return about_article
+        return self.from_sentences(question, passages)
+
+    @abstractmethod
+    def from_sentences(self, question: Question, passages: list[Passage]) -> Evidence:
+        """The evidence the passages' own sentences give."""
+
+
+class FittedSelector(EvidenceSelector):
+    def __init__(self, encoder: Encoder, model: EvidenceModel | None = None) -> None:
+        self.encoder = encoder
+        self.model = model or load_evidence_model()
+
+    def from_sentences(self, question: Question, passages: list[Passage]) -> Evidence:
+        return decide(self.model, sentence_features(question, passages, self.encoder))
+
+
+class HeuristicSelector(EvidenceSelector):
+    def __init__(self, encoder: Encoder, limits: HeuristicEvidenceSettings | None = None) -> None:
+        self.encoder = encoder
+        self.limits = limits or HeuristicEvidenceSettings()
+
+    def from_sentences(self, question: Question, passages: list[Passage]) -> Evidence:
+        if not passages or not self.answerable(question.text, passages):
+            return Evidence(sentences=[], answerable=0.0, answers=False)
+        candidates = candidate_sentences(passages)
+        if not candidates:
+            return Evidence(sentences=[], answerable=0.0, answers=False)
+        shortlisted, scores = self._score(question, candidates)
+        order = np.argsort(-scores)
+        best = float(scores[order[0]])
+        picked = [shortlisted[order[0]]]
+        for i in order[1 : self.limits.max_sentences]:
+            if scores[i] >= self.limits.second_sentence_ratio * best and shortlisted[i].text != picked[0].text:
+                picked.append(shortlisted[i])
+        return Evidence(sentences=picked, answerable=1.0, answers=True)
+
+    def answerable(self, question: str, passages: list[Passage]) -> bool:
+        wanted = content_stems(question) - {stem(w) for w in QUESTION_WORDS}
+        found = set().union(*(content_stems(p.text + " " + p.meta.title) for p in passages))
+        if any(term not in found for term in distinctive_terms(question)):
+            return False
+        if wanted and len(wanted & found) / len(wanted) < self.limits.min_coverage:
+            return False
+        best_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
+        return best_dense is None or best_dense >= self.limits.min_dense_score
+
+    def _score(self, question: Question, candidates: list[EvidenceSentence]) -> tuple[list[EvidenceSentence], np.ndarray]:
+        """Cheap lexical scores for all sentences; meaning (embeddings) only for the best few, to stay fast."""
+        wanted = content_stems(question.text)
+        kind = answer_kind(question.text)
+        asked_names = {w.lower() for w in capitalised_words(question.text)}
+        lexical = np.array([len(wanted & content_stems(c.text)) / max(len(wanted), 1) for c in candidates])
+        fit = np.array([type_fit(kind, c.text, asked_names) for c in candidates])
+        rank_prior = np.array([1.0 / (c.passage.rank + 4) for c in candidates])
+        cheap = 0.5 * lexical + 0.15 * fit + rank_prior
+        pool = np.argsort(-cheap)[: self.limits.semantic_pool]
+        shortlisted = [candidates[i] for i in pool]
+        vectors = self.encoder.encode([c.text for c in shortlisted])
+        return shortlisted, cheap[pool] + vectors @ question.vector
+
+
+SELECTORS: dict[str, type[EvidenceSelector]] = {"heuristic": HeuristicSelector, "fitted": FittedSelector}
+
+
+def make_selector(settings: Settings, encoder: Encoder) -> EvidenceSelector:
+    if settings.evidence == "fitted":
+        return FittedSelector(encoder)
+    return HeuristicSelector(encoder, settings.heuristic_evidence)
+
+
+def candidate_sentences(passages: list[Passage]) -> list[EvidenceSentence]:
+    """The passages' sentences of four words or more, each text once (overlapping chunks repeat sentences: the
+    best-ranked copy is kept)."""
+    unique: dict[str, EvidenceSentence] = {}
+    for passage in passages:
+        for start, end in sentences(passage.text):
+            sentence = EvidenceSentence(passage, start, end)
+            if len(sentence.text.split()) >= MIN_SENTENCE_WORDS:
+                unique.setdefault(sentence.text, sentence)
+    return list(unique.values())
+
+
+# Questions about the article itself, answered from its metadata: field → how the question asks for it.
+ABOUT_THE_ARTICLE = {
+    "author": re.compile(r"\bwho (wrote|authored|penned)\b|\b(author|byline)\b|\bwritten by\b", re.I),
+    "source": re.compile(
+        r"\b(which|what) (news )?(outlet|publication|newspaper|website|site|news site|media)\b|\bpublished by\b", re.I
+    ),
+    "published": re.compile(
+        r"\bwhen was\b.*\b(article|story|report|piece|it)\b.*\b(published|posted|written|released)\b|\bpublication date\b",
+        re.I,
+    ),
+}
+STATEMENTS = {
+    "author": "“{title}” was written by {value}.",
+    "source": "“{title}” was published by {value}.",
+    "published": "“{title}” was published on {value}.",
+}
+
+
+def article_metadata_evidence(question: str, passages: list[Passage]) -> Evidence | None:
+    """For "who wrote / which outlet / when was it published": the best-ranked passage's article, when its metadata
+    has the field, stated and cited to the article's first sentence there."""
+    for field, asks in ABOUT_THE_ARTICLE.items():
+        if not asks.search(question):
+            continue
+        for passage in passages:
+            value = getattr(passage.meta, field)
+            if not value:
+                continue
+            if field == "published":
+                value = spelled_date(value)
+            start, end = (sentences(passage.text) or [(0, len(passage.text))])[0]
+            statement = STATEMENTS[field].format(title=passage.meta.title or passage.meta.id, value=value)
+            return Evidence([EvidenceSentence(passage, start, end, 1.0, statement)], answerable=1.0, answers=True)
+    return None
+
+
+def spelled_date(iso: str) -> str:
+    """2025-07-02 → "July 2, 2025 (2025-07-02)": the way people read it, and the way it is stored."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.strftime('%B')} {day.day}, {day.year} ({iso})"
+
+
+def decide(model: EvidenceModel, scored: ScoredSentences) -> Evidence:
+    """The evidence the scored sentences give: the best of them, and whether they answer."""
+    if not scored.sentences:
+        return Evidence(sentences=[], answerable=0.0, answers=False)
+    picked, row = pick(model, scored)
+    answerable = float(model.answerable.probability(row[None, :])[0])
+    return Evidence(sentences=picked, answerable=answerable, answers=answerable >= model.answer_threshold)
+
+
+def pick(model: EvidenceModel, scored: ScoredSentences) -> tuple[list[EvidenceSentence], np.ndarray]:
+    """The picked sentences, best first, and the question's feature row for the answerability model."""
+    probabilities = model.sentence.probability(scored.rows)
+    order = np.argsort(-probabilities, kind="stable")
+    ranked = [scored_sentence(scored.sentences[i], float(probabilities[i])) for i in order]
+    picked = pick_complementary(ranked, model.second_sentence_ratio, model.max_sentences)
+    return picked, question_row(scored, probabilities, order)
+
+
+def scored_sentence(sentence: EvidenceSentence, probability: float) -> EvidenceSentence:
+    return EvidenceSentence(sentence.passage, sentence.start, sentence.end, probability)
+
+
+def pick_complementary(ranked: list[EvidenceSentence], ratio: float, most: int) -> list[EvidenceSentence]:
+    """The best sentence, and the next ones nearly as likely that add names or words the ones before lack (a question
+    that asks for two things gets both)."""
+    if not ranked:
+        return []
+    picked = [ranked[0]]
+    seen = content_stems(ranked[0].text)
+    for candidate in ranked[1:]:
+        if len(picked) >= most or candidate.probability < ratio * ranked[0].probability:
+            break
+        words = content_stems(candidate.text)
+        if len(words - seen) >= 2:
+            picked.append(candidate)
+            seen |= words
+    return picked
+
+
+def question_row(scored: ScoredSentences, probabilities: np.ndarray, order: np.ndarray) -> np.ndarray:
+    columns = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+    best = order[0]
+    values = {
+        "best": float(probabilities[best]),
+        "second": float(probabilities[order[1]]) if len(order) > 1 else 0.0,
+        "best_semantic": float(scored.rows[:, columns["semantic"]].max()),
+        "coverage": scored.passage_coverage,
+        "names_found": scored.names_found,
+        "best_dense": scored.best_dense,
+        "top_lexical": float(scored.rows[best, columns["lexical"]]),
+    }
+    return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float64)
+
+
+def sentence_features(question: Question, passages: list[Passage], encoder: Encoder) -> ScoredSentences:
+    """Candidate sentences and their feature rows, for the fitted selector."""
+    candidates = candidate_sentences(passages)
+    wanted = content_stems(question.text) - {stem(w) for w in QUESTION_WORDS}
+    names = distinctive_terms(question.text)
+    passage_words = {p.rank: content_stems(p.text + " " + p.meta.title) for p in passages}
+    everywhere = set().union(*passage_words.values()) if passage_words else set()
+    coverage = len(wanted & everywhere) / len(wanted) if wanted else 1.0
+    names_found = len(names & everywhere) / len(names) if names else 1.0
+    best_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=0.0)
+    if not candidates:
+        return ScoredSentences([], np.zeros((0, len(SENTENCE_FEATURES))), coverage, names_found, best_dense)
+    vectors = encoder.encode([c.text for c in candidates])
+    semantic = vectors @ question.vector
+    kind = answer_kind(question.text)
+    asked_names = {w.lower() for w in capitalised_words(question.text)}
+    rows = []
+    for candidate, cosine in zip(candidates, semantic, strict=True):
+        words = content_stems(candidate.text)
+        passage = candidate.passage
+        article_offset = passage.chunk.start + candidate.start
+        values = {
+            "lexical": len(wanted & words) / len(wanted) if wanted else 0.0,
+            "lexical_passage": len(wanted & passage_words[passage.rank]) / len(wanted) if wanted else 0.0,
+            "semantic": float(cosine),
+            "semantic_passage": passage.dense_score if passage.dense_score is not None else 0.0,
+            "names": len(names & (words | set(NUMBERS.findall(candidate.text)))) / len(names) if names else 1.0,
+            "type_fit": type_fit(kind, candidate.text, asked_names),
+            "new_names": float(bool(capitalised_words(candidate.text) - asked_names)),
+            "rank_prior": 1.0 / passage.rank,
+            "keyword_hit": float(passage.keyword_score is not None),
+            "lead": float(article_offset < 300),
+        }
+        rows.append([values[name] for name in BASE_FEATURES])
+    return ScoredSentences(candidates, with_relative(np.array(rows, dtype=np.float64)), coverage, names_found, best_dense)
+
+
+def with_relative(base: np.ndarray) -> np.ndarray:
+    """The base feature rows of one question's candidates, with each relative feature's gap to the best candidate."""
+    columns = [BASE_FEATURES.index(name) for name in RELATIVE_FEATURES]
+    return np.hstack([base, base[:, columns] - base[:, columns].max(axis=0)])
+
+
+def distinctive_terms(question: str) -> set[str]:
+    """Names and numbers in the question: if no passage has one of them, the passages are about something else."""
+    names = {stem(w) for w in capitalised_words(question) if w not in QUESTION_WORDS}
+    return names | set(NUMBERS.findall(question))
+
+
+def answer_kind(question: str) -> str:
+    if NAME_QUESTION.search(question):
+        return "name"
+    if TIME_QUESTION.search(question):
+        return "time"
+    if NUMBER_QUESTION.search(question):
+        return "number"
+    return "other"
+
+
+def type_fit(kind: str, sentence: str, asked_names: set[str]) -> float:
+    """1 when the sentence has the kind of thing the question asks for (a name, a time, a number), else 0."""
+    if kind == "name":
+        return float(bool(capitalised_words(sentence) - asked_names))
+    if kind == "time":
+        return float(has_time_expression(sentence))
+    if kind == "number":
+        return float(has_number(sentence))
+    return 0.0

@@ -20,7 +20,6 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from assistant.answer import Passage
 from assistant.backends.base import Claim, Source
 from assistant.config import HeuristicEvidenceSettings, Settings
 from assistant.question import Question
-from assistant.text import capitalised_words, content_stems, has_number, has_time_expression, sentences, stem
+from assistant.text import capitalised_words, content_stems, date_forms, has_number, has_time_expression, sentences, stem
 from index.embeddings import Encoder
 
 MODEL_FILE = Path(__file__).with_name("evidence_model.json")
@@ -304,11 +303,8 @@ def article_metadata_evidence(question: str, passages: list[Passage]) -> Evidenc
 
 def spelled_date(iso: str) -> str:
     """2025-07-02 → "July 2, 2025 (2025-07-02)": the way people read it, and the way it is stored."""
-    try:
-        day = date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{day.strftime('%B')} {day.day}, {day.year} ({iso})"
+    forms = date_forms(iso)
+    return f"{forms[0]} ({iso})" if forms else iso
 
 
 def decide(model: EvidenceModel, scored: ScoredSentences) -> Evidence:

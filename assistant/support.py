@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
 from assistant.answer import Passage
 from assistant.config import SupportSettings
-from assistant.text import STOPWORDS, capitalised_words, content_stems, sentences, stem
+from assistant.text import STOPWORDS, capitalised_words, content_stems, date_forms, sentences, stem
 from index.embeddings import Encoder
 
 # The thresholds are Settings.support (assistant/config.py), set from data by benchmarks/tune_generation.py.
@@ -36,7 +35,7 @@ def shown_text(passage: Passage) -> str:
     """What a model is shown of a passage: its article's title, outlet, author and date (in the forms a model may
     write it), and its text. A claim may rest on any of it."""
     meta = passage.meta
-    return f"{meta.title} {meta.source} {meta.author} {metadata_date(meta.published)} {passage.text}"
+    return " ".join([meta.title, meta.source, meta.author, meta.published, *date_forms(meta.published), passage.text])
 
 
 def names_found(claim: str, passage: Passage) -> float:
@@ -54,15 +53,6 @@ def lexical_support(claim: str, passage: Passage) -> float:
     if not wanted:
         return 1.0
     return len(wanted & content_stems(shown_text(passage))) / len(wanted)
-
-
-def metadata_date(iso: str) -> str:
-    """The article's date as a model given "2025-07-02" may write it: "2025-07-02 July 2, 2025 Jul 02"."""
-    try:
-        day = date.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return f"{iso} {day.strftime('%B')} {day.day}, {day.year} {day.strftime('%b %d')}"
 
 
 class SupportChecker:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 
 from index.chunking import sentence_spans
@@ -70,3 +71,12 @@ def capitalised_words(text: str) -> set[str]:
             if match.start() != start:
                 found.add(match.group().lower())
     return found
+
+
+def date_forms(iso: str) -> list[str]:
+    """2025-07-02 → ["July 2, 2025", "Jul 02, 2025"]: how people (and models) write a stored date; [] if not a date."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return []
+    return [f"{day.strftime('%B')} {day.day}, {day.year}", day.strftime("%b %d, %Y")]

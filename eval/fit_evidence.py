@@ -182,7 +182,7 @@ def plot(points: list[tuple[float, float, float, float]], chosen: float, path: P
     at = min(points, key=lambda p: abs(p[0] - chosen))
     axis.scatter([at[2]], [at[1]], color="red", zorder=3, label=f"chosen: P ≥ {chosen:.3f}")
     axis.set_xlabel("recall (answerable questions answered)")
-    axis.set_ylabel("precision (answered questions whose evidence holds the answer)")
+    axis.set_ylabel("precision (evidence holds the answer)")
     axis.set_title("Answerability, out-of-fold")
     axis.legend()
     figure.tight_layout()

@@ -165,6 +165,9 @@ class Evidence:
     answers: bool  # answerable ≥ the model's operating point
 
 
+NO_EVIDENCE = Evidence(sentences=[], answerable=0.0, answers=False)
+
+
 @dataclass(frozen=True)
 class ScoredSentences:
     """Every candidate sentence with its feature row (what the fitting script reads too)."""
@@ -206,10 +209,10 @@ class HeuristicSelector(EvidenceSelector):
 
     def from_sentences(self, question: Question, passages: list[Passage]) -> Evidence:
         if not passages or not self.answerable(question.text, passages):
-            return Evidence(sentences=[], answerable=0.0, answers=False)
+            return NO_EVIDENCE
         candidates = candidate_sentences(passages)
         if not candidates:
-            return Evidence(sentences=[], answerable=0.0, answers=False)
+            return NO_EVIDENCE
         shortlisted, scores = self._score(question, candidates)
         order = np.argsort(-scores)
         best = float(scores[order[0]])
@@ -242,9 +245,6 @@ class HeuristicSelector(EvidenceSelector):
         shortlisted = [candidates[i] for i in pool]
         vectors = self.encoder.encode([c.text for c in shortlisted])
         return shortlisted, cheap[pool] + vectors @ question.vector
-
-
-SELECTORS: dict[str, type[EvidenceSelector]] = {"heuristic": HeuristicSelector, "fitted": FittedSelector}
 
 
 def make_selector(settings: Settings, encoder: Encoder) -> EvidenceSelector:
@@ -310,7 +310,7 @@ def spelled_date(iso: str) -> str:
 def decide(model: EvidenceModel, scored: ScoredSentences) -> Evidence:
     """The evidence the scored sentences give: the best of them, and whether they answer."""
     if not scored.sentences:
-        return Evidence(sentences=[], answerable=0.0, answers=False)
+        return NO_EVIDENCE
     picked, row = pick(model, scored)
     answerable = float(model.answerable.probability(row[None, :])[0])
     return Evidence(sentences=picked, answerable=answerable, answers=answerable >= model.answer_threshold)

@@ -138,5 +138,6 @@ def test_the_answer_grammar_makes_every_sentence_end_with_an_evidence_marker(loc
     backend = local_bot.backend
     assert isinstance(backend, LocalBackend)
     user = "Evidence:\n[2] (Wire, 2025-07-02) Ryosei Akazawa is Japan's chief negotiator.\n\nQuestion: Who negotiates?\nAnswer:"
-    reply = "".join(p for p in backend._chat(ANSWER_SYSTEM, user, 40, answer_grammar([2])) if isinstance(p, str))
-    assert re.fullmatch(r"[^\[\]\n]+ \[2\](?: [^\[\]\n]+ \[2\]){0,2}", reply), reply
+    reply = "".join(p for p in backend._chat(ANSWER_SYSTEM, user, 120, answer_grammar([2])) if isinstance(p, str))
+    # Whole sentences each closed by [2] (the last may be cut by the token limit); no other marker, no bracket.
+    assert re.fullmatch(r"[^\[\]\n]+ \[2\](?: [^\[\]\n]+ \[2\]){0,2}(?: [^\[\]\n]*)?", reply), reply

@@ -65,20 +65,19 @@ def check_citations(claims: list[Claim], passages: list[Passage], supports: Supp
         if not claim.text:  # a marker with no words before it cites nothing
             continue
         clauses = dict(claim.clauses)
-        kept: dict[int, Source] = {}
-        first_of_each: dict[int, Source] = {}
+        kept: list[Source] = []
+        checked: set[int] = set()  # each rank once: the first of its markers in the claim
         for source in claim.sources:
-            first_of_each.setdefault(source.rank, source)
-        for source in first_of_each.values():
             passage = by_rank.get(source.rank)
-            if passage is None:
+            if passage is None or source.rank in checked:
                 continue
+            checked.add(source.rank)
             clause = clauses.get(source.rank, "")
             if supports is not None and not supports(claim.text, passage) and not _clause_supported(clause, passage, supports):
                 flagged.append(claim.text)
                 continue
-            kept[source.rank] = source
-        kept_claims.append(replace(claim, sources=tuple(kept.values())))
+            kept.append(source)
+        kept_claims.append(replace(claim, sources=tuple(kept)))
     numbers = renumbered(s.rank for claim in kept_claims for s in claim.sources)
     rendered = " ".join(_with_markers(claim.text, [numbers[s.rank] for s in claim.sources]) for claim in kept_claims)
     citations = [

@@ -159,9 +159,7 @@ class Assistant:
     ) -> Answer:
         """Answer one question; `answer.refused` is True when the articles don't answer it. `exclude` leaves chunks
         out of retrieval (the eval's counterfactual questions)."""
-        *_, answer = self.stream(question, since=since, until=until, sources=sources, exclude=exclude)
-        assert isinstance(answer, Answer)
-        return answer
+        return self.chat(question, (), since=since, until=until, sources=sources, exclude=exclude)
 
     def chat(
         self,

@@ -19,7 +19,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -320,13 +320,9 @@ def pick(model: EvidenceModel, scored: ScoredSentences) -> tuple[list[EvidenceSe
     """The picked sentences, best first, and the question's feature row for the answerability model."""
     probabilities = model.sentence.probability(scored.rows)
     order = np.argsort(-probabilities, kind="stable")
-    ranked = [scored_sentence(scored.sentences[i], float(probabilities[i])) for i in order]
+    ranked = [replace(scored.sentences[i], probability=float(probabilities[i])) for i in order]
     picked = pick_complementary(ranked, model.second_sentence_ratio, model.max_sentences)
     return picked, question_row(scored, probabilities, order)
-
-
-def scored_sentence(sentence: EvidenceSentence, probability: float) -> EvidenceSentence:
-    return EvidenceSentence(sentence.passage, sentence.start, sentence.end, probability)
 
 
 def pick_complementary(ranked: list[EvidenceSentence], ratio: float, most: int) -> list[EvidenceSentence]:

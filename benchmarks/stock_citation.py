@@ -59,15 +59,14 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from assistant import Answer, Assistant, Passage, Settings
+from assistant.engine import Exclude
 from eval.datasets import GoldItem, load_set, select
 from eval.metrics import MARKER, answer_sentences, is_correct, mentions_answer, names_wrong_choice
 from eval.runner import answer_excluder
-from index.types import StoredChunk
 
 SYSTEMS = ("extractive", "local", "stock")
 ANCHOR = "extractive"
 WARM_UP = "What do the articles report?"  # asked once per system before the timed questions (model load, caches)
-Exclude = Callable[[StoredChunk], bool]
 
 # The stock engine's refusal rule, applied to the first sentence of its answer (apostrophes made straight).
 STOCK_REFUSAL = re.compile(

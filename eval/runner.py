@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import Answer, Assistant, Passage, Settings
+from assistant.engine import Exclude
 from eval.datasets import GoldItem, load_set, select
 from eval.errors import EvalError
 from eval.metrics import RECALL_KS, aggregate, answer_rank, mentions_answer, primary_metric, source_rank
@@ -28,13 +29,11 @@ from eval.workspace import corpus_digest, corpus_files, eval_settings, is_ingest
 
 if TYPE_CHECKING:
     from index.embeddings import Encoder
-    from index.types import StoredChunk
 
 # API retrieval mode → the prefix of its metrics
 MODES: dict[Literal["keyword", "dense", "hybrid"], str] = {"keyword": "bm25", "dense": "dense", "hybrid": "hybrid"}
 RETRIEVAL_DEPTH = 10  # passages per baseline retrieval: recall@10 and MRR@10 need ten
 Progress = Callable[[int, int], None]
-Exclude = Callable[["StoredChunk"], bool]
 
 
 @dataclass(frozen=True)

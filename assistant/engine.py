@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assistant.answer import Answer, Passage
 from assistant.backends.base import AnswerBackend, Draft, create_backend
+from assistant.choices import split_choices
 from assistant.citations import MarkerStream, SupportCheck, check_citations
 from assistant.config import Settings
 from assistant.errors import AssistantError
@@ -140,7 +141,7 @@ class Assistant:
 
     def question(self, text: str) -> Question:
         """The question with its vector, which retrieval and answering share."""
-        return Question(text=text, vector=self.encoder.encode([text])[0])
+        return Question(text=text, vector=self.encoder.encode([text])[0], choices=split_choices(text)[1])
 
     def _retrieve(
         self, question: Question, filters: Filters, k: int | None = None, mode: Mode = "hybrid", exclude: Exclude | None = None

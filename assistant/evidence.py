@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -26,7 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer import Passage
-from assistant.backends.base import Claim, Source
+from assistant.backends.base import Claim, Draft, Source
+from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sentences, choice_rows, naming_matrix
+from assistant.choices import is_negated, split_choices
 from assistant.config import HeuristicEvidenceSettings, Settings
 from assistant.question import Question
 from assistant.text import capitalised_words, content_stems, date_forms, has_number, has_time_expression, sentences, stem
@@ -111,6 +113,8 @@ class EvidenceModel:
     answer_threshold: float  # P(answerable) at or above which the assistant answers (the chosen operating point)
     second_sentence_ratio: float  # a second sentence joins when its probability is this share of the first's
     max_sentences: int
+    choice: LogisticModel | None = None  # P(this choice is the answer and the evidence shows it), per choice
+    choice_threshold: float = 1.0  # … at or above which a multiple-choice question is answered
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -120,7 +124,7 @@ class EvidenceModel:
             "answer_threshold": self.answer_threshold,
             "second_sentence_ratio": self.second_sentence_ratio,
             "max_sentences": self.max_sentences,
-        }
+        } | ({"choice": self.choice.to_dict(), "choice_threshold": self.choice_threshold} if self.choice else {})
 
     def save(self, path: Path = MODEL_FILE) -> None:
         path.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
@@ -136,6 +140,8 @@ def load_evidence_model(path: Path = MODEL_FILE) -> EvidenceModel:
         answer_threshold=float(data["answer_threshold"]),
         second_sentence_ratio=float(data["second_sentence_ratio"]),
         max_sentences=int(data["max_sentences"]),
+        choice=LogisticModel.from_dict(data["choice"], CHOICE_FEATURES) if "choice" in data else None,
+        choice_threshold=float(data.get("choice_threshold", 1.0)),
     )
 
 
@@ -163,6 +169,13 @@ class Evidence:
     sentences: list[EvidenceSentence]  # the selected sentences, best first
     answerable: float  # P(the evidence answers the question)
     answers: bool  # answerable ≥ the model's operating point
+    stated: bool = False  # the sentences' statements are the answer as they stand (a choice, a metadata fact)
+
+
+def stated_answer(evidence: Evidence) -> Iterator[str | Draft]:
+    """The evidence's sentences as the answer, each cited to its passage."""
+    yield " ".join(f"{s.text} [{s.passage.rank}]" for s in evidence.sentences)
+    yield Draft(claims=[s.claim() for s in evidence.sentences], refused=False)
 
 
 NO_EVIDENCE = Evidence(sentences=[], answerable=0.0, answers=False)
@@ -182,11 +195,20 @@ class ScoredSentences:
 class EvidenceSelector(ABC):
     """Picks the evidence for a question from its passages, and decides whether it answers."""
 
+    encoder: Encoder
+
     def select(self, question: Question, passages: list[Passage]) -> Evidence:
         about_article = article_metadata_evidence(question.text, passages)
         if about_article is not None:
             return about_article
+        model = self.evidence_model()
+        if question.choices and model.choice is not None:
+            return choose(model, question, passages, self.encoder)
         return self.from_sentences(question, passages)
+
+    def evidence_model(self) -> EvidenceModel:
+        """The fitted models: the choice model serves both selectors."""
+        return load_evidence_model()
 
     @abstractmethod
     def from_sentences(self, question: Question, passages: list[Passage]) -> Evidence:
@@ -197,6 +219,9 @@ class FittedSelector(EvidenceSelector):
     def __init__(self, encoder: Encoder, model: EvidenceModel | None = None) -> None:
         self.encoder = encoder
         self.model = model or load_evidence_model()
+
+    def evidence_model(self) -> EvidenceModel:
+        return self.model
 
     def from_sentences(self, question: Question, passages: list[Passage]) -> Evidence:
         return decide(self.model, sentence_features(question, passages, self.encoder))
@@ -297,7 +322,7 @@ def article_metadata_evidence(question: str, passages: list[Passage]) -> Evidenc
                 value = spelled_date(value)
             start, end = (sentences(passage.text) or [(0, len(passage.text))])[0]
             statement = STATEMENTS[field].format(title=passage.meta.title or passage.meta.id, value=value)
-            return Evidence([EvidenceSentence(passage, start, end, 1.0, statement)], answerable=1.0, answers=True)
+            return Evidence([EvidenceSentence(passage, start, end, 1.0, statement)], answerable=1.0, answers=True, stated=True)
     return None
 
 
@@ -305,6 +330,56 @@ def spelled_date(iso: str) -> str:
     """2025-07-02 → "July 2, 2025 (2025-07-02)": the way people read it, and the way it is stored."""
     forms = date_forms(iso)
     return f"{forms[0]} ({iso})" if forms else iso
+
+
+def choose(model: EvidenceModel, question: Question, passages: list[Passage], encoder: Encoder) -> Evidence:
+    """For a multiple-choice question: the likeliest choice, cited to the likeliest sentence that names it (for "which
+    is not …", the likeliest sentence of all), when the choice model is sure enough."""
+    stem = split_choices(question.text)[0]
+    scored = sentence_features(Question(stem, encoder.encode([stem])[0]), passages, encoder)
+    if not scored.sentences:
+        return NO_EVIDENCE
+    probabilities, sentence_probability, cited = choice_scores(model, scored, question.choices, stem, encoder)
+    best = int(np.argmax(probabilities))
+    at = int(cited[best]) if cited[best] >= 0 else int(np.argmax(sentence_probability))
+    chosen = replace(scored.sentences[at], probability=float(probabilities[best]), statement=f"{question.choices[best]}.")
+    sure = float(probabilities[best])
+    return Evidence([chosen], answerable=sure, answers=sure >= model.choice_threshold, stated=True)
+
+
+def choice_scores(
+    model: EvidenceModel, scored: ScoredSentences, choices: tuple[str, ...], stem: str, encoder: Encoder
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per choice P(it is the answer, shown by the evidence); per sentence P(it holds the answer); per choice the
+    index of its likeliest sentence (−1: no sentence names it)."""
+    if model.choice is None:
+        raise ValueError(f"{MODEL_FILE.name} has no choice model: fit one with python -m eval.fit_choices")
+    rows, sentence_probability, cited = choice_feature_rows(model, scored, choices, is_negated(stem), stem, encoder)
+    return model.choice.probability(rows), sentence_probability, cited
+
+
+def choice_feature_rows(
+    model: EvidenceModel, scored: ScoredSentences, choices: tuple[str, ...], negated: bool, question: str, encoder: Encoder
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The choice model's input rows (what the fitting script reads too), the sentence probabilities and each
+    choice's likeliest sentence."""
+    columns = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+    scores = SentenceScores(
+        texts=[s.text for s in scored.sentences],
+        passage_ranks=[s.passage.rank for s in scored.sentences],
+        probability=model.sentence.probability(scored.rows),
+        lexical=scored.rows[:, columns["lexical"]],
+        semantic=scored.rows[:, columns["semantic"]],
+        names=scored.rows[:, columns["names"]],
+    )
+    naming = naming_matrix(scores.texts, choices)
+    cited = best_sentences(naming, scores.probability)
+    named = [c for c in range(len(choices)) if cited[c] >= 0]
+    hypothesis = np.zeros(len(choices))
+    if named:  # the question answered by the choice, against the sentence that names it
+        vectors = encoder.encode([f"{question} {choices[c]}" for c in named] + [scores.texts[cited[c]] for c in named])
+        hypothesis[named] = np.sum(vectors[: len(named)] * vectors[len(named) :], axis=1)
+    return choice_rows(scores, naming, hypothesis, choices, negated), scores.probability, cited
 
 
 def decide(model: EvidenceModel, scored: ScoredSentences) -> Evidence:

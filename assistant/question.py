@@ -11,3 +11,4 @@ import numpy as np
 class Question:
     text: str  # validated and whitespace-normalised; the standalone rewrite for a follow-up
     vector: np.ndarray  # the encoder's unit vector for `text`: retrieval and answering share it
+    choices: tuple[str, ...] = ()  # the options a multiple-choice question ends with (assistant/choices.py)

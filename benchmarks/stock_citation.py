@@ -62,7 +62,7 @@ from assistant import Answer, Assistant, Passage, Settings
 from assistant.engine import Exclude
 from eval.datasets import GoldItem, load_set, select
 from eval.metrics import MARKER, answer_sentences, is_correct, mentions_answer, names_wrong_choice
-from eval.runner import answer_excluder
+from eval.runner import answer_excluder, with_choices
 
 SYSTEMS = ("extractive", "local", "stock")
 ANCHOR = "extractive"
@@ -181,14 +181,15 @@ class Row:
     error: str | None = None
 
 
-def ask(system: str, runner: Assistant | Stock, item: GoldItem, exclude: Exclude | None) -> Row:
-    row = Row(system, item.id, item.question, item.answerable, exclude is not None)
+def ask(system: str, runner: Assistant | Stock, item: GoldItem, exclude: Exclude | None, choices: bool = False) -> Row:
+    asked = with_choices(item) if choices and item.choices else item.question
+    row = Row(system, item.id, asked, item.answerable, exclude is not None)
     try:
         if isinstance(runner, Stock):
             runner.retriever.exclude = exclude
             runner.llm_calls[0] = 0
             started = time.perf_counter()
-            response = runner.engine.query(item.question)
+            response = runner.engine.query(asked)
             row.latency = time.perf_counter() - started
             row.answer = (getattr(response, "response", None) or "").strip()
             row.refused = row.refusal_rule = says_it_cannot_answer(row.answer)
@@ -198,7 +199,7 @@ def ask(system: str, runner: Assistant | Stock, item: GoldItem, exclude: Exclude
             row.llm_calls = runner.llm_calls[0]
         else:
             started = time.perf_counter()
-            answer: Answer = runner.ask(item.question, exclude=exclude)
+            answer: Answer = runner.ask(asked, exclude=exclude)
             row.latency = time.perf_counter() - started
             row.answer, row.refused = answer.text, answer.refused
             row.refusal_rule = says_it_cannot_answer(answer.text)
@@ -312,6 +313,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated, of {', '.join(SYSTEMS)}")
     parser.add_argument("--model", type=Path, default=None, help="a GGUF; default: the packaged Qwen2.5-Coder-1.5B")
     parser.add_argument("--home", type=Path, default=None, help="data directory of the index (default: a temp dir)")
+    parser.add_argument("--with-choices", action="store_true", help="put an item's choices into the question asked")
     parser.add_argument("--counterfactual", action="store_true", help="also ask answerable items without their answer")
     parser.add_argument("--out", type=Path, default=None, help="per-question rows as JSONL")
     args = parser.parse_args()
@@ -386,7 +388,7 @@ def main() -> None:
             for number, item in enumerate(todo, start=1):
                 exclude = answer_excluder(item) if counterfactual else None
                 for system in systems:
-                    row = ask(system, runners[system], item, exclude)
+                    row = ask(system, runners[system], item, exclude, args.with_choices)
                     rows.append(row)
                     if out:
                         out.write(json.dumps(row.__dict__, ensure_ascii=False) + "\n")

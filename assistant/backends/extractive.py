@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from assistant.answer import Passage
 from assistant.backends.base import AnswerBackend, Draft, refusal
 from assistant.config import Settings
-from assistant.evidence import EvidenceSelector, make_selector
+from assistant.evidence import EvidenceSelector, make_selector, stated_answer
 from assistant.question import Question
 from index.embeddings import Encoder
 
@@ -34,5 +34,4 @@ class ExtractiveBackend(AnswerBackend):
         if not evidence.answers:
             yield from refusal()
             return
-        yield " ".join(f"{s.text} [{s.passage.rank}]" for s in evidence.sentences)
-        yield Draft(claims=[s.claim() for s in evidence.sentences], refused=False)
+        yield from stated_answer(evidence)

@@ -20,7 +20,7 @@ from assistant.answer import Passage
 from assistant.backends.base import AnswerBackend, Draft, refusal
 from assistant.citations import MARKER, parse_claims
 from assistant.config import Settings
-from assistant.evidence import Evidence, EvidenceSelector, make_selector
+from assistant.evidence import Evidence, EvidenceSelector, make_selector, stated_answer
 from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER, EVIDENCE_LINE
 from assistant.question import Question
 from index.embeddings import Encoder
@@ -67,6 +67,9 @@ class GeneratedBackend(AnswerBackend):
         evidence = self.selector.select(question, passages)
         if not evidence.answers:
             yield from refusal()  # the evidence does not answer: the model is not asked
+            return
+        if evidence.stated:
+            yield from stated_answer(evidence)  # a choice or a metadata fact: nothing for the model to write
             return
         tokens = {"prompt": 0, "completion": 0}
         ranks = [s.passage.rank for s in evidence.sentences]

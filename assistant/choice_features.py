@@ -1,0 +1,94 @@
+"""What the evidence says about each choice of a multiple-choice question: one feature row per choice.
+
+Pure arithmetic over the scored sentences (their texts, the sentence ranker's probabilities, word overlap and
+closeness in meaning with the question); the evidence selector wires it to the fitted choice model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.choices import named_choices
+
+CHOICE_FEATURES = (
+    "named",  # some sentence names the choice
+    "probability",  # the best ranker probability of a sentence naming it
+    "probability_alone",  # … of a sentence naming it and no other choice
+    "probability_gap",  # its best probability less the best of the other choices'
+    "lexical",  # the best word overlap with the question of a sentence naming it
+    "semantic",  # the best closeness in meaning to the question of a sentence naming it
+    "names",  # the best share of the question's names and numbers in a sentence naming it
+    "hypothesis",  # closeness in meaning of its best sentence to the question with the choice as its answer
+    "top_share",  # share of the five likeliest sentences that name it
+    "passage_share",  # share of the passages that name it
+    "others_named",  # share of the other choices named somewhere
+    "negated_absent",  # "which is not …": it is not named while most others are
+    "negated_named",  # "which is not …": it is named
+)
+TOP_SENTENCES = 5
+
+
+@dataclass(frozen=True)
+class SentenceScores:
+    """The candidate sentences of one question: their passages' ranks and their scores for the question."""
+
+    texts: Sequence[str]
+    passage_ranks: Sequence[int]
+    probability: np.ndarray  # the sentence ranker's
+    lexical: np.ndarray
+    semantic: np.ndarray
+    names: np.ndarray
+
+
+def naming_matrix(texts: Sequence[str], choices: tuple[str, ...]) -> np.ndarray:
+    """[sentence, choice]: the sentence names the choice."""
+    naming = np.zeros((len(texts), len(choices)), dtype=bool)
+    for s, text in enumerate(texts):
+        naming[s, named_choices(text, choices)] = True
+    return naming
+
+
+def best_sentences(naming: np.ndarray, probability: np.ndarray) -> np.ndarray:
+    """For each choice the index of the likeliest sentence naming it (−1: none names it)."""
+    return np.where(naming.any(axis=0), np.where(naming, probability[:, None], -np.inf).argmax(axis=0), -1)
+
+
+def choice_rows(
+    scores: SentenceScores, naming: np.ndarray, hypothesis: np.ndarray, choices: tuple[str, ...], negated: bool
+) -> np.ndarray:
+    """One row of CHOICE_FEATURES per choice. `hypothesis` is per choice (0 where no sentence names it)."""
+    passage_ranks, probability = scores.passage_ranks, scores.probability
+    alone = naming & (naming.sum(axis=1, keepdims=True) == 1)
+    top = np.argsort(-probability, kind="stable")[:TOP_SENTENCES]
+    ranks = sorted(set(passage_ranks))
+    in_passage = np.array([[naming[np.asarray(passage_ranks) == r, c].any() for c in range(len(choices))] for r in ranks])
+    named: np.ndarray = np.asarray(naming.any(axis=0))
+
+    def best(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.where(mask.any(axis=0), np.where(mask, values[:, None], -np.inf).max(axis=0), 0.0)
+
+    best_probability = best(probability, naming)
+    rows = []
+    for c in range(len(choices)):
+        others = [o for o in range(len(choices)) if o != c]
+        others_named = float(named[others].mean()) if others else 0.0
+        values = {
+            "named": float(named[c]),
+            "probability": best_probability[c],
+            "probability_alone": best(probability, alone)[c],
+            "probability_gap": best_probability[c] - max((best_probability[o] for o in others), default=0.0),
+            "lexical": best(scores.lexical, naming)[c],
+            "semantic": best(scores.semantic, naming)[c],
+            "names": best(scores.names, naming)[c],
+            "hypothesis": float(hypothesis[c]),
+            "top_share": float(naming[top, c].mean()) if len(top) else 0.0,
+            "passage_share": float(in_passage[:, c].mean()) if len(ranks) else 0.0,
+            "others_named": others_named,
+            "negated_absent": float(negated and not named[c] and others_named >= 0.5),
+            "negated_named": float(negated and named[c]),
+        }
+        rows.append([values[name] for name in CHOICE_FEATURES])
+    return np.array(rows, dtype=np.float64)

@@ -1,0 +1,188 @@
+"""Fit the choice model (the "choice" part of assistant/evidence_model.json) on development data, and say how it does.
+
+    python -m eval.fit_choices RTQA_DIR [--months 2024-01,2024-02,2024-03,2024-04] [--cases cases.pkl]
+        [--plot artifacts/choice-pr.png]
+
+Data: the RealTime QA questions of the given months that have choices, each asked with its choices over its month's
+slice of the corpus (eval.slices), as `eval --with-choices` asks them, and asked again with every chunk that holds
+the answer taken away (`eval --counterfactual`: the same real question, now unanswerable).
+- Rows: one per choice (assistant/choice_features.py), computed with the sentence ranker already in the model file;
+  label = it is the right choice and the question is asked as it is (for "which is not …" questions the right choice
+  is often named nowhere: that is the evidence).
+- The operating point is chosen on out-of-fold probabilities (5 folds by question): the lowest threshold on the
+  likeliest choice's probability that refuses TARGET_REFUSAL of the counterfactual questions.
+The sentence and answerability models are left as they are (python -m eval.fit_evidence fits those).
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from assistant.choice_features import CHOICE_FEATURES
+from assistant.choices import is_negated, normalized, split_choices
+from assistant.engine import Assistant
+from assistant.evidence import MODEL_FILE, EvidenceModel, choice_feature_rows, load_evidence_model, sentence_features
+from assistant.question import Question
+from eval.datasets import GoldItem, load_set
+from eval.fit_evidence import fit_logistic, open_index
+from eval.metrics import mentions_answer
+from eval.runner import answer_excluder, with_choices
+from eval.slices import month_slice
+
+TARGET_REFUSAL = 0.9  # share of counterfactual questions refused at the chosen operating point
+FOLDS = 5
+
+
+@dataclass
+class ChoiceCase:
+    item: GoldItem
+    rows: np.ndarray  # one row of CHOICE_FEATURES per choice
+    right: int  # the right choice's index
+    counterfactual: bool
+    held: bool  # a retrieved passage names the answer
+
+    @property
+    def labels(self) -> np.ndarray:
+        labels = np.zeros(len(self.rows), dtype=bool)
+        labels[self.right] = not self.counterfactual
+        return labels
+
+
+def gather(bot: Assistant, model: EvidenceModel, items: list[GoldItem]) -> list[ChoiceCase]:
+    cases = []
+    for item in items:
+        asked = with_choices(item)
+        stem, choices = split_choices(asked)
+        right = [normalized(c) for c in choices].index(normalized(item.answers[0][0]))
+        question = Question(stem, bot.encoder.encode([stem])[0])
+        for counterfactual in (False, True):
+            passages = bot.retrieve(asked, exclude=answer_excluder(item) if counterfactual else None)
+            scored = sentence_features(question, passages, bot.encoder)
+            if not scored.sentences:
+                continue
+            rows = choice_feature_rows(model, scored, choices, is_negated(stem), stem, bot.encoder)[0]
+            held = any(mentions_answer(p.text, item.answers) for p in passages)
+            cases.append(ChoiceCase(item, rows, right, counterfactual, held))
+    return cases
+
+
+def gather_all(rtqa_dir: Path, months: list[str], model: EvidenceModel) -> list[ChoiceCase]:
+    from assistant.config import Settings
+
+    base = Settings(llm="extractive")
+    slices = Path(tempfile.mkdtemp(prefix="fit-choices-"))
+    cases: list[ChoiceCase] = []
+    for month in months:
+        made = month_slice(rtqa_dir, slices, month)
+        items = [i for i in load_set(made.questions) if i.answerable and i.answers and i.choices]
+        cases += gather(open_index([made.corpus], base), model, items)
+        print(f"{month}: {len(items)} answerable questions with choices", file=sys.stderr)
+    return cases
+
+
+def out_of_fold(cases: list[ChoiceCase]) -> list[np.ndarray]:
+    """Each case's choice probabilities from a model fitted without its question's fold (both askings of one
+    question fall in the same fold)."""
+    ids = sorted({c.item.id for c in cases})
+    fold_of = {qid: i % FOLDS for i, qid in enumerate(np.random.default_rng(0).permutation(ids))}
+    result: list[np.ndarray] = [np.zeros(0)] * len(cases)
+    for fold in range(FOLDS):
+        kept = [c for c in cases if fold_of[c.item.id] != fold]
+        fitted = fit_logistic(np.vstack([c.rows for c in kept]), np.concatenate([c.labels for c in kept]), CHOICE_FEATURES)
+        for i, case in enumerate(cases):
+            if fold_of[case.item.id] == fold:
+                result[i] = fitted.probability(case.rows)
+    return result
+
+
+Point = tuple[float, float, float, float]  # threshold, accuracy (asked as is), counterfactual refused, reader accuracy
+
+
+def curve(cases: list[ChoiceCase], probabilities: list[np.ndarray]) -> list[Point]:
+    asked = [(c, p) for c, p in zip(cases, probabilities, strict=True) if not c.counterfactual]
+    counter = [p for c, p in zip(cases, probabilities, strict=True) if c.counterfactual]
+    points = []
+    for threshold in np.unique(np.round([p.max() for p in probabilities], 3)):
+        right = [p.max() >= threshold and int(np.argmax(p)) == c.right for c, p in asked]
+        reader = [r for r, (c, _) in zip(right, asked, strict=True) if c.held]
+        refused = float(np.mean([p.max() < threshold for p in counter])) if counter else 1.0
+        points.append((float(threshold), float(np.mean(right)), refused, float(np.mean(reader)) if reader else 0.0))
+    return points
+
+
+def choose_threshold(points: list[Point]) -> float:
+    return next((t for t, _, refused, _ in points if refused >= TARGET_REFUSAL), points[-1][0])
+
+
+def plot(points: list[Point], chosen: float, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure, axis = plt.subplots(figsize=(5, 4))
+    axis.plot([p[2] for p in points], [p[3] for p in points], marker=".")
+    at = min(points, key=lambda p: abs(p[0] - chosen))
+    axis.scatter([at[2]], [at[3]], color="red", zorder=3, label=f"chosen: P ≥ {chosen:.3f}")
+    axis.set_xlabel("counterfactual questions refused")
+    axis.set_ylabel("reader accuracy (answer in the passages)")
+    axis.set_title("Multiple choice, out-of-fold")
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.fit_choices", description=__doc__.splitlines()[0])
+    parser.add_argument("rtqa_dir", type=Path, help="folder with RealTime QA questions.jsonl and corpus.jsonl.gz")
+    parser.add_argument("--months", default="2024-01,2024-02,2024-03,2024-04", help="months fitted on (YYYY-MM,…)")
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--plot", type=Path, default=None, help="PNG of the refusal / reader-accuracy curve")
+    parser.add_argument("--cases", type=Path, default=None, help="keep the scored questions here and reuse them (a pickle)")
+    args = parser.parse_args(argv)
+
+    model = load_evidence_model(args.out)
+    if args.cases and args.cases.is_file():
+        with args.cases.open("rb") as handle:
+            cases: list[ChoiceCase] = pickle.load(handle)  # a file this script wrote
+    else:
+        cases = gather_all(args.rtqa_dir, args.months.split(","), model)
+        if args.cases:
+            with args.cases.open("wb") as handle:
+                pickle.dump(cases, handle)
+
+    rows, labels = np.vstack([c.rows for c in cases]), np.concatenate([c.labels for c in cases])
+    choice_model = fit_logistic(rows, labels, CHOICE_FEATURES)
+    asked = sum(not c.counterfactual for c in cases)
+    print(f"choice model: {asked} questions asked as they are, {len(cases) - asked} counterfactual, {len(rows)} choices")
+    for name, weight in zip(CHOICE_FEATURES, choice_model.weights, strict=True):
+        print(f"  {name:<18} {weight:+.3f}")
+    points = curve(cases, out_of_fold(cases))
+    threshold = choose_threshold(points)
+    print("out-of-fold: threshold  accuracy  counterfactual refused  reader accuracy")
+    for t, accuracy, refused, reader in points[:: max(1, len(points) // 25)]:
+        print(f"  {t:9.3f}  {accuracy:8.3f}  {refused:22.3f}  {reader:15.3f}")
+    chosen = min(points, key=lambda p: abs(p[0] - threshold))
+    print(
+        f"chosen threshold {threshold:.3f}: the lowest refusing ≥ {TARGET_REFUSAL:.0%} of counterfactual questions "
+        f"(accuracy {chosen[1]:.3f}, refused {chosen[2]:.3f}, reader accuracy {chosen[3]:.3f})"
+    )
+    if args.plot:
+        plot(points, threshold, args.plot)
+        print(f"plot: {args.plot}")
+    replace(model, choice=choice_model, choice_threshold=threshold).save(args.out)
+    load_evidence_model.cache_clear()
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,7 +10,9 @@ backends write from them, and neither runs when the evidence does not answer. Tw
   `python -m eval.fit_evidence` and stored in `evidence_model.json` beside this file: a sentence ranker
   (P(the sentence holds the answer)) and an answerability model (P(the evidence answers)), whose operating point
   the fitting script chooses from counterfactual questions. It refuses more honestly and answers less often.
-Questions about the article itself (who wrote it, which outlet, when) are answered from its metadata by both.
+Questions about the article itself (who wrote it, which outlet, when) are answered from its metadata by both, and
+a multiple-choice question (one that ends with its options) by one fitted choice model (`python -m eval.fit_choices`),
+which names one choice, cited to the sentence that names it, or refuses.
 """
 
 from __future__ import annotations

@@ -63,7 +63,9 @@ class Assistant:
 
     @cached_property
     def store(self) -> ChunkStore:
-        return ChunkStore(open_client(self.settings.chroma_dir, self.settings.chroma_url), self.fingerprint)
+        s = self.settings
+        embedded = None if s.chroma_url else s.chroma_dir  # only an embedded store's files can be checked
+        return ChunkStore(open_client(s.chroma_dir, s.chroma_url), self.fingerprint, embedded)
 
     @property
     def keyword_dir(self) -> Path:

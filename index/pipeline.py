@@ -20,7 +20,7 @@ from pathlib import Path
 from index.chunking import TokenLimit, chunk_text
 from index.cleaning import clean_text
 from index.embeddings import Encoder
-from index.errors import InputError
+from index.errors import InputError, storage_error
 from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
@@ -91,6 +91,7 @@ def ingest(
             report.removed += 1
     if todo or report.removed:
         store.bump_revision()
+        store.record_articles()  # what an emptied or damaged store is later checked against
     refresh_keyword_index(store, keyword_dir)
     report.seconds = time.perf_counter() - started
     return report
@@ -103,7 +104,10 @@ def refresh_keyword_index(store: ChunkStore, keyword_dir: Path) -> KeywordIndex:
     if current is not None and current.revision == revision:
         return current
     rebuilt = KeywordIndex.build(keyword_rows(store.iter_chunks()), revision)
-    rebuilt.save(keyword_dir)
+    try:
+        rebuilt.save(keyword_dir)
+    except OSError as err:  # a full disk above all: one line, and the old index stays in place
+        raise storage_error(err, keyword_dir) from None
     return rebuilt
 
 

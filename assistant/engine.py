@@ -59,6 +59,7 @@ class Assistant:
             chunk_tokens=s.chunk_tokens,
             chunk_overlap=s.chunk_overlap,
             embed_max_tokens=self.encoder.max_tokens,
+            chunk_chars=s.max_chunk_chars,
         )
 
     @cached_property
@@ -101,7 +102,13 @@ class Assistant:
             tiktoken_limit(s.chunk_tokens),
             TokenLimit(name=self.encoder.name, count=self.encoder.count_tokens, limit=self.encoder.max_tokens),
         )
-        options = IngestOptions(limits=limits, overlap_tokens=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6), prune=prune)
+        options = IngestOptions(
+            limits=limits,
+            overlap_tokens=s.chunk_overlap,
+            max_chars=s.max_chunk_chars,
+            max_bytes=int(s.max_file_mb * 1e6),
+            prune=prune,
+        )
         report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
         self._keyword = None
         self._index_checked = True

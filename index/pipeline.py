@@ -44,6 +44,7 @@ class IngestReport:
 class IngestOptions:
     limits: tuple[TokenLimit, ...]
     overlap_tokens: int
+    max_chars: int  # hard cap on a chunk's length, whatever its tokens
     max_bytes: int
     batch_size: int = 256  # chunks embedded and written together
     prune: bool = False
@@ -195,6 +196,6 @@ def _prepare_in_background(
 
 def _prepare(article: Article, existing: set[str], options: IngestOptions) -> _Prepared:
     cleaned = clean_text(article.text)
-    pieces = chunk_text(article.id, cleaned, options.limits, options.overlap_tokens) if cleaned else []
+    pieces = chunk_text(article.id, cleaned, options.limits, options.overlap_tokens, options.max_chars) if cleaned else []
     chunks = [StoredChunk(id=p.id, meta=article.meta, index=p.index, text=p.text, start=p.start, end=p.end) for p in pieces]
     return _Prepared(article=article, cleaned=cleaned, chunks=chunks, existing=existing)

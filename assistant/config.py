@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     )
     max_file_mb: float = Field(64.0, gt=0, description="Larger input files are refused.")
 
+    ingest_wait_seconds: float = Field(
+        600.0, ge=0, description="How long an ingest waits for another ingest into the same data directory to finish."
+    )
+
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answer backend.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")

@@ -21,6 +21,7 @@ from index.chunking import TokenLimit, tiktoken_limit
 from index.embeddings import Encoder, make_encoder
 from index.fingerprint import IndexFingerprint
 from index.keyword import KeywordIndex
+from index.lock import ingest_lock
 from index.pipeline import IngestOptions, IngestReport, Progress, ingest, refresh_keyword_index
 from index.store import ChunkStore, open_client
 from index.types import ArticleRecord, StoredChunk
@@ -109,7 +110,8 @@ class Assistant:
             max_bytes=int(s.max_file_mb * 1e6),
             prune=prune,
         )
-        report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
+        with ingest_lock(s.home, s.ingest_wait_seconds):  # a second ingest waits, then finds the work done
+            report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
         self._keyword = None
         self._index_checked = True
         return report

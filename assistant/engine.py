@@ -141,7 +141,7 @@ class Assistant:
         k: int | None = None,
         since: date | str | None = None,
         until: date | str | None = None,
-        sources: Sequence[str] | None = None,
+        sources: Sequence[str] | str | None = None,
         mode: Mode = "hybrid",
         exclude: Exclude | None = None,
     ) -> list[Passage]:
@@ -165,7 +165,7 @@ class Assistant:
         *,
         since: date | str | None = None,
         until: date | str | None = None,
-        sources: Sequence[str] | None = None,
+        sources: Sequence[str] | str | None = None,
         exclude: Exclude | None = None,
     ) -> Answer:
         """Answer one question; `answer.refused` is True when the articles don't answer it. `exclude` leaves chunks
@@ -179,7 +179,7 @@ class Assistant:
         *,
         since: date | str | None = None,
         until: date | str | None = None,
-        sources: Sequence[str] | None = None,
+        sources: Sequence[str] | str | None = None,
         exclude: Exclude | None = None,
     ) -> Answer:
         """Answer a follow-up question in the context of earlier turns."""
@@ -194,7 +194,7 @@ class Assistant:
         history: History = (),
         since: date | str | None = None,
         until: date | str | None = None,
-        sources: Sequence[str] | None = None,
+        sources: Sequence[str] | str | None = None,
         exclude: Exclude | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final, checked Answer."""
@@ -204,6 +204,9 @@ class Assistant:
         turns = list(history)[-self.settings.history_turns :] if self.settings.history_turns else []
         standalone = self.question(self._standalone(question, turns))
         passages = self._retrieve(standalone, filters, exclude=exclude)
+        if not passages and filters.active and not self.store.any_chunk(filters.for_chroma()):
+            # a plain refusal would read as "the articles don't say"; it is the filter that left nothing to read
+            raise AssistantError(f"no indexed article matches {filters.describe()}; widen it (`assistant sources` lists them)")
         retrieved = time.perf_counter()
         backend = self.backend
         first_token: float | None = None
@@ -269,8 +272,10 @@ def _checked_question(question: str) -> str:
     return question
 
 
-def _filters(since: date | str | None, until: date | str | None, sources: Sequence[str] | None) -> Filters:
-    if isinstance(sources, str) or not all(isinstance(s, str) for s in sources or ()):
+def _filters(since: date | str | None, until: date | str | None, sources: Sequence[str] | str | None) -> Filters:
+    if isinstance(sources, str):  # sources="Stocktwits" means that one outlet, not its letters
+        sources = [sources]
+    if not isinstance(sources, Sequence | None) or not all(isinstance(s, str) for s in sources or ()):
         raise AssistantError(f"sources must be a list of outlet names, like ['Stocktwits'], not {sources!r}")
     return Filters(since=_as_date(since, "since"), until=_as_date(until, "until"), sources=tuple(sources or ()))
 

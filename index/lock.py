@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from index.errors import StoreError, storage_error
 
@@ -34,10 +35,7 @@ def ingest_lock(home: Path, timeout: float) -> Iterator[None]:
         raise storage_error(err, path) from None
     try:
         _acquire(handle.fileno(), path, timeout)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")  # who holds it, for the one who waits
-        handle.flush()
+        _write_pid(handle)
         yield
     finally:
         handle.close()  # closing releases the lock
@@ -62,6 +60,18 @@ def _acquire(fd: int, path: Path, timeout: float) -> None:
             log.warning("waiting for another ingest (%s) to finish writing to %s", holder, path.parent)
             told = True
         time.sleep(POLL_SECONDS)
+
+
+def _write_pid(handle: TextIO) -> None:
+    """Who holds the lock, for the one who waits. Best effort: on a full disk the lock still holds, and the ingest
+    reports the full disk when it writes."""
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+    except OSError:
+        pass
 
 
 def _holder(path: Path) -> str:

@@ -254,6 +254,11 @@ class ChunkStore:
         return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], distances, strict=True)]  # cosine distance = 1 - cos
 
     @_chroma_call
+    def any_chunk(self, where: dict[str, Any] | None) -> bool:
+        """Does any chunk pass this Chroma filter?"""
+        return bool(self.chunks.get(where=where or None, limit=1, include=[])["ids"])
+
+    @_chroma_call
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
         for start in range(0, len(chunk_ids), PAGE):
             self.chunks.delete(ids=list(chunk_ids[start : start + PAGE]))

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.chunking import CHARS_PER_TOKEN
 from index.embeddings import INT8_BATCH_SIZE
 
 REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -65,7 +66,17 @@ class Settings(BaseSettings):
     )
     chunk_tokens: int = Field(256, ge=32, le=2048, description="Chunk budget in tiktoken (cl100k_base) tokens.")
     chunk_overlap: int = Field(32, ge=0, le=512, description="Tokens of trailing sentences repeated in the next chunk.")
+    chunk_chars: int | None = Field(
+        None,
+        ge=64,
+        description="Hard cap on a chunk's characters, whatever its tokens (text without spaces); unset means "
+        f"{CHARS_PER_TOKEN} per chunk token (2048 for 256).",
+    )
     max_file_mb: float = Field(64.0, gt=0, description="Larger input files are refused.")
+
+    ingest_wait_seconds: float = Field(
+        600.0, ge=0, description="How long an ingest waits for another ingest into the same data directory to finish."
+    )
 
     top_k: int = Field(5, ge=1, le=50, description="Passages handed to the answer backend.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
@@ -118,6 +129,10 @@ class Settings(BaseSettings):
         if name != "auto" and name not in backend_names():
             raise ValueError(f"unknown answer backend {name!r}; use {', '.join(['auto', *backend_names()])}")
         return name
+
+    @property
+    def max_chunk_chars(self) -> int:
+        return self.chunk_chars or CHARS_PER_TOKEN * self.chunk_tokens
 
     @property
     def chroma_dir(self) -> Path:

@@ -22,6 +22,7 @@ from index.chunking import TokenLimit, tiktoken_limit
 from index.embeddings import Encoder, make_encoder
 from index.fingerprint import IndexFingerprint
 from index.keyword import KeywordIndex
+from index.lock import ingest_lock
 from index.pipeline import IngestOptions, IngestReport, Progress, ingest, refresh_keyword_index
 from index.store import ChunkStore, open_client
 from index.types import ArticleRecord, StoredChunk
@@ -60,11 +61,14 @@ class Assistant:
             chunk_tokens=s.chunk_tokens,
             chunk_overlap=s.chunk_overlap,
             embed_max_tokens=self.encoder.max_tokens,
+            chunk_chars=s.max_chunk_chars,
         )
 
     @cached_property
     def store(self) -> ChunkStore:
-        return ChunkStore(open_client(self.settings.chroma_dir, self.settings.chroma_url), self.fingerprint)
+        s = self.settings
+        embedded = None if s.chroma_url else s.chroma_dir  # only an embedded store's files can be checked
+        return ChunkStore(open_client(s.chroma_dir, s.chroma_url), self.fingerprint, embedded)
 
     @property
     def keyword_dir(self) -> Path:
@@ -100,8 +104,15 @@ class Assistant:
             tiktoken_limit(s.chunk_tokens),
             TokenLimit(name=self.encoder.name, count=self.encoder.count_tokens, limit=self.encoder.max_tokens),
         )
-        options = IngestOptions(limits=limits, overlap_tokens=s.chunk_overlap, max_bytes=int(s.max_file_mb * 1e6), prune=prune)
-        report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
+        options = IngestOptions(
+            limits=limits,
+            overlap_tokens=s.chunk_overlap,
+            max_chars=s.max_chunk_chars,
+            max_bytes=int(s.max_file_mb * 1e6),
+            prune=prune,
+        )
+        with ingest_lock(s.home, s.ingest_wait_seconds):  # a second ingest waits, then finds the work done
+            report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
         self._keyword = None
         self._index_checked = True
         return report
@@ -131,7 +142,7 @@ class Assistant:
         k: int | None = None,
         since: date | str | None = None,
         until: date | str | None = None,
-        sources: Sequence[str] | None = None,
+        sources: Sequence[str] | str | None = None,
         mode: Mode = "hybrid",
         exclude: Exclude | None = None,
     ) -> list[Passage]:
@@ -155,7 +166,7 @@ class Assistant:
         *,
         since: date | str | None = None,
         until: date | str | None = None,
-        sources: Sequence[str] | None = None,
+        sources: Sequence[str] | str | None = None,
         exclude: Exclude | None = None,
     ) -> Answer:
         """Answer one question; `answer.refused` is True when the articles don't answer it. `exclude` leaves chunks
@@ -169,7 +180,7 @@ class Assistant:
         *,
         since: date | str | None = None,
         until: date | str | None = None,
-        sources: Sequence[str] | None = None,
+        sources: Sequence[str] | str | None = None,
         exclude: Exclude | None = None,
     ) -> Answer:
         """Answer a follow-up question in the context of earlier turns."""
@@ -184,7 +195,7 @@ class Assistant:
         history: History = (),
         since: date | str | None = None,
         until: date | str | None = None,
-        sources: Sequence[str] | None = None,
+        sources: Sequence[str] | str | None = None,
         exclude: Exclude | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final, checked Answer."""
@@ -194,6 +205,9 @@ class Assistant:
         turns = list(history)[-self.settings.history_turns :] if self.settings.history_turns else []
         standalone = self.question(self._standalone(question, turns))
         passages = self._retrieve(standalone, filters, exclude=exclude)
+        if not passages and filters.active and not self.store.any_chunk(filters.for_chroma()):
+            # a plain refusal would read as "the articles don't say"; it is the filter that left nothing to read
+            raise AssistantError(f"no indexed article matches {filters.describe()}; widen it (`assistant sources` lists them)")
         retrieved = time.perf_counter()
         backend = self.backend
         first_token: float | None = None
@@ -259,8 +273,10 @@ def _checked_question(question: str) -> str:
     return question
 
 
-def _filters(since: date | str | None, until: date | str | None, sources: Sequence[str] | None) -> Filters:
-    if isinstance(sources, str) or not all(isinstance(s, str) for s in sources or ()):
+def _filters(since: date | str | None, until: date | str | None, sources: Sequence[str] | str | None) -> Filters:
+    if isinstance(sources, str):  # sources="Stocktwits" means that one outlet, not its letters
+        sources = [sources]
+    if not isinstance(sources, Sequence | None) or not all(isinstance(s, str) for s in sources or ()):
         raise AssistantError(f"sources must be a list of outlet names, like ['Stocktwits'], not {sources!r}")
     return Filters(since=_as_date(since, "since"), until=_as_date(until, "until"), sources=tuple(sources or ()))
 

@@ -36,6 +36,19 @@ class Filters:
     def until_day(self) -> int | None:
         return _day(self.until)
 
+    @property
+    def active(self) -> bool:
+        return self.since is not None or self.until is not None or bool(self.sources)
+
+    def describe(self) -> str:
+        """The filter in words, for a message: "published 2030-01-01 to 2030-12-31, outlet Stocktwits"."""
+        parts: list[str] = []
+        if self.since or self.until:
+            parts.append(f"published {self.since or '…'} to {self.until or '…'}")
+        if self.sources:
+            parts.append(("outlet " if len(self.sources) == 1 else "outlets ") + ", ".join(self.sources))
+        return "the filter " + "; ".join(parts) if parts else "no filter"
+
     def for_keywords(self) -> KeywordFilter:
         return KeywordFilter(since_day=self.since_day, until_day=self.until_day, sources=self.sources)
 

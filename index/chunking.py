@@ -3,7 +3,9 @@
 A chunk is a run of whole sentences whose token count fits every limit it is given: the tiktoken
 budget (the chunk size people set) and, when an embedder is known, the embedder's own input length,
 so that no chunk loses its tail to the embedder's truncation. Consecutive chunks share up to
-`overlap_tokens` tokens of trailing sentences.
+`overlap_tokens` tokens of trailing sentences. A chunk is also never longer than `max_chars` characters: text
+without sentence or word breaks (a 1 MB line without spaces) is cut at that length, where token counts alone
+would let one "word" through whole.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 CountTokens = Callable[[list[str]], list[int]]
+CHARS_PER_TOKEN = 8  # the default character cap per token of budget: news prose runs at 4-5 characters a token
 
 ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "inc", "corp", "co", "ltd", "gov", "sen", "rep", "gen",
@@ -95,9 +98,13 @@ def _append_trimmed(spans: list[tuple[int, int]], text: str, start: int, end: in
         spans.append((start + lead, start + lead + len(stripped)))
 
 
-def chunk_text(article_id: str, text: str, limits: Sequence[TokenLimit], overlap_tokens: int) -> list[Chunk]:
-    """Pack whole sentences into chunks that fit every limit; limits[0] also measures the overlap."""
-    spans = _fit_spans(text, sentence_spans(text), limits)
+def chunk_text(
+    article_id: str, text: str, limits: Sequence[TokenLimit], overlap_tokens: int, max_chars: int | None = None
+) -> list[Chunk]:
+    """Pack whole sentences into chunks that fit every limit and `max_chars` (None: no character cap); limits[0]
+    also measures the overlap."""
+    cap = max_chars or max(len(text), 1)
+    spans = _fit_spans(text, sentence_spans(text), limits, cap)
     if not spans:
         return []
     counts = [limit.count([text[s:e] for s, e in spans]) for limit in limits]
@@ -105,51 +112,84 @@ def chunk_text(article_id: str, text: str, limits: Sequence[TokenLimit], overlap
     first = 0
     while first < len(spans):
         last = first + 1
-        while last < len(spans) and all(sum(c[first : last + 1]) <= lim.limit for c, lim in zip(counts, limits, strict=True)):
+        while last < len(spans) and _fits(spans, counts, limits, cap, first, last + 1):
             last += 1
         groups.append((first, last))
         if last >= len(spans):
             break
-        first = _overlap_start(first, last, counts, limits, overlap_tokens)
+        first = _overlap_start(first, last, spans, counts, limits, overlap_tokens, cap)
     return _make_chunks(article_id, text, spans, groups)
 
 
-def _overlap_start(first: int, last: int, counts: list[list[int]], limits: Sequence[TokenLimit], overlap: int) -> int:
+def _fits(
+    spans: list[tuple[int, int]], counts: list[list[int]], limits: Sequence[TokenLimit], cap: int, first: int, last: int
+) -> bool:
+    """Do spans[first:last] fit every token limit and the character cap as one chunk?"""
+    if spans[last - 1][1] - spans[first][0] > cap:
+        return False
+    return all(sum(c[first:last]) <= lim.limit for c, lim in zip(counts, limits, strict=True))
+
+
+def _overlap_start(
+    first: int,
+    last: int,
+    spans: list[tuple[int, int]],
+    counts: list[list[int]],
+    limits: Sequence[TokenLimit],
+    overlap: int,
+    cap: int,
+) -> int:
     """Where the next chunk starts: the trailing sentences of this one that fit the overlap, if the next sentence still fits."""
     start = last
     while start - 1 > first and sum(counts[0][start - 1 : last]) <= overlap:
         start -= 1
-    while start < last and not all(sum(c[start : last + 1]) <= lim.limit for c, lim in zip(counts, limits, strict=True)):
+    while start < last and not _fits(spans, counts, limits, cap, start, last + 1):
         start += 1
     return start
 
 
-def _fit_spans(text: str, spans: list[tuple[int, int]], limits: Sequence[TokenLimit]) -> list[tuple[int, int]]:
+def _fit_spans(text: str, spans: list[tuple[int, int]], limits: Sequence[TokenLimit], cap: int) -> list[tuple[int, int]]:
     """Sentences longer than a limit are cut into runs of whole words that fit."""
     fitted: list[tuple[int, int]] = []
     sentence_counts = [limit.count([text[s:e] for s, e in spans]) for limit in limits]
     for i, (start, end) in enumerate(spans):
-        if all(counts[i] <= lim.limit for counts, lim in zip(sentence_counts, limits, strict=True)):
+        if end - start <= cap and all(counts[i] <= lim.limit for counts, lim in zip(sentence_counts, limits, strict=True)):
             fitted.append((start, end))
         else:
-            fitted.extend(_split_words(text, start, end, limits))
+            fitted.extend(_split_words(text, start, end, limits, cap))
     return fitted
 
 
-def _split_words(text: str, start: int, end: int, limits: Sequence[TokenLimit]) -> list[tuple[int, int]]:
-    words = [(start + m.start(), start + m.end()) for m in WORDS.finditer(text[start:end])]
+def _split_words(text: str, start: int, end: int, limits: Sequence[TokenLimit], cap: int) -> list[tuple[int, int]]:
+    """Runs of whole words that fit; a word that alone is over a limit is cut into pieces first."""
+    words = [(m.start(), m.end()) for m in WORDS.finditer(text, start, end)]
     word_counts = [limit.count([text[s:e] for s, e in words]) for limit in limits]
+    if any(not _fits(words, word_counts, limits, cap, i, i + 1) for i in range(len(words))):
+        words = [cut for i, (s, e) in enumerate(words) for cut in _split_oversized(text, s, e, limits, cap, word_counts, i)]
+        word_counts = [limit.count([text[s:e] for s, e in words]) for limit in limits]
     pieces: list[tuple[int, int]] = []
     first = 0
     while first < len(words):
         last = first + 1
-        while last < len(words) and all(
-            sum(c[first : last + 1]) <= lim.limit for c, lim in zip(word_counts, limits, strict=True)
-        ):
+        while last < len(words) and _fits(words, word_counts, limits, cap, first, last + 1):
             last += 1
         pieces.append((words[first][0], words[last - 1][1]))
         first = last
     return pieces
+
+
+def _split_oversized(
+    text: str, start: int, end: int, limits: Sequence[TokenLimit], cap: int, counts: list[list[int]], index: int
+) -> list[tuple[int, int]]:
+    """The word whole when it fits, else equal cuts of at most `cap` characters, halved until each fits every limit."""
+    if end - start <= cap and all(c[index] <= lim.limit for c, lim in zip(counts, limits, strict=True)):
+        return [(start, end)]
+    step = min(cap, end - start)
+    while True:
+        cuts = [(s, min(s + step, end)) for s in range(start, end, step)]
+        if step == 1 or all(max(lim.count([text[s:e] for s, e in cuts])) <= lim.limit for lim in limits):
+            return cuts
+        step = max(1, step // 2)
 
 
 def _make_chunks(article_id: str, text: str, spans: list[tuple[int, int]], groups: list[tuple[int, int]]) -> list[Chunk]:

@@ -108,6 +108,7 @@ class OnnxSessionEncoder(_MiniLMTokens):
     def _load(self, threads: int):  # type: ignore[no-untyped-def]
         import onnxruntime as ort
 
+        ort.disable_telemetry_events()  # besides ORT_DISABLE_TELEMETRY (index/offline.py): no events from this process
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -17,6 +17,7 @@ class IndexFingerprint:
     chunk_tokens: int
     chunk_overlap: int
     embed_max_tokens: int
+    chunk_chars: int
     cleaner: str = CLEANER_VERSION
     chunker: str = CHUNKER_VERSION
 

@@ -96,12 +96,16 @@ class KeywordIndex:
         """Written to a new folder and swapped in, so a reader never sees half an index."""
         staging = folder.with_name(folder.name + ".new")
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        if self.ids:
-            self.retriever.save(str(staging), show_progress=False)
-        np.save(staging / "days.npy", self.days)
-        state = {"revision": self.revision, "ids": self.ids, "sources": list(self.sources)}
-        (staging / STATE_FILE).write_text(json.dumps(state))
+        try:
+            staging.mkdir(parents=True)
+            if self.ids:
+                self.retriever.save(str(staging), show_progress=False)
+            np.save(staging / "days.npy", self.days)
+            state = {"revision": self.revision, "ids": self.ids, "sources": list(self.sources)}
+            (staging / STATE_FILE).write_text(json.dumps(state))
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)  # a half-written copy would only take space
+            raise
         shutil.rmtree(folder, ignore_errors=True)
         staging.rename(folder)
 

@@ -6,6 +6,7 @@ input raises InputError naming the file (and line, for JSONL) in one line.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import re
@@ -82,13 +83,31 @@ def read_text_file(path: Path, *, max_bytes: int) -> str:
     return _decode(data, str(path))
 
 
+BOMS = (  # UTF-32 before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+BINARY_NUL_SHARE = 0.01  # text with a stray NUL is still text; a file whose first 8 KB are 1% NULs is not
+
+
 def _decode(data: bytes, where: str) -> str:
-    if b"\x00" in data[:8192]:
+    """Text from UTF-8 (with or without a BOM) or UTF-16/32 with a BOM; NUL characters are dropped wherever they are
+    (they end strings in C code downstream and mean nothing in an article)."""
+    encoding = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8-sig")
+    head = data[:8192]
+    nuls = head.count(0) if encoding == "utf-8-sig" else 0  # UTF-16 and UTF-32 are full of NUL bytes
+    if nuls > BINARY_NUL_SHARE * len(head):
         raise InputError(f"{where}: binary data, not text")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as err:
-        raise InputError(f"{where}: not UTF-8 text (invalid byte at offset {err.start})") from None
+        if nuls:  # a NUL byte and invalid UTF-8: an image or an archive, not an article
+            raise InputError(f"{where}: binary data, not text") from None
+        label = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
+        raise InputError(f"{where}: not {label} text (invalid byte at offset {err.start})") from None
+    text = text.replace("\x00", "")
     if not text.strip():
         raise InputError(f"{where}: empty file")
     return text
@@ -151,7 +170,10 @@ def _jsonl_article(line: str, where: str, path: Path) -> Article:
     for field in ("id", "text"):
         if not isinstance(row.get(field), str | int) or not str(row[field]).strip():
             raise InputError(f"{where}: missing or empty '{field}'")
+    row = {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in row.items()}  # "\u0000"
     text = str(row["text"])
+    if not text.strip():
+        raise InputError(f"{where}: missing or empty 'text'")
     title = str(row.get("title") or "").strip() or text.strip().splitlines()[0][:120]
     published = row.get("published")
     url = _optional_str(row.get("url"))

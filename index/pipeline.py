@@ -20,7 +20,7 @@ from pathlib import Path
 from index.chunking import TokenLimit, chunk_text
 from index.cleaning import clean_text
 from index.embeddings import Encoder
-from index.errors import InputError
+from index.errors import InputError, storage_error
 from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
@@ -44,6 +44,7 @@ class IngestReport:
 class IngestOptions:
     limits: tuple[TokenLimit, ...]
     overlap_tokens: int
+    max_chars: int  # hard cap on a chunk's length, whatever its tokens
     max_bytes: int
     batch_size: int = 256  # chunks embedded and written together
     prune: bool = False
@@ -91,6 +92,7 @@ def ingest(
             report.removed += 1
     if todo or report.removed:
         store.bump_revision()
+        store.record_articles()  # what an emptied or damaged store is later checked against
     refresh_keyword_index(store, keyword_dir)
     report.seconds = time.perf_counter() - started
     return report
@@ -103,7 +105,10 @@ def refresh_keyword_index(store: ChunkStore, keyword_dir: Path) -> KeywordIndex:
     if current is not None and current.revision == revision:
         return current
     rebuilt = KeywordIndex.build(keyword_rows(store.iter_chunks()), revision)
-    rebuilt.save(keyword_dir)
+    try:
+        rebuilt.save(keyword_dir)
+    except OSError as err:  # a full disk above all: one line, and the old index stays in place
+        raise storage_error(err, keyword_dir) from None
     return rebuilt
 
 
@@ -191,6 +196,6 @@ def _prepare_in_background(
 
 def _prepare(article: Article, existing: set[str], options: IngestOptions) -> _Prepared:
     cleaned = clean_text(article.text)
-    pieces = chunk_text(article.id, cleaned, options.limits, options.overlap_tokens) if cleaned else []
+    pieces = chunk_text(article.id, cleaned, options.limits, options.overlap_tokens, options.max_chars) if cleaned else []
     chunks = [StoredChunk(id=p.id, meta=article.meta, index=p.index, text=p.text, start=p.start, end=p.end) for p in pieces]
     return _Prepared(article=article, cleaned=cleaned, chunks=chunks, existing=existing)

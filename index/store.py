@@ -6,7 +6,8 @@ Two collections per index fingerprint:
   metadata, the content hash that makes ingest incremental. Keeping the manifest in Chroma means every
   client of a Chroma server sees the same one.
 The chunk collection's metadata carries a `revision` that changes whenever its chunks change; the keyword
-index beside Chroma is rebuilt when its revision differs.
+index beside Chroma is rebuilt when its revision differs. An embedded store is checked on opening against the
+article counts it last recorded (index/integrity.py), so an emptied or damaged one is refused, not recreated.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from index.errors import StoreError
+from index.errors import StoreError, is_disk_full, storage_error
 from index.fingerprint import IndexFingerprint
+from index.integrity import StoreMarker, check_store_files
 from index.types import ArticleRecord, StoredChunk
 
 if TYPE_CHECKING:
@@ -52,10 +54,13 @@ def open_client(chroma_dir: Path, chroma_url: str | None) -> ClientAPI:
                 "`chroma run --path DIR --port N` or unset ASSISTANT_CHROMA_URL to use the embedded store"
             ) from None
         return client
+    check_store_files(chroma_dir)  # before Chroma would open an emptied or cut-short store as a new one
     try:
         chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(chroma_dir), settings=settings)
     except Exception as err:  # a corrupt sqlite file or an unreadable folder surfaces as many types
+        if is_disk_full(err):
+            raise storage_error(err, chroma_dir) from None
         raise StoreError(
             f"the data directory {chroma_dir} cannot be opened ({_short(err)}); move it aside and ingest again"
         ) from None
@@ -80,42 +85,42 @@ def _short(err: Exception) -> str:
 
 
 def _chroma_failures() -> tuple[type[BaseException], ...]:
-    """What chromadb raises when its server fails or goes away mid-run (httpx under the HttpClient)."""
+    """What chromadb raises when its server fails or goes away mid-run (httpx under the HttpClient), or when the
+    embedded store cannot read or write its files (sqlite errors, a full disk)."""
+    import sqlite3
+
     import httpx
     from chromadb.errors import ChromaError
 
-    return (httpx.HTTPError, ChromaError, ConnectionError)
+    return (httpx.HTTPError, ChromaError, OSError, sqlite3.Error)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _chroma_call(method: F) -> F:
-    """A failing Chroma (a server that went down, or refused a request) becomes one StoreError line."""
-
-    def fail(err: Exception) -> NoReturn:
-        raise StoreError(f"Chroma failed while the index was in use ({_short(err)}); is the server still up?") from None
+    """A failing Chroma (a server that went down, a damaged or full data directory) becomes one StoreError line."""
 
     if inspect.isgeneratorfunction(method):
 
         @functools.wraps(method)
-        def generator(*args: Any, **kwargs: Any) -> Any:
+        def generator(self: ChunkStore, *args: Any, **kwargs: Any) -> Any:
             try:
-                yield from method(*args, **kwargs)
+                yield from method(self, *args, **kwargs)
             except Exception as err:
                 if isinstance(err, _chroma_failures()):
-                    fail(err)
+                    self.fail(err)
                 raise
 
         return generator  # type: ignore[return-value]
 
     @functools.wraps(method)
-    def call(*args: Any, **kwargs: Any) -> Any:
+    def call(self: ChunkStore, *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(*args, **kwargs)
+            return method(self, *args, **kwargs)
         except Exception as err:
             if isinstance(err, _chroma_failures()):
-                fail(err)
+                self.fail(err)
             raise
 
     return call  # type: ignore[return-value]
@@ -124,9 +129,14 @@ def _chroma_call(method: F) -> F:
 class ChunkStore:
     """The chunk vectors and the article manifest of one index fingerprint."""
 
-    def __init__(self, client: ClientAPI, fingerprint: IndexFingerprint) -> None:
+    def __init__(self, client: ClientAPI, fingerprint: IndexFingerprint, embedded_dir: Path | None = None) -> None:
+        """embedded_dir: the folder of an embedded store (None for a Chroma server, whose files we cannot see)."""
         self.fingerprint = fingerprint
         self.client = client
+        self.embedded_dir = embedded_dir
+        self.marker = StoreMarker(embedded_dir) if embedded_dir is not None else None
+        if self.marker is not None:  # before get_or_create below would quietly make an emptied index anew
+            self.marker.check(fingerprint.digest, self._existing_articles(f"articles-{fingerprint.digest}"))
         try:
             self.chunks: Collection = client.get_or_create_collection(
                 f"chunks-{fingerprint.digest}", metadata={"hnsw:space": "cosine", **fingerprint.as_metadata()}
@@ -135,7 +145,39 @@ class ChunkStore:
                 f"articles-{fingerprint.digest}", metadata=dict(fingerprint.as_metadata())
             )
         except Exception as err:
+            if is_disk_full(err):
+                raise storage_error(err, embedded_dir or "the Chroma server's store") from None
             raise StoreError(f"Chroma refused to open the index ({_short(err)})") from None
+        if self.marker is not None and fingerprint.digest not in self.marker.read():
+            self.record_articles()  # from its creation on (or the first open of an older data directory)
+
+    def _existing_articles(self, name: str) -> int | None:
+        """Articles in the named collection, or None when there is no such collection."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            return int(self.client.get_collection(name).count())
+        except (NotFoundError, ValueError):  # chromadb 1.x: NotFoundError; ValueError in older releases
+            return None
+
+    def fail(self, err: Exception) -> NoReturn:
+        """The one line a Chroma failure becomes: a full disk, a damaged data directory, or a server gone."""
+        if is_disk_full(err):
+            raise storage_error(err, self.embedded_dir or "the Chroma server's store") from None
+        if self.embedded_dir is None:
+            raise StoreError(f"Chroma failed while the index was in use ({_short(err)}); is the server still up?") from None
+        raise StoreError(
+            f"the data directory {self.embedded_dir} failed ({_short(err)}); if it is damaged, move it aside and ingest again"
+        ) from None
+
+    def record_articles(self) -> None:
+        """Tell the marker how many articles the store holds now (after each ingest)."""
+        if self.marker is not None:
+            self.marker.record(self.fingerprint.digest, self._article_count())
+
+    @_chroma_call
+    def _article_count(self) -> int:
+        return int(self.articles.count())
 
     @cached_property
     def vectors(self) -> ChromaVectorStore:
@@ -210,6 +252,11 @@ class ChunkStore:
         )
         distances = (found["distances"] or [[]])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], distances, strict=True)]  # cosine distance = 1 - cos
+
+    @_chroma_call
+    def any_chunk(self, where: dict[str, Any] | None) -> bool:
+        """Does any chunk pass this Chroma filter?"""
+        return bool(self.chunks.get(where=where or None, limit=1, include=[])["ids"])
 
     @_chroma_call
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:

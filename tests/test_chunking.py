@@ -73,3 +73,35 @@ def test_chunking_invariants(sentences: list[str], budget: int, overlap: int) ->
     words_in_text = {m for m in range(len(text)) if not text[m].isspace()}
     covered = {i for c in chunks for i in range(c.start, c.end)}
     assert words_in_text <= covered
+
+
+def test_a_line_without_breaks_is_cut_at_the_character_cap() -> None:
+    # one "word" of 1 MB: a word counter sees 1 token, so only the character cap can cut it
+    text = "".join(chr(97 + (i * 7919) % 26) for i in range(1_048_576))
+    chunks = chunk_text("a", text, (word_limit(256),), 32, max_chars=2048)
+    assert max(len(c.text) for c in chunks) == 2048
+    assert "".join(c.text for c in chunks) == text  # cut, nothing dropped or repeated
+    assert all(text[c.start : c.end] == c.text for c in chunks)
+
+
+def test_a_line_without_breaks_fits_the_token_budget_too() -> None:
+    text = "".join(chr(97 + (i * 7919) % 26) for i in range(200_000))
+    limit = tiktoken_limit(256)
+    chunks = chunk_text("a", text, (limit,), 32, max_chars=2048)
+    assert len(chunks) > 1
+    assert max(len(c.text) for c in chunks) <= 2048
+    assert max(limit.count([c.text for c in chunks])) <= 256
+    assert "".join(c.text for c in chunks) == text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abc .", min_size=1, max_size=400), min_size=1, max_size=8),
+    st.integers(min_value=16, max_value=200),
+)
+def test_no_chunk_is_longer_than_the_character_cap(lines: list[str], cap: int) -> None:
+    text = "\n\n".join(line for line in lines if line.strip())
+    chunks = chunk_text("a", text, (word_limit(40),), 4, max_chars=cap)
+    assert all(len(c.text) <= cap and text[c.start : c.end] == c.text for c in chunks)
+    covered = {i for c in chunks for i in range(c.start, c.end)}
+    assert {i for i, ch in enumerate(text) if not ch.isspace()} <= covered

@@ -151,6 +151,7 @@ class ChunkStore:
         if self.marker is not None and fingerprint.digest not in self.marker.read():
             self.record_articles()  # from its creation on (or the first open of an older data directory)
 
+    @_chroma_call
     def _existing_articles(self, name: str) -> int | None:
         """Articles in the named collection, or None when there is no such collection."""
         from chromadb.errors import NotFoundError

@@ -99,6 +99,26 @@ def test_ingest_and_ask_reach_no_network_and_write_nothing_in_home(guarded_env: 
     assert written_under_home(guarded_env) == []  # no onnxruntime device id or event database in ~/.cache
 
 
+def test_an_eval_run_reaches_no_network(guarded_env: dict[str, str], tmp_path: Path) -> None:
+    out = tmp_path / "eval-out"
+    done = run(
+        guarded_env,
+        "eval",
+        str(REPO / "eval" / "sets" / "seeds.jsonl"),
+        "--backend",
+        "extractive",
+        "--limit",
+        "8",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    assert (out / "metrics.json").exists()
+    assert attempts(guarded_env) == []
+    # its plots import matplotlib, which keeps its font list in ~/.cache/matplotlib: local, and not telemetry
+    assert [p for p in written_under_home(guarded_env) if "matplotlib" not in p] in ([], [".cache"], [".cache", ".config"])
+
+
 @pytest.mark.slow
 def test_a_chat_session_with_one_question_reaches_no_network(guarded_env: dict[str, str], tmp_path: Path) -> None:
     from gradio_client import Client

@@ -33,6 +33,7 @@ from assistant.question import Question
 from eval.datasets import GoldItem, load_set
 from eval.fit_evidence import fit_logistic, open_index
 from eval.metrics import mentions_answer
+from eval.plots import write_operating_curve
 from eval.runner import answer_excluder, with_choices
 from eval.slices import month_slice
 
@@ -122,22 +123,9 @@ def choose_threshold(points: list[Point]) -> float:
 
 
 def plot(points: list[Point], chosen: float, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure, axis = plt.subplots(figsize=(5, 4))
-    axis.plot([p[2] for p in points], [p[3] for p in points], marker=".")
     at = min(points, key=lambda p: abs(p[0] - chosen))
-    axis.scatter([at[2]], [at[3]], color="red", zorder=3, label=f"chosen: P ≥ {chosen:.3f}")
-    axis.set_xlabel("counterfactual questions refused")
-    axis.set_ylabel("reader accuracy (answer in the passages)")
-    axis.set_title("Multiple choice, out-of-fold")
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    axes = ("counterfactual questions refused", "reader accuracy (answer in the passages)", "Multiple choice, out-of-fold")
+    write_operating_curve([(p[2], p[3]) for p in points], (at[2], at[3]), chosen, axes, path)
 
 
 def main(argv: list[str] | None = None) -> int:

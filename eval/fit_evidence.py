@@ -42,6 +42,7 @@ from assistant.evidence import (
 from assistant.question import Question
 from eval.datasets import GoldItem, load_set
 from eval.metrics import holds_answer, is_correct
+from eval.plots import write_operating_curve
 from eval.runner import answer_excluder
 from eval.slices import month_slice
 from eval.workspace import corpus_digest, eval_settings, is_ingested, mark_ingested
@@ -170,23 +171,10 @@ def choose_threshold(points: list[Point]) -> tuple[float, str]:
     return points[-1][0], "no threshold refuses the target share: the highest"
 
 
-def plot(points: list[tuple[float, float, float, float]], chosen: float, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure, axis = plt.subplots(figsize=(5, 4))
-    axis.plot([p[2] for p in points], [p[1] for p in points], marker=".")
+def plot(points: list[Point], chosen: float, path: Path) -> None:
     at = min(points, key=lambda p: abs(p[0] - chosen))
-    axis.scatter([at[2]], [at[1]], color="red", zorder=3, label=f"chosen: P ≥ {chosen:.3f}")
-    axis.set_xlabel("recall (answerable questions answered)")
-    axis.set_ylabel("precision (evidence holds the answer)")
-    axis.set_title("Answerability, out-of-fold")
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    axes = ("recall (answerable questions answered)", "precision (evidence holds the answer)", "Answerability, out-of-fold")
+    write_operating_curve([(p[2], p[1]) for p in points], (at[2], at[1]), chosen, axes, path)
 
 
 def seeds_part(part: str) -> list[GoldItem]:

@@ -1,4 +1,5 @@
-"""PNG plots for report.md: recall@k curves of the three retrievers, accuracy by category, latency histogram."""
+"""PNG plots for report.md (recall@k curves of the three retrievers, accuracy by category, latency histogram) and the
+operating-point curves the fitting scripts draw."""
 
 from __future__ import annotations
 
@@ -91,3 +92,25 @@ def _latency(metrics: Mapping[str, float | None], scores: Sequence[Mapping[str, 
     axis.hist(values, bins=min(30, max(5, len(values) // 3)), color="#55a868")
     axis.set(xlabel="seconds", ylabel="questions", title="Answer latency" if answered else "Hybrid retrieval latency")
     return figure
+
+
+def write_operating_curve(
+    points: Sequence[tuple[float, float]], chosen: tuple[float, float], threshold: float, axes: tuple[str, str, str], path: Path
+) -> None:
+    """A curve of (x, y) points with the chosen operating point marked; `axes` are the x label, y label and title."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure, axis = plt.subplots(figsize=(5, 4))
+    axis.plot([x for x, _ in points], [y for _, y in points], marker=".")
+    axis.scatter([chosen[0]], [chosen[1]], color="red", zorder=3, label=f"chosen: P ≥ {threshold:.3f}")
+    axis.set_xlabel(axes[0])
+    axis.set_ylabel(axes[1])
+    axis.set_title(axes[2])
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -116,6 +117,13 @@ class Settings(BaseSettings):
         default_factory=HeuristicEvidenceSettings, description="The heuristic evidence selector's thresholds."
     )
     support: SupportSettings = Field(default_factory=SupportSettings, description="Support check of generated claims.")
+    concurrency: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Questions the web app answers at once (an upload indexes beside them, one at a time); unset means "
+        "the machine's CPU count. The local model still generates one answer at a time.",
+    )
     auth: SecretStr | None = Field(
         None,
         description="Login for the web UI: user:password, or the path of a file of user:password lines; unset means no login.",
@@ -129,6 +137,10 @@ class Settings(BaseSettings):
         if name != "auto" and name not in backend_names():
             raise ValueError(f"unknown answer backend {name!r}; use {', '.join(['auto', *backend_names()])}")
         return name
+
+    @property
+    def question_slots(self) -> int:
+        return self.concurrency or os.cpu_count() or 1
 
     @property
     def max_chunk_chars(self) -> int:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 
 from assistant.answer import Answer, Passage
@@ -41,34 +41,51 @@ class Assistant:
         self.settings = settings or Settings()
         self._encoder = encoder
         self._backend = backend
+        self._fingerprint: IndexFingerprint | None = None
+        self._store: ChunkStore | None = None
+        self._retriever: HybridRetriever | None = None
         self._keyword: KeywordIndex | None = None
         self._keyword_checked = 0.0  # when the keyword index was last compared with the store's revision
         self._index_checked = False  # the empty-index check runs once per process
+        # The web app answers several questions at once: components are built once, under _building (re-entrant: the
+        # store needs the fingerprint, which needs the encoder); one thread at a time rebuilds the keyword index.
+        self._building = threading.RLock()
+        self._refreshing = threading.Lock()
 
     # --- components, built on first use --------------------------------------------------------
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            s = self.settings
-            self._encoder = make_encoder(s.encoder, s.embed_batch_size, cache_dir=s.encoder_cache or s.models_dir)
+            with self._building:
+                if self._encoder is None:
+                    s = self.settings
+                    self._encoder = make_encoder(s.encoder, s.embed_batch_size, cache_dir=s.encoder_cache or s.models_dir)
         return self._encoder
 
-    @cached_property
+    @property
     def fingerprint(self) -> IndexFingerprint:
-        s = self.settings
-        return IndexFingerprint(
-            encoder=self.encoder.name,
-            chunk_tokens=s.chunk_tokens,
-            chunk_overlap=s.chunk_overlap,
-            embed_max_tokens=self.encoder.max_tokens,
-            chunk_chars=s.max_chunk_chars,
-        )
+        if self._fingerprint is None:
+            with self._building:
+                if self._fingerprint is None:
+                    s = self.settings
+                    self._fingerprint = IndexFingerprint(
+                        encoder=self.encoder.name,
+                        chunk_tokens=s.chunk_tokens,
+                        chunk_overlap=s.chunk_overlap,
+                        embed_max_tokens=self.encoder.max_tokens,
+                        chunk_chars=s.max_chunk_chars,
+                    )
+        return self._fingerprint
 
-    @cached_property
+    @property
     def store(self) -> ChunkStore:
-        s = self.settings
-        embedded = None if s.chroma_url else s.chroma_dir  # only an embedded store's files can be checked
-        return ChunkStore(open_client(s.chroma_dir, s.chroma_url), self.fingerprint, embedded)
+        if self._store is None:
+            with self._building:
+                if self._store is None:
+                    s = self.settings
+                    embedded = None if s.chroma_url else s.chroma_dir  # only an embedded store's files can be checked
+                    self._store = ChunkStore(open_client(s.chroma_dir, s.chroma_url), self.fingerprint, embedded)
+        return self._store
 
     @property
     def keyword_dir(self) -> Path:
@@ -76,25 +93,43 @@ class Assistant:
         safe = "".join(ch if ch.isalnum() else "_" for ch in where)
         return self.settings.keyword_dir / safe / self.fingerprint.digest
 
-    @cached_property
+    @property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.store, self._keyword_index, candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+        if self._retriever is None:
+            with self._building:
+                if self._retriever is None:
+                    s = self.settings
+                    self._retriever = HybridRetriever(self.store, self._keyword_index, candidates=s.candidates, rrf_k=s.rrf_k)
+        return self._retriever
 
     @property
     def backend(self) -> AnswerBackend:
         if self._backend is None:
-            self._backend = create_backend(self.settings, self.encoder)
+            with self._building:
+                if self._backend is None:
+                    self._backend = create_backend(self.settings, self.encoder)
         return self._backend
 
     def _keyword_index(self) -> KeywordIndex:
         """The keyword index, rebuilt when the store's chunks changed. Another client's change is looked for at most
-        every `keyword_refresh_seconds`, which saves a Chroma round trip on most questions."""
-        now = time.monotonic()
-        if self._keyword is None or now - self._keyword_checked >= self.settings.keyword_refresh_seconds:
-            if self._keyword is None or self._keyword.revision != self.store.revision():
-                self._keyword = refresh_keyword_index(self.store, self.keyword_dir)
-            self._keyword_checked = now
-        return self._keyword
+        every `keyword_refresh_seconds`, which saves a Chroma round trip on most questions.
+
+        One thread rebuilds; the others meanwhile keep reading the index they had (whole, if a revision old), and
+        the new one is swapped in with one assignment, so no question sees half an index."""
+        current = self._keyword
+        if current is not None and time.monotonic() - self._keyword_checked < self.settings.keyword_refresh_seconds:
+            return current
+        if not self._refreshing.acquire(blocking=current is None):
+            return current  # type: ignore[return-value]  # not None: only a first build waits for the lock
+        try:
+            current = self._keyword
+            if current is None or current.revision != self.store.revision():
+                current = refresh_keyword_index(self.store, self.keyword_dir)
+                self._keyword = current
+            self._keyword_checked = time.monotonic()
+        finally:
+            self._refreshing.release()
+        return current
 
     # --- indexing ------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, progress: Progress | None = None) -> IngestReport:
@@ -113,7 +148,7 @@ class Assistant:
         )
         with ingest_lock(s.home, s.ingest_wait_seconds):  # a second ingest waits, then finds the work done
             report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
-        self._keyword = None
+        self._keyword_checked = 0.0  # the next question compares revisions (and rebuilds) at once
         self._index_checked = True
         return report
 
@@ -130,9 +165,10 @@ class Assistant:
         once per process: an index does not become empty by itself)."""
         if self._index_checked:
             return
-        if self.store.count() == 0 and self.settings.seeds_dir.exists():
-            self.ingest([self.settings.seeds_dir])
-        self._index_checked = True
+        with self._building:  # two first questions at once index the seeds once
+            if not self._index_checked and self.store.count() == 0 and self.settings.seeds_dir.exists():
+                self.ingest([self.settings.seeds_dir])
+            self._index_checked = True
 
     # --- answering -----------------------------------------------------------------------------
     def retrieve(

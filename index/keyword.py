@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,14 +47,20 @@ class KeywordFilter:
         return self.since_day is not None or self.until_day is not None or bool(self.sources)
 
 
-@lru_cache(maxsize=1)
+_per_thread = threading.local()
+
+
 def _stem_words() -> Any:
-    import Stemmer
+    """One stemmer per thread: a PyStemmer object must not be used by two threads at once (questions run
+    concurrently in the web app)."""
+    stem = getattr(_per_thread, "stem_words", None)
+    if stem is None:
+        import Stemmer
 
-    # bm25s logs every load and save at DEBUG/INFO; that is noise in a server log.
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-    return Stemmer.Stemmer("english").stemWords
+        # bm25s logs every load and save at DEBUG/INFO; that is noise in a server log.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        stem = _per_thread.stem_words = Stemmer.Stemmer("english").stemWords
+    return stem
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
@@ -93,8 +100,10 @@ class KeywordIndex:
         return cls(retriever, ids, np.asarray(days, dtype=np.int64), sources, revision)
 
     def save(self, folder: Path) -> None:
-        """Written to a new folder and swapped in, so a reader never sees half an index."""
-        staging = folder.with_name(folder.name + ".new")
+        """Written to a new folder and swapped in, so a reader never sees half an index. The staging folder is this
+        writer's own (an ingest and a question may both rebuild at once); when another writer swaps in first, its
+        index stays (it is stamped with its revision, and a reader compares that)."""
+        staging = folder.with_name(f"{folder.name}.new-{os.getpid()}-{threading.get_ident()}")
         shutil.rmtree(staging, ignore_errors=True)
         try:
             staging.mkdir(parents=True)
@@ -107,7 +116,12 @@ class KeywordIndex:
             shutil.rmtree(staging, ignore_errors=True)  # a half-written copy would only take space
             raise
         shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
+        try:
+            staging.rename(folder)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not folder.is_dir():  # not another writer's index in place: a real failure (a full disk)
+                raise
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:
@@ -118,6 +132,9 @@ class KeywordIndex:
             state = json.loads((folder / STATE_FILE).read_text())
             retriever = bm25s.BM25.load(str(folder), show_progress=False) if state["ids"] else bm25s.BM25()
             days = np.load(folder / "days.npy")
+            # another writer may have swapped the folder while these files were read: keep only a matching set
+            if json.loads((folder / STATE_FILE).read_text())["revision"] != state["revision"] or len(days) != len(state["ids"]):
+                return None
         except (OSError, ValueError, KeyError):
             return None
         return cls(retriever, list(state["ids"]), days, list(state["sources"]), str(state["revision"]))

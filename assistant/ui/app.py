@@ -41,8 +41,12 @@ BACKENDS: tuple[str, ...] = ("auto", *backend_names())
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".jsonl", ".gz"]
 ARTICLE_COLUMNS = ["Title", "Outlet", "Published", "Chunks", "Id"]
 API_NAME = "ask"
-BUSY = "assistant"  # one concurrency group: answering and indexing share the CPU and the index
-PRIVATE: dict[str, Any] = {"api_visibility": "private", "concurrency_id": BUSY}  # UI events, not API endpoints
+UPLOAD_API = "upload"
+# Two concurrency groups: questions (Settings.question_slots at once) and indexing (one upload at a time, as the
+# ingest lock would serialize them anyway), so a question never waits in the queue behind an upload.
+QUESTIONS = "questions"
+INDEXING = "indexing"
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # UI events, not API endpoints
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ def build_app(bot: Assistant) -> "gr.Blocks":
     import gradio as gr
 
     pool = AssistantPool(bot)
+    reading = {"concurrency_id": QUESTIONS, "concurrency_limit": bot.settings.question_slots}
     with gr.Blocks(title="News Q&A") as demo:
         turns = gr.State([])
         shown = gr.State(-1)  # the turn whose sources the panel shows
@@ -84,9 +89,9 @@ def build_app(bot: Assistant) -> "gr.Blocks":
         with gr.Tabs():
             chat = _chat_tab(bot)
             articles = _articles_tab()
-        _wire_chat(chat, turns, shown, pool, partial(_article_text, bot))
-        _wire_articles(demo, articles, chat.outlets, bot)
-        gr.api(_api_asker(pool), api_name=API_NAME, concurrency_id=BUSY)
+        _wire_chat(chat, turns, shown, pool, partial(_article_text, bot), reading)
+        _wire_articles(demo, articles, chat.outlets, bot, reading)
+        gr.api(_api_asker(pool), api_name=API_NAME, **reading)
     return demo
 
 
@@ -103,7 +108,7 @@ def launch(
     """Serve the app (login required when auth is given); with block=False it runs in a background thread and
     (app, local URL) come back at once."""
     demo = build_app(bot)
-    demo.queue(default_concurrency_limit=1)
+    demo.queue(default_concurrency_limit=bot.settings.question_slots)
     try:
         _, url, _ = demo.launch(
             server_name=host,
@@ -198,22 +203,34 @@ def _articles_tab() -> _ArticlesTab:
 # --- events -----------------------------------------------------------------------------------------------------
 
 
-def _wire_chat(chat: _ChatTab, turns: "gr.State", shown: "gr.State", pool: AssistantPool, lookup: ArticleLookup) -> None:
+def _wire_chat(
+    chat: _ChatTab, turns: "gr.State", shown: "gr.State", pool: AssistantPool, lookup: ArticleLookup, reading: dict[str, Any]
+) -> None:
     """Asking (Enter or the button), choosing an earlier answer's sources, and the chat's clear button."""
     respond = _responder(pool, lookup)
     answer_inputs = [chat.question, turns, chat.llm, chat.top_k, chat.since, chat.until, chat.outlets]
     answer_outputs = [chat.question, chat.chatbot, turns, chat.panel, shown]
-    chat.question.submit(respond, answer_inputs, answer_outputs, **PRIVATE)
-    chat.ask.click(respond, answer_inputs, answer_outputs, **PRIVATE)
+    chat.question.submit(respond, answer_inputs, answer_outputs, **PRIVATE, **reading)
+    chat.ask.click(respond, answer_inputs, answer_outputs, **PRIVATE, **reading)
     chat.chatbot.select(_turn_selector(lookup), [turns, shown], [chat.panel, shown], api_visibility="private", queue=False)
     # The chat's own clear (bin) button starts a new chat: forget the turns the follow-ups would build on.
     chat.chatbot.clear(lambda: ([], EMPTY_PANEL, -1), None, [turns, chat.panel, shown], api_visibility="private", queue=False)
 
 
-def _wire_articles(demo: "gr.Blocks", articles: _ArticlesTab, outlets: "gr.Dropdown", bot: Assistant) -> None:
-    """Uploads, and the article list (with the outlets to filter by) when the page loads."""
-    articles.files.upload(_uploader(bot), articles.files, [articles.table, outlets, articles.summary, articles.status], **PRIVATE)
-    demo.load(_article_lister(bot), None, [articles.table, outlets, articles.summary], **PRIVATE)
+def _wire_articles(
+    demo: "gr.Blocks", articles: _ArticlesTab, outlets: "gr.Dropdown", bot: Assistant, reading: dict[str, Any]
+) -> None:
+    """Uploads (also an API endpoint, for scripts: the same handler and queue as the upload box), and the article
+    list (with the outlets to filter by) when the page loads."""
+    articles.files.upload(
+        _uploader(bot),
+        articles.files,
+        [articles.table, outlets, articles.summary, articles.status],
+        api_name=UPLOAD_API,
+        concurrency_id=INDEXING,
+        concurrency_limit=1,
+    )
+    demo.load(_article_lister(bot), None, [articles.table, outlets, articles.summary], **PRIVATE, **reading)
 
 
 def _responder(pool: AssistantPool, lookup: ArticleLookup) -> Callable[..., Iterator[tuple[Any, ...]]]:

@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,23 +18,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, SEEDS
+from tests.servers import chat_server
 
 pytestmark = pytest.mark.slow
 
-START_SECONDS = 180
 QUESTIONS = [
     "Who is Japan's chief negotiator?",
     "Who led the U.S. delegation at the second meeting with Japan's negotiator?",
 ]
 UPLOAD_ARTICLES = 20  # enough that indexing takes several seconds here
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -53,30 +41,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HF_HUB_OFFLINE": "1",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    port = free_port()
-    log = (home / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "chat", "--port", str(port)], cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5):
-                    break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(f"`assistant chat` did not come up:\n{(home / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.5)
+    with chat_server(home, env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def ask(url: str, question: str) -> dict[str, Any]:

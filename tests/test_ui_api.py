@@ -7,37 +7,22 @@ indexing seeds/ first and Gradio's auth guarding the API.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
+from tests.servers import chat_server
 
 pytestmark = pytest.mark.slow
 
 LOGIN = ("reader", "pa:ss word")
-START_SECONDS = 180  # loading the encoder and indexing seeds/ on a busy 2-core machine
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("api-home")
-    port = free_port()
     env = os.environ | {
         "ASSISTANT_HOME": str(home / "data"),
         "ASSISTANT_SEEDS_DIR": str(SEEDS),
@@ -46,28 +31,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HF_HUB_OFFLINE": "1",
         "GRADIO_ANALYTICS_ENABLED": "False",
     }
-    log = (home / "server.log").open("w")
-    command = [str(Path(sys.executable).with_name("assistant")), "chat", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5):
-                    break
-            except urllib.error.HTTPError:  # it answers (asking for the login): it is up
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.flush()
-                    pytest.fail(f"`assistant chat` did not come up:\n{(home / 'server.log').read_text()[-2000:]}")
-                time.sleep(0.5)
+    with chat_server(home, env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def test_the_api_needs_the_login(server: str) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 from assistant.answer import Passage
 from assistant.backends.base import Claim, Draft, Source
 from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sentences, choice_rows, naming_matrix
-from assistant.choices import is_negated, split_choices
+from assistant.choices import is_negated
 from assistant.config import HeuristicEvidenceSettings, Settings
 from assistant.question import Question
 from assistant.text import capitalised_words, content_stems, date_forms, has_number, has_time_expression, sentences, stem
@@ -337,34 +337,36 @@ def spelled_date(iso: str) -> str:
 def choose(model: EvidenceModel, question: Question, passages: list[Passage], encoder: Encoder) -> Evidence:
     """For a multiple-choice question: the likeliest choice, cited to the likeliest sentence that names it (for "which
     is not …", the likeliest sentence of all), when the choice model is sure enough."""
-    stem = split_choices(question.text)[0]
-    scored = sentence_features(Question(stem, encoder.encode([stem])[0]), passages, encoder)
-    if not scored.sentences:
+    assert model.choice is not None, "select() asks only a model that has a choice part"
+    scored = score_choices(model, question.stem, question.choices, passages, encoder)
+    if scored is None:
         return NO_EVIDENCE
-    probabilities, sentence_probability, cited = choice_scores(model, scored, question.choices, stem, encoder)
+    probabilities = model.choice.probability(scored.rows)
     best = int(np.argmax(probabilities))
-    at = int(cited[best]) if cited[best] >= 0 else int(np.argmax(sentence_probability))
-    chosen = replace(scored.sentences[at], probability=float(probabilities[best]), statement=f"{question.choices[best]}.")
+    at = int(scored.cited[best]) if scored.cited[best] >= 0 else int(np.argmax(scored.sentence_probability))
     sure = float(probabilities[best])
+    chosen = replace(scored.sentences.sentences[at], probability=sure, statement=f"{question.choices[best]}.")
     return Evidence([chosen], answerable=sure, answers=sure >= model.choice_threshold, stated=True)
 
 
-def choice_scores(
-    model: EvidenceModel, scored: ScoredSentences, choices: tuple[str, ...], stem: str, encoder: Encoder
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per choice P(it is the answer, shown by the evidence); per sentence P(it holds the answer); per choice the
-    index of its likeliest sentence (−1: no sentence names it)."""
-    if model.choice is None:
-        raise ValueError(f"{MODEL_FILE.name} has no choice model: fit one with python -m eval.fit_choices")
-    rows, sentence_probability, cited = choice_feature_rows(model, scored, choices, is_negated(stem), stem, encoder)
-    return model.choice.probability(rows), sentence_probability, cited
+@dataclass(frozen=True)
+class ScoredChoices:
+    """A multiple-choice question's scored sentences and what they say of each choice."""
+
+    sentences: ScoredSentences
+    rows: np.ndarray  # one row of CHOICE_FEATURES per choice: the choice model's input (the fitting script's too)
+    sentence_probability: np.ndarray  # per sentence, P(it holds the answer)
+    cited: np.ndarray  # per choice, the index of its likeliest sentence (−1: no sentence names it)
 
 
-def choice_feature_rows(
-    model: EvidenceModel, scored: ScoredSentences, choices: tuple[str, ...], negated: bool, question: str, encoder: Encoder
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The choice model's input rows (what the fitting script reads too), the sentence probabilities and each
-    choice's likeliest sentence."""
+def score_choices(
+    model: EvidenceModel, stem: str, choices: tuple[str, ...], passages: list[Passage], encoder: Encoder
+) -> ScoredChoices | None:
+    """The passages' sentences scored for the question without its options, and a feature row per choice; None when
+    the passages have no sentence to score."""
+    scored = sentence_features(Question(stem, encoder.encode([stem])[0]), passages, encoder)
+    if not scored.sentences:
+        return None
     columns = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
     scores = SentenceScores(
         texts=[s.text for s in scored.sentences],
@@ -379,9 +381,10 @@ def choice_feature_rows(
     named = [c for c in range(len(choices)) if cited[c] >= 0]
     hypothesis = np.zeros(len(choices))
     if named:  # the question answered by the choice, against the sentence that names it
-        vectors = encoder.encode([f"{question} {choices[c]}" for c in named] + [scores.texts[cited[c]] for c in named])
+        vectors = encoder.encode([f"{stem} {choices[c]}" for c in named] + [scores.texts[cited[c]] for c in named])
         hypothesis[named] = np.sum(vectors[: len(named)] * vectors[len(named) :], axis=1)
-    return choice_rows(scores, naming, hypothesis, choices, negated), scores.probability, cited
+    rows = choice_rows(scores, naming, hypothesis, choices, is_negated(stem))
+    return ScoredChoices(scored, rows, scores.probability, cited)
 
 
 def decide(model: EvidenceModel, scored: ScoredSentences) -> Evidence:

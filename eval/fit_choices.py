@@ -26,10 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.choice_features import CHOICE_FEATURES
-from assistant.choices import is_negated, normalized, split_choices
+from assistant.choices import normalized, split_choices
 from assistant.engine import Assistant
-from assistant.evidence import MODEL_FILE, EvidenceModel, choice_feature_rows, load_evidence_model, sentence_features
-from assistant.question import Question
+from assistant.evidence import MODEL_FILE, EvidenceModel, load_evidence_model, score_choices
 from eval.datasets import GoldItem, load_set
 from eval.fit_evidence import fit_logistic, open_index
 from eval.metrics import mentions_answer
@@ -62,15 +61,13 @@ def gather(bot: Assistant, model: EvidenceModel, items: list[GoldItem]) -> list[
         asked = with_choices(item)
         stem, choices = split_choices(asked)
         right = [normalized(c) for c in choices].index(normalized(item.answers[0][0]))
-        question = Question(stem, bot.encoder.encode([stem])[0])
         for counterfactual in (False, True):
             passages = bot.retrieve(asked, exclude=answer_excluder(item) if counterfactual else None)
-            scored = sentence_features(question, passages, bot.encoder)
-            if not scored.sentences:
+            scored = score_choices(model, stem, choices, passages, bot.encoder)
+            if scored is None:
                 continue
-            rows = choice_feature_rows(model, scored, choices, is_negated(stem), stem, bot.encoder)[0]
             held = any(mentions_answer(p.text, item.answers) for p in passages)
-            cases.append(ChoiceCase(item, rows, right, counterfactual, held))
+            cases.append(ChoiceCase(item, scored.rows, right, counterfactual, held))
     return cases
 
 

@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from assistant.answer import Answer, Passage
 from assistant.backends.base import AnswerBackend, Draft, create_backend
-from assistant.choices import split_choices
 from assistant.citations import MarkerStream, SupportCheck, check_citations
 from assistant.config import Settings
 from assistant.errors import AssistantError
@@ -30,6 +30,9 @@ from index.types import ArticleRecord, StoredChunk
 History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
 Exclude = Callable[[StoredChunk], bool]  # chunks to leave out of retrieval
 MAX_QUESTION_CHARS = 2000
+
+
+T = TypeVar("T")  # a component built on first use
 
 
 class Assistant:
@@ -53,39 +56,42 @@ class Assistant:
         self._refreshing = threading.Lock()
 
     # --- components, built on first use --------------------------------------------------------
+    def _built(self, attribute: str, build: Callable[[], T]) -> T:
+        """The component kept in `attribute`, built by `build` the first time, once even when threads race for it."""
+        value = getattr(self, attribute)
+        if value is None:
+            with self._building:
+                value = getattr(self, attribute)
+                if value is None:
+                    value = build()
+                    setattr(self, attribute, value)
+        return value
+
     @property
     def encoder(self) -> Encoder:
-        if self._encoder is None:
-            with self._building:
-                if self._encoder is None:
-                    s = self.settings
-                    self._encoder = make_encoder(s.encoder, s.embed_batch_size, cache_dir=s.encoder_cache or s.models_dir)
-        return self._encoder
+        s = self.settings
+        return self._built(
+            "_encoder", lambda: make_encoder(s.encoder, s.embed_batch_size, cache_dir=s.encoder_cache or s.models_dir)
+        )
 
     @property
     def fingerprint(self) -> IndexFingerprint:
-        if self._fingerprint is None:
-            with self._building:
-                if self._fingerprint is None:
-                    s = self.settings
-                    self._fingerprint = IndexFingerprint(
-                        encoder=self.encoder.name,
-                        chunk_tokens=s.chunk_tokens,
-                        chunk_overlap=s.chunk_overlap,
-                        embed_max_tokens=self.encoder.max_tokens,
-                        chunk_chars=s.max_chunk_chars,
-                    )
-        return self._fingerprint
+        return self._built(
+            "_fingerprint",
+            lambda: IndexFingerprint(
+                encoder=self.encoder.name,
+                chunk_tokens=self.settings.chunk_tokens,
+                chunk_overlap=self.settings.chunk_overlap,
+                embed_max_tokens=self.encoder.max_tokens,
+                chunk_chars=self.settings.max_chunk_chars,
+            ),
+        )
 
     @property
     def store(self) -> ChunkStore:
-        if self._store is None:
-            with self._building:
-                if self._store is None:
-                    s = self.settings
-                    embedded = None if s.chroma_url else s.chroma_dir  # only an embedded store's files can be checked
-                    self._store = ChunkStore(open_client(s.chroma_dir, s.chroma_url), self.fingerprint, embedded)
-        return self._store
+        s = self.settings
+        embedded = None if s.chroma_url else s.chroma_dir  # only an embedded store's files can be checked
+        return self._built("_store", lambda: ChunkStore(open_client(s.chroma_dir, s.chroma_url), self.fingerprint, embedded))
 
     @property
     def keyword_dir(self) -> Path:
@@ -95,20 +101,14 @@ class Assistant:
 
     @property
     def retriever(self) -> HybridRetriever:
-        if self._retriever is None:
-            with self._building:
-                if self._retriever is None:
-                    s = self.settings
-                    self._retriever = HybridRetriever(self.store, self._keyword_index, candidates=s.candidates, rrf_k=s.rrf_k)
-        return self._retriever
+        s = self.settings
+        return self._built(
+            "_retriever", lambda: HybridRetriever(self.store, self._keyword_index, candidates=s.candidates, rrf_k=s.rrf_k)
+        )
 
     @property
     def backend(self) -> AnswerBackend:
-        if self._backend is None:
-            with self._building:
-                if self._backend is None:
-                    self._backend = create_backend(self.settings, self.encoder)
-        return self._backend
+        return self._built("_backend", lambda: create_backend(self.settings, self.encoder))
 
     def _keyword_index(self) -> KeywordIndex:
         """The keyword index, rebuilt when the store's chunks changed. Another client's change is looked for at most
@@ -188,7 +188,7 @@ class Assistant:
 
     def question(self, text: str) -> Question:
         """The question with its vector, which retrieval and answering share."""
-        return Question(text=text, vector=self.encoder.encode([text])[0], choices=split_choices(text)[1])
+        return Question(text=text, vector=self.encoder.encode([text])[0])
 
     def _retrieve(
         self, question: Question, filters: Filters, k: int | None = None, mode: Mode = "hybrid", exclude: Exclude | None = None

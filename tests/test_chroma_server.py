@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,15 +19,10 @@ from assistant import Assistant, Settings
 from index.errors import StoreError
 from index.keyword import KeywordIndex
 from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
+from tests.servers import free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class ChromaServer:
@@ -38,12 +32,16 @@ class ChromaServer:
         self.log = (folder / "server.log").open("w")
         command = [str(CHROMA), "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while not self._answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"chroma run did not come up: {(folder / 'server.log').read_text()[-500:]}")
-            time.sleep(0.2)
+        try:
+            wait_until_up(
+                self.process,
+                self._answers,
+                60,
+                lambda: f"chroma run did not come up: {(folder / 'server.log').read_text()[-500:]}",
+            )
+        except BaseException:  # pytest.fail too: the server must not outlive the test
+            self.stop()
+            raise
 
     def _answers(self) -> bool:
         try:

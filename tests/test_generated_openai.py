@@ -19,16 +19,11 @@ from assistant import Answer, Assistant
 from assistant.cli import app
 from assistant.errors import AssistantError
 from assistant.prompts import REFUSAL_TEXT
+from tests.servers import free_port, wait_until_up
 from tests.test_generated_local import smollm2_path
 
 pytestmark = pytest.mark.slow
 STARTUP_SECONDS = 90
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -39,21 +34,25 @@ def server_url() -> Iterator[str]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                    assert "smollm2" in json.load(response)["data"][0]["id"]
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read().decode() if process.stderr else ""
-                    pytest.fail(f"llama_cpp.server did not start: {stderr[-500:]}")
-                time.sleep(0.5)
+
+        def failure() -> str:
+            stderr = process.stderr.read().decode() if process.stderr else ""
+            return f"llama_cpp.server did not start: {stderr[-500:]}"
+
+        wait_until_up(process, lambda: serves_model(url), STARTUP_SECONDS, failure)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def serves_model(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
+            assert "smollm2" in json.load(response)["data"][0]["id"]
+            return True
+    except OSError:
+        return False
 
 
 def openai_bot(seeded: Assistant, encoder, **overrides: object) -> Assistant:

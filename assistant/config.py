@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(
         INT8_BATCH_SIZE, ge=1, le=1024, description="Chunks embedded per batch (16: fastest for int8 here)."
     )
+    encoder_threads: int | None = Field(
+        None,
+        ge=1,
+        le=256,
+        description="Cores the int8 encoder uses for ingest batches; unset means all of them. A question's own "
+        "embedding always runs on one thread.",
+    )
     encoder_cache: Path | None = Field(
         None, description="Folder for the int8 encoder made from the packaged weights on first use; unset means <home>/models."
     )

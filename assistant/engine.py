@@ -71,7 +71,10 @@ class Assistant:
     def encoder(self) -> Encoder:
         s = self.settings
         return self._built(
-            "_encoder", lambda: make_encoder(s.encoder, s.embed_batch_size, cache_dir=s.encoder_cache or s.models_dir)
+            "_encoder",
+            lambda: make_encoder(
+                s.encoder, s.embed_batch_size, cache_dir=s.encoder_cache or s.models_dir, threads=s.encoder_threads
+            ),
         )
 
     @property

@@ -7,11 +7,13 @@ rotating, so that a busy spell on this shared machine falls on every method alik
   - llama-index's default `VectorStoreIndex.from_documents` (HuggingFaceEmbedding of the same packaged model,
     into a Chroma collection; one Document per chunk, so its default splitter keeps each one whole);
   - our whole ingest of the slice file (read, clean, chunk, embed int8, write Chroma, manifest, BM25);
+  - the int8 encoder alone on the same chunk texts, through `encode_documents` as our ingest calls it, so on
+    the same number of cores (`--threads`, all by default);
   - re-ingesting the unchanged slice; and the mean cosine between int8 and fp32 vectors of the chunks.
 Full mode (--full): the whole corpus through our ingest into a fresh index, with resident memory along the
 way and at its peak, then a re-ingest of the unchanged corpus.
 
-    flock /tmp/heavy.lock .venv/bin/python benchmarks/ingest.py --articles 120
+    flock /tmp/heavy.lock .venv/bin/python benchmarks/ingest.py --articles 120 [--threads N]
     flock /tmp/heavy.lock .venv/bin/python benchmarks/ingest.py --full
 """
 
@@ -59,23 +61,24 @@ def _cpu_seconds() -> float:
     return times.user + times.system
 
 
-def slice_run(articles: int, batch_size: int, rounds: int) -> None:
+def slice_run(articles: int, batch_size: int, rounds: int, threads: int | None) -> None:
     from assistant import Assistant, Settings
     from index.embeddings import OnnxInt8Encoder, SentenceTransformerEncoder, minilm_dir
 
     parts = _split(write_slice(articles), rounds)
-    int8 = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=batch_size)
+    int8 = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=batch_size, threads=threads)
     fp32 = SentenceTransformerEncoder()  # sentence-transformers' own default batch, 32
     texts = [our_chunks(part, int8) for part in parts]
     total = sum(len(t) for t in texts)
-    print(f"machine: {machine()}\nslice: first {articles} articles of {CORPUS.name}, {total} chunks, in {rounds} rounds\n")
+    print(f"machine: {machine()}\nslice: first {articles} articles of {CORPUS.name}, {total} chunks, in {rounds} rounds")
+    print(f"int8 encoder: batch {batch_size}, ingest batches on {int8.threads} threads (ours and int8 alone alike)\n")
 
     clocks = {name: Clock() for name in METHODS}
     fast, reference = [], []
     with tempfile.TemporaryDirectory(dir=WORK) as home, tempfile.TemporaryDirectory(dir=WORK) as llama_dir:
         llama = LlamaIndexDefault(str(minilm_dir()), llama_dir)
         bot = Assistant(Settings(home=Path(home), llm="extractive", encoder_cache=WORK / "models"), encoder=int8)
-        int8.encode(texts[0][:4]), fp32.encode(texts[0][:4])  # models loaded and imports done before any clock starts
+        int8.encode_documents(texts[0][:4]), fp32.encode(texts[0][:4])  # models loaded and imports done before any clock starts
         bot.store.vectors  # noqa: B018  (imports llama_index.core, as the llama-index run has by now)
         first_chunks = 0
         for n, (part, chunks) in enumerate(zip(parts, texts, strict=True)):
@@ -88,7 +91,7 @@ def slice_run(articles: int, batch_size: int, rounds: int) -> None:
                     elif name == "llama":
                         llama.add(chunks)
                     elif name == "int8":
-                        fast.append(int8.encode(chunks))
+                        fast.append(int8.encode_documents(chunks))
                     else:
                         first_chunks += bot.ingest([part]).chunks
         with Timer() as again_time:
@@ -179,15 +182,16 @@ class LlamaIndexDefault:
         return int(self.collection.count())
 
 
-def full_run(batch_size: int) -> None:
+def full_run(batch_size: int, threads: int | None) -> None:
     from assistant import Assistant, Settings
     from index.embeddings import OnnxInt8Encoder
 
     home = WORK / "full-int8"
     shutil.rmtree(home, ignore_errors=True)  # a first ingest is what is measured
     print(f"machine: {machine()}\ncorpus: all of {CORPUS} into {home}\n")
-    encoder = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=batch_size)
-    encoder.encode(["warm up"])
+    encoder = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=batch_size, threads=threads)
+    encoder.encode_documents(["warm up"])
+    print(f"int8 encoder: batch {batch_size}, ingest batches on {encoder.threads} threads")
     start_rss, _ = rss_mb()
     samples: list[tuple[int, int, float]] = []
 
@@ -216,12 +220,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16, help="int8 encoder batch size (fp32 keeps its default, 32)")
     parser.add_argument("--rounds", type=int, default=3, help="slice mode: the methods take turns over this many parts")
     parser.add_argument("--full", action="store_true", help="ingest the whole corpus: time, memory, re-ingest")
+    parser.add_argument("--threads", type=int, default=None, help="int8 encoder threads for ingest batches (default: all cores)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if args.full:
-        full_run(args.batch_size)
+        full_run(args.batch_size, args.threads)
     else:
-        slice_run(args.articles, args.batch_size, args.rounds)
+        slice_run(args.articles, args.batch_size, args.rounds, args.threads)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 
 Two passes over the inputs:
 1. plan: load and hash every article. Any bad file stops the run here, before anything is written.
-2. apply: clean and chunk the new or changed articles on a worker thread while the main thread embeds
-   and writes them in batches. Only chunks whose ids are not already stored are embedded. An article's
-   manifest record is written after all its chunks, so an interrupted run is finished by the next one.
-The keyword index is rebuilt from Chroma at the end when anything changed.
+2. apply: three stages overlap. A worker thread loads, cleans and chunks the new or changed articles; an
+   encoder thread embeds one batch (ONNX Runtime releases the GIL, so it runs on all the encoder's cores); the
+   main thread meanwhile writes the batch before it to Chroma and records its articles. Batches are written
+   in order, one at a time, exactly as a sequential run writes them: only the embedding of the next batch runs
+   ahead. Only chunks whose ids are not already stored are embedded. An article's manifest record is written
+   after all its chunks, so an interrupted run is finished by the next one.
+The keyword index is brought up to date from Chroma at the end when anything changed.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.chunking import TokenLimit, chunk_text
 from index.cleaning import clean_text
@@ -25,6 +30,9 @@ from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
 from index.types import Article, ArticleRecord, StoredChunk
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 
@@ -46,7 +54,7 @@ class IngestOptions:
     overlap_tokens: int
     max_chars: int  # hard cap on a chunk's length, whatever its tokens
     max_bytes: int
-    batch_size: int = 256  # chunks embedded and written together
+    batch_size: int = 128  # chunks embedded and written together (an article's chunks are never split)
     prune: bool = False
 
 
@@ -122,36 +130,63 @@ def _apply(
     report: IngestReport,
     progress: Progress | None,
 ) -> None:
-    pending: list[_Prepared] = []  # articles whose chunks are not all written yet
-    batch: list[StoredChunk] = []
-    done = 0
-    for prepared in _prepare_in_background(files, todo, set(manifest), store, options):
-        if not prepared.chunks:
-            report.skipped.append(prepared.article.id)
-            done += 1
-            continue
-        pending.append(prepared)
-        batch.extend(c for c in prepared.chunks if c.id not in prepared.existing)
-        if len(batch) >= options.batch_size:
-            report.chunks += _write(batch, store, encoder)
-            batch = []
-            done += _commit_articles(pending, store, manifest, report)
-            pending = []
-            if progress:
-                progress(done, len(todo))
-    report.chunks += _write(batch, store, encoder)
-    done += _commit_articles(pending, store, manifest, report)
+    # One encoder thread, one batch ahead: while it embeds batch n+1, this thread writes batch n and records its
+    # articles. Writes stay in order and sequential (the same calls in the same order as with no overlap).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encode") as embedding:
+        ahead: _Batch | None = None
+        try:
+            for batch in _batches(_prepare_in_background(files, todo, set(manifest), store, options), options, report):
+                batch.vectors = embedding.submit(encoder.encode_documents, [c.text for c in batch.chunks])
+                if ahead is not None:
+                    _write_and_commit(ahead, store, manifest, report)
+                    if progress:
+                        progress(report.added + report.updated + len(report.skipped), len(todo))
+                ahead = batch
+            if ahead is not None:
+                _write_and_commit(ahead, store, manifest, report)
+        finally:
+            if ahead is not None and ahead.vectors is not None:
+                ahead.vectors.cancel()  # on an error: nothing more is embedded
     if progress:
-        progress(done, len(todo))
+        progress(report.added + report.updated + len(report.skipped), len(todo))
 
 
-def _write(batch: list[StoredChunk], store: ChunkStore, encoder: Encoder) -> int:
-    if batch:
-        store.add_chunks(batch, encoder.encode([c.text for c in batch]))
-    return len(batch)
+@dataclass
+class _Batch:
+    """Chunks embedded and written together, and the articles whose chunks are all among them."""
+
+    chunks: list[StoredChunk] = field(default_factory=list)
+    articles: list[_Prepared] = field(default_factory=list)
+    vectors: Future[np.ndarray] | None = None  # of the chunks' embeddings, computed on the encoder thread
 
 
-def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict[str, str], report: IngestReport) -> int:
+def _batches(prepared: Iterable[_Prepared], options: IngestOptions, report: IngestReport) -> Iterator[_Batch]:
+    """Whole articles gathered until their new chunks reach the batch size (the last batch may be smaller or hold
+    only articles with nothing new to embed); articles with no text left are reported as skipped."""
+    batch = _Batch()
+    for article in prepared:
+        if not article.chunks:
+            report.skipped.append(article.article.id)
+            continue
+        batch.articles.append(article)
+        batch.chunks.extend(c for c in article.chunks if c.id not in article.existing)
+        if len(batch.chunks) >= options.batch_size:
+            yield batch
+            batch = _Batch()
+    if batch.articles:
+        yield batch
+
+
+def _write_and_commit(batch: _Batch, store: ChunkStore, manifest: dict[str, str], report: IngestReport) -> None:
+    """The batch's chunks written (once embedded), then its articles recorded."""
+    if batch.chunks:
+        assert batch.vectors is not None
+        store.add_chunks(batch.chunks, batch.vectors.result())
+        report.chunks += len(batch.chunks)
+    _commit_articles(batch.articles, store, manifest, report)
+
+
+def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict[str, str], report: IngestReport) -> None:
     """Chunks are written: drop each article's stale chunks, then record its new hash."""
     for prepared in pending:
         article = prepared.article
@@ -166,7 +201,6 @@ def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict
             report.updated += 1
         else:
             report.added += 1
-    return len(pending)
 
 
 def _prepare_in_background(

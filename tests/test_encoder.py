@@ -86,3 +86,24 @@ def test_a_question_loads_neither_llama_index_nor_torch(seeded: Assistant) -> No
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120, env=os.environ)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_questions_embed_on_one_thread_and_ingest_batches_on_the_encoders_threads(encoder: OnnxInt8Encoder) -> None:
+    """The caller says which: `encode` (a question, an answer's sentences) on the one-thread session whatever the
+    input's size, `encode_documents` (ingest batches) on `threads` cores; the vectors are the same."""
+    probe = OnnxInt8Encoder(cache_dir=encoder.cache_dir, threads=2)
+    texts = seed_chunks(probe)
+    asked = probe.encode(texts)
+    assert "session" not in vars(probe)  # the all-cores session was not even loaded
+    assert probe.small_session.get_session_options().intra_op_num_threads == 1
+    indexed = probe.encode_documents(texts)
+    assert probe.session.get_session_options().intra_op_num_threads == 2
+    assert np.allclose(asked, indexed, atol=1e-4)
+    assert OnnxInt8Encoder(cache_dir=encoder.cache_dir).threads == os.cpu_count()  # all cores by default
+
+
+def test_the_encoder_threads_setting_reaches_the_encoder(tmp_path: Path, encoder: OnnxInt8Encoder) -> None:
+    chosen = Assistant(Settings(home=tmp_path, encoder_cache=encoder.cache_dir, encoder_threads=3)).encoder
+    default = Assistant(Settings(home=tmp_path, encoder_cache=encoder.cache_dir)).encoder
+    assert isinstance(chosen, OnnxInt8Encoder) and isinstance(default, OnnxInt8Encoder)
+    assert (chosen.threads, default.threads) == (3, os.cpu_count())

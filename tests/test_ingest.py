@@ -1,11 +1,16 @@
 """Ingest on the real Chroma and the real MiniLM: incremental, all-or-nothing, offline."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant import Assistant
+from index.chunking import TokenLimit, tiktoken_limit
+from index.embeddings import OnnxInt8Encoder
 from index.errors import InputError, StoreError
+from index.pipeline import IngestOptions, ingest
 from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE
 
 
@@ -90,3 +95,55 @@ def test_changing_chunk_settings_builds_a_separate_index(make_settings, encoder,
     assert small.store.count() > default.store.count()
     assert small.store.chunks.name != default.store.chunks.name
     assert small.store.chunks.metadata["built_with_chunk_tokens"] == 64
+
+
+class Recording:
+    """The real encoder, noting which entry point each call used; `fail_on` makes that ingest batch fail."""
+
+    def __init__(self, inner: OnnxInt8Encoder, fail_on: int | None = None) -> None:
+        self.inner, self.fail_on = inner, fail_on
+        self.name, self.dimensions = inner.name, inner.dimensions
+        self.calls: list[tuple[str, int]] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(("encode", len(texts)))
+        return self.inner.encode(texts)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(("encode_documents", len(texts)))
+        if len([c for c in self.calls if c[0] == "encode_documents"]) == self.fail_on:
+            raise RuntimeError("the encoder failed on this batch")
+        return self.inner.encode_documents(texts)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    @property
+    def max_tokens(self) -> int:
+        return self.inner.max_tokens
+
+
+def test_ingest_embeds_on_the_ingest_path_and_a_question_on_the_question_path(make_settings, encoder, seeds_copy: Path) -> None:
+    recording = Recording(encoder)
+    bot = Assistant(make_settings(), encoder=recording)
+    report = bot.ingest([seeds_copy])
+    assert {name for name, _ in recording.calls} == {"encode_documents"}
+    assert sum(n for _, n in recording.calls) == report.chunks
+    recording.calls.clear()
+    bot.ask("Who is Japan's chief negotiator?")
+    assert recording.calls and {name for name, _ in recording.calls} == {"encode"}
+
+
+def test_a_failed_batch_leaves_the_batches_before_it_recorded_and_nothing_after(make_settings, encoder, seeds_copy: Path) -> None:
+    """While one batch is embedded the one before is written: a failure in the second batch's embedding comes after
+    the first batch's articles are recorded, and before anything of the second is; the next ingest finishes."""
+    failing = Recording(encoder, fail_on=2)
+    bot = Assistant(make_settings(), encoder=failing)
+    limits = (tiktoken_limit(256), TokenLimit(encoder.name, encoder.count_tokens, encoder.max_tokens))
+    options = IngestOptions(limits=limits, overlap_tokens=32, max_chars=2048, max_bytes=10**7, batch_size=1)
+    with pytest.raises(RuntimeError, match="failed on this batch"):
+        ingest([seeds_copy], bot.store, failing, options, bot.keyword_dir)
+    assert set(bot.store.manifest()) == {AKAZAWA_ARTICLE}
+    assert bot.store.chunk_ids_of(DENIAL_ARTICLE) == set()
+    finished = Assistant(make_settings(), encoder=encoder).ingest([seeds_copy])
+    assert (finished.added, finished.unchanged) == (1, 1)

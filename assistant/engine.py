@@ -114,10 +114,11 @@ class Assistant:
         return self._built("_backend", lambda: create_backend(self.settings, self.encoder))
 
     def _keyword_index(self) -> KeywordIndex:
-        """The keyword index, rebuilt when the store's chunks changed. Another client's change is looked for at most
-        every `keyword_refresh_seconds`, which saves a Chroma round trip on most questions.
+        """The keyword index, brought up to date when the store's chunks changed (only what changed is read: see
+        index/keyword.py). Another client's change is looked for at most every `keyword_refresh_seconds`, which
+        saves a Chroma round trip on most questions.
 
-        One thread rebuilds; the others meanwhile keep reading the index they had (whole, if a revision old), and
+        One thread updates; the others meanwhile keep reading the index they had (whole, if a revision old), and
         the new one is swapped in with one assignment, so no question sees half an index."""
         current = self._keyword
         if current is not None and time.monotonic() - self._keyword_checked < self.settings.keyword_refresh_seconds:
@@ -125,10 +126,8 @@ class Assistant:
         if not self._refreshing.acquire(blocking=current is None):
             return current  # type: ignore[return-value]  # not None: only a first build waits for the lock
         try:
-            current = self._keyword
-            if current is None or current.revision != self.store.revision():
-                current = refresh_keyword_index(self.store, self.keyword_dir)
-                self._keyword = current
+            current = refresh_keyword_index(self.store, self.keyword_dir, self._keyword)  # what changed, if anything
+            self._keyword = current
             self._keyword_checked = time.monotonic()
         finally:
             self._refreshing.release()
@@ -150,7 +149,7 @@ class Assistant:
             prune=prune,
         )
         with ingest_lock(s.home, s.ingest_wait_seconds):  # a second ingest waits, then finds the work done
-            report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
+            report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress, self._keyword)
         self._keyword_checked = 0.0  # the next question compares revisions (and rebuilds) at once
         self._index_checked = True
         return report

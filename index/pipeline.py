@@ -86,7 +86,9 @@ def ingest(
     options: IngestOptions,
     keyword_dir: Path,
     progress: Progress | None = None,
+    keyword: KeywordIndex | None = None,
 ) -> IngestReport:
+    """keyword: the caller's keyword index in memory, if any; brought up to date from it rather than from disk."""
     started = time.perf_counter()
     files, hashes = plan(paths, options.max_bytes)
     manifest = store.manifest()
@@ -101,23 +103,34 @@ def ingest(
     if todo or report.removed:
         store.bump_revision()
         store.record_articles()  # what an emptied or damaged store is later checked against
-    refresh_keyword_index(store, keyword_dir)
+    refresh_keyword_index(store, keyword_dir, keyword)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def refresh_keyword_index(store: ChunkStore, keyword_dir: Path) -> KeywordIndex:
-    """The saved keyword index if it matches the store's revision, else one rebuilt from Chroma."""
+def refresh_keyword_index(store: ChunkStore, keyword_dir: Path, current: KeywordIndex | None = None) -> KeywordIndex:
+    """The keyword index at the store's revision. `current` (the one in memory) or the saved copy when either is at
+    that revision already; else the newest copy brought up to date from Chroma: every chunk id is listed, only the
+    chunks added since are read and tokenized, the chunks gone are dropped; a whole build only when there is no
+    copy at all. What was brought up to date is saved for the next process."""
     revision = store.revision()
-    current = KeywordIndex.load(keyword_dir)
     if current is not None and current.revision == revision:
         return current
-    rebuilt = KeywordIndex.build(keyword_rows(store.iter_chunks()), revision)
+    if current is None or KeywordIndex.saved_revision(keyword_dir) == revision:
+        current = KeywordIndex.load(keyword_dir, reuse=current) or current  # reads only the segments not held
+        if current is not None and current.revision == revision:
+            return current
+    if current is None:
+        updated = KeywordIndex.build(keyword_rows(store.iter_chunks()), revision)
+    else:
+        stored, held = store.all_chunk_ids(), current.chunk_ids()
+        added = sorted(stored - held)
+        updated = current.updated(keyword_rows(store.iter_chunks_by_id(added)), held - stored, revision)
     try:
-        rebuilt.save(keyword_dir)
-    except OSError as err:  # a full disk above all: one line, and the old index stays in place
+        updated.save(keyword_dir)
+    except OSError as err:  # a full disk above all: one line, and the saved index stays as it was
         raise storage_error(err, keyword_dir) from None
-    return rebuilt
+    return updated
 
 
 def _apply(

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 PAGE = 5000
+ID_PAGE = 50000  # ids alone are small: fewer, larger pages
 ARTICLE_VECTOR = np.ones((1, 1), dtype=np.float32)  # article records are looked up by id only; Chroma still wants a vector
 
 
@@ -280,6 +281,24 @@ class ChunkStore:
             if len(ids) < PAGE:
                 return
             offset += PAGE
+
+    @_chroma_call
+    def all_chunk_ids(self) -> set[str]:
+        """The ids of every chunk, and nothing else (for bringing the keyword index up to date)."""
+        found: set[str] = set()
+        offset = 0
+        while True:
+            ids = self.chunks.get(include=[], limit=ID_PAGE, offset=offset)["ids"]
+            found.update(ids)
+            if len(ids) < ID_PAGE:
+                return found
+            offset += ID_PAGE
+
+    @_chroma_call
+    def iter_chunks_by_id(self, chunk_ids: Sequence[str]) -> Iterator[StoredChunk]:
+        """These chunks with their text and metadata, page by page (ids not stored are left out)."""
+        for start in range(0, len(chunk_ids), PAGE):
+            yield from self.get_chunks(chunk_ids[start : start + PAGE])
 
     @_chroma_call
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:

@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -89,16 +91,35 @@ def test_a_question_loads_neither_llama_index_nor_torch(seeded: Assistant) -> No
 
 
 def test_questions_embed_on_one_thread_and_ingest_batches_on_the_encoders_threads(encoder: OnnxInt8Encoder) -> None:
-    """The caller says which: `encode` (a question, an answer's sentences) on the one-thread session whatever the
-    input's size, `encode_documents` (ingest batches) on `threads` cores; the vectors are the same."""
-    probe = OnnxInt8Encoder(cache_dir=encoder.cache_dir, threads=2)
+    """The caller says which: `encode` (a question, an answer's sentences) runs its batches one after another on the
+    calling thread, whatever the input's size; `encode_documents` (ingest) runs `threads` batches at once, each on
+    one thread of the same one-thread session; the vectors are the same."""
+    probe = OnnxInt8Encoder(cache_dir=encoder.cache_dir, threads=2, batch_size=2)
     texts = seed_chunks(probe)
+    assert len(texts) >= 4  # several batches
+    running: list[str] = []
+    at_once: list[int] = []
+    real_run = probe._encode_batch
+
+    def watched(batch: list[list[int]]) -> np.ndarray:
+        running.append(threading.current_thread().name)
+        at_once.append(len(running) - len([n for n in running if n == "done"]) * 2)
+        try:
+            time.sleep(0.05)  # long enough for a second batch to start beside this one, if it will
+            return real_run(batch)
+        finally:
+            running.append("done")
+
+    probe._encode_batch = watched  # type: ignore[method-assign]
     asked = probe.encode(texts)
-    assert "session" not in vars(probe)  # the all-cores session was not even loaded
-    assert probe.small_session.get_session_options().intra_op_num_threads == 1
+    assert set(running) - {"done"} == {threading.current_thread().name} and max(at_once) == 1
+    assert probe.session.get_session_options().intra_op_num_threads == 1
+    running.clear()
+    at_once.clear()
     indexed = probe.encode_documents(texts)
-    assert probe.session.get_session_options().intra_op_num_threads == 2
-    assert np.allclose(asked, indexed, atol=1e-4)
+    workers = set(running) - {"done"}
+    assert len(workers) == 2 and all(name.startswith("encoder") for name in workers) and max(at_once) == 2
+    assert np.array_equal(asked, indexed)  # the same batches, so the same vectors
     assert OnnxInt8Encoder(cache_dir=encoder.cache_dir).threads == os.cpu_count()  # all cores by default
 
 

@@ -2,12 +2,12 @@
 
 Two passes over the inputs:
 1. plan: load and hash every article. Any bad file stops the run here, before anything is written.
-2. apply: three stages overlap. A worker thread loads, cleans and chunks the new or changed articles; an
-   encoder thread embeds one batch (ONNX Runtime releases the GIL, so it runs on all the encoder's cores); the
-   main thread meanwhile writes the batch before it to Chroma and records its articles. Batches are written
-   in order, one at a time, exactly as a sequential run writes them: only the embedding of the next batch runs
-   ahead. Only chunks whose ids are not already stored are embedded. An article's manifest record is written
-   after all its chunks, so an interrupted run is finished by the next one.
+2. apply: three stages overlap. A worker thread loads, cleans and chunks the new or changed articles; the
+   encoder embeds the next batches (ONNX Runtime releases the GIL, so it runs on all the encoder's cores); the
+   main thread meanwhile writes the oldest batch to Chroma and records its articles. Batches are written in
+   order, one at a time, exactly as a sequential run writes them: only the embedding runs ahead. Only chunks
+   whose ids are not already stored are embedded. An article's manifest record is written after all its chunks
+   (and its stale chunks' removal), so an interrupted run is finished by the next one.
 The keyword index is brought up to date from Chroma at the end when anything changed.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
+EMBED_AHEAD = 2  # batches embedded ahead of the one being written
 
 
 @dataclass
@@ -143,23 +145,26 @@ def _apply(
     report: IngestReport,
     progress: Progress | None,
 ) -> None:
-    # One encoder thread, one batch ahead: while it embeds batch n+1, this thread writes batch n and records its
-    # articles. Writes stay in order and sequential (the same calls in the same order as with no overlap).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-encode") as embedding:
-        ahead: _Batch | None = None
+    # Embedding runs ahead of writing by EMBED_AHEAD batches, on threads of its own: while the next batches are
+    # embedded, this thread writes the oldest one and records its articles. Writes stay in order and sequential (the
+    # same calls in the same order as with no overlap). Two batches in flight, not one, so that the encoder's
+    # workers start on the next batch while the last pieces of this one finish, instead of one core idling.
+    ahead: deque[_Batch] = deque()
+    with ThreadPoolExecutor(max_workers=EMBED_AHEAD, thread_name_prefix="ingest-encode") as embedding:
         try:
             for batch in _batches(_prepare_in_background(files, todo, set(manifest), store, options), options, report):
                 batch.vectors = embedding.submit(encoder.encode_documents, [c.text for c in batch.chunks])
-                if ahead is not None:
-                    _write_and_commit(ahead, store, manifest, report)
+                ahead.append(batch)
+                if len(ahead) > EMBED_AHEAD:
+                    _write_and_commit(ahead.popleft(), store, manifest, report)
                     if progress:
                         progress(report.added + report.updated + len(report.skipped), len(todo))
-                ahead = batch
-            if ahead is not None:
-                _write_and_commit(ahead, store, manifest, report)
+            while ahead:
+                _write_and_commit(ahead.popleft(), store, manifest, report)
         finally:
-            if ahead is not None and ahead.vectors is not None:
-                ahead.vectors.cancel()  # on an error: nothing more is embedded
+            for unwritten in ahead:  # on an error: nothing more is embedded
+                if unwritten.vectors is not None:
+                    unwritten.vectors.cancel()
     if progress:
         progress(report.added + report.updated + len(report.skipped), len(todo))
 
@@ -200,17 +205,17 @@ def _write_and_commit(batch: _Batch, store: ChunkStore, manifest: dict[str, str]
 
 
 def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict[str, str], report: IngestReport) -> None:
-    """Chunks are written: drop each article's stale chunks, then record its new hash."""
+    """The articles' chunks are written: drop their stale chunks, then record their new hashes (one write for all)."""
+    stale = set().union(*(prepared.existing - {c.id for c in prepared.chunks} for prepared in pending))
+    store.delete_chunks(sorted(stale))
+    store.put_articles(
+        [
+            ArticleRecord(meta=p.article.meta, content_hash=p.article.content_hash(), chunk_count=len(p.chunks), text=p.cleaned)
+            for p in pending
+        ]
+    )
     for prepared in pending:
-        article = prepared.article
-        stale = prepared.existing - {c.id for c in prepared.chunks}
-        store.delete_chunks(sorted(stale))
-        store.put_article(
-            ArticleRecord(
-                meta=article.meta, content_hash=article.content_hash(), chunk_count=len(prepared.chunks), text=prepared.cleaned
-            )
-        )
-        if article.id in manifest:
+        if prepared.article.id in manifest:
             report.updated += 1
         else:
             report.added += 1

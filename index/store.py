@@ -209,12 +209,19 @@ class ChunkStore:
 
     @_chroma_call
     def put_article(self, record: ArticleRecord) -> None:
-        self.articles.upsert(
-            ids=[record.meta.id],
-            embeddings=ARTICLE_VECTOR,
-            documents=[record.text],
-            metadatas=[record.metadata()],
-        )
+        self.put_articles([record])
+
+    @_chroma_call
+    def put_articles(self, records: Sequence[ArticleRecord]) -> None:
+        """In one write: each call costs Chroma ~25 ms of CPU whatever its size (120 articles one by one: 3.1 s; in
+        batches of 15: 0.6 s), taken from the encoder during an ingest."""
+        if records:
+            self.articles.upsert(
+                ids=[r.meta.id for r in records],
+                embeddings=np.repeat(ARTICLE_VECTOR, len(records), axis=0),
+                documents=[r.text for r in records],
+                metadatas=[r.metadata() for r in records],
+            )
 
     @_chroma_call
     def delete_article(self, article_id: str) -> None:

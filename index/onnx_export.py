@@ -145,7 +145,8 @@ def _optimize(source: Path, out: Path) -> None:
         fused.save_model_to_file(str(out))
 
 
-def _quantize(source: Path, out: Path) -> None:
+def _quantize(source: Path, out: Path, *, per_channel: bool = True, reduce_range: bool = True, signed: bool = True) -> None:
+    """The recipe's quantization (the keyword arguments let benchmarks/encoders.py --recipes try others)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -153,9 +154,9 @@ def _quantize(source: Path, out: Path) -> None:
         quantize_dynamic(
             str(source),
             str(out),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            reduce_range=True,
+            weight_type=QuantType.QInt8 if signed else QuantType.QUInt8,
+            per_channel=per_channel,
+            reduce_range=reduce_range,
             op_types_to_quantize=["MatMul"],
             # the fused ops are outside shape inference's reach; their outputs are float
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.faults import checkpoint
+
 if TYPE_CHECKING:
     import bm25s
 
@@ -115,6 +117,7 @@ class KeywordIndex:
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)  # a half-written copy would only take space
             raise
+        checkpoint("keyword-staged")
         shutil.rmtree(folder, ignore_errors=True)
         try:
             staging.rename(folder)

@@ -21,6 +21,7 @@ from index.chunking import TokenLimit, chunk_text
 from index.cleaning import clean_text
 from index.embeddings import Encoder
 from index.errors import InputError, storage_error
+from index.faults import checkpoint
 from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
@@ -84,12 +85,14 @@ def ingest(
     manifest = store.manifest()
     todo = {aid for aid, digest in hashes.items() if manifest.get(aid) != digest}
     report = IngestReport(unchanged=len(hashes) - len(todo))
+    checkpoint("ingest-planned")
     if todo:
         _apply(files, todo, manifest, store, encoder, options, report, progress)
     if options.prune:
         for article_id in sorted(set(manifest) - set(hashes)):
             store.delete_article(article_id)
             report.removed += 1
+    checkpoint("ingest-written")
     if todo or report.removed:
         store.bump_revision()
         store.record_articles()  # what an emptied or damaged store is later checked against
@@ -135,12 +138,16 @@ def _apply(
         if len(batch) >= options.batch_size:
             report.chunks += _write(batch, store, encoder)
             batch = []
+            checkpoint("chunks-written")
             done += _commit_articles(pending, store, manifest, report)
             pending = []
+            checkpoint("articles-recorded")
             if progress:
                 progress(done, len(todo))
     report.chunks += _write(batch, store, encoder)
+    checkpoint("chunks-written")
     done += _commit_articles(pending, store, manifest, report)
+    checkpoint("articles-recorded")
     if progress:
         progress(done, len(todo))
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from index.types import StoredChunk
 
 STATE_FILE = "state.json"
+STAGING = ".new-"  # <index folder>.new-<pid>-<thread>: a writer's copy of the index until it is swapped in
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,9 @@ class KeywordIndex:
         """Written to a new folder and swapped in, so a reader never sees half an index. The staging folder is this
         writer's own (an ingest and a question may both rebuild at once); when another writer swaps in first, its
         index stays (it is stamped with its revision, and a reader compares that)."""
-        staging = folder.with_name(f"{folder.name}.new-{os.getpid()}-{threading.get_ident()}")
+        staging = folder.with_name(f"{folder.name}{STAGING}{os.getpid()}-{threading.get_ident()}")
         shutil.rmtree(staging, ignore_errors=True)
+        _remove_abandoned(folder)
         try:
             staging.mkdir(parents=True)
             if self.ids:
@@ -164,6 +166,25 @@ class KeywordIndex:
         if where.sources:
             keep &= np.isin(self.sources, list(where.sources))
         return keep.astype(np.float32)
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """A writer killed before swapping its copy in (kill -9) would leave it beside the index forever; a living
+    writer's copy is left alone."""
+    for staging in folder.parent.glob(f"{folder.name}{STAGING}*"):
+        pid = staging.name.rsplit(STAGING, 1)[1].split("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def keyword_rows(chunks: Iterable[StoredChunk]) -> Iterable[tuple[str, str, int, str]]:

@@ -1,0 +1,248 @@
+"""Fault injection, beside the faults other files cover (an emptied or damaged store: test_store_integrity.py; two
+ingests at once: test_ingest_lock.py; a full disk: test_disk_full.py; bad input: test_bad_inputs.py; a Chroma server
+that is down: test_chroma_server.py; no network: test_offline.py). Each fault ends in one line or none, and in an
+index identical to before:
+
+- kill -9 at named points of a real `assistant ingest` (index/faults.py), then the same ingest again: the index
+  equals a clean ingest's, chunk for chunk, and so do the keyword index and `assistant sources`;
+- a keyword index that is missing or garbage: the question is answered as before, from a keyword index rebuilt from
+  Chroma (the source of truth: the keyword index is a cache of its chunks), and Chroma is left as it was;
+- a Chroma server killed mid-question: one line; restarted on the same data, the index is as before and the next
+  question is answered;
+- the engine's locks: racing first questions build each part once; readers during a keyword-index swap see the
+  old or the new index, whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import numpy as np
+import pytest
+
+import assistant.engine
+from assistant import Assistant, Settings
+from index.errors import StoreError
+from index.faults import FAULT_AT, FAULT_KILL
+from index.keyword import STAGING, KeywordIndex
+from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
+from tests.servers import ChromaServer
+
+QUESTION = "Who is Japan's chief negotiator?"
+# Small chunks: a few hundred chunks, so more than one 256-chunk write batch, from little text to embed.
+CHUNKING = {"chunk_tokens": 32, "chunk_overlap": 0}
+GENERATED = 10  # articles added to the seeds, about 31 chunks each: the first write batch (256) fills at the 9th
+VECTOR_TOLERANCE = 1e-3  # int8 activations are quantized per batch, so a chunk's vector moves a little with its batch
+
+Snapshot = dict[str, dict[str, Any]]  # collection name → {"metadata": …, "records": id → (document, metadata, vector)}
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------------
+def assistant_cli(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m assistant ARGS` as a user runs it, on `home`, with the small chunks of this file."""
+    settings = {"ASSISTANT_HOME": str(home), "ASSISTANT_SEEDS_DIR": str(SEEDS), "ASSISTANT_LLM": "extractive"}
+    settings |= {f"ASSISTANT_{key.upper()}": str(value) for key, value in CHUNKING.items()}
+    command = [sys.executable, "-m", "assistant", *args]
+    return subprocess.run(command, cwd=REPO, env=os.environ | settings | env, capture_output=True, text=True, timeout=300)
+
+
+def settings_for(home: Path, **overrides: Any) -> Settings:
+    fields: dict[str, Any] = {"home": home, "seeds_dir": SEEDS, "llm": "extractive", **CHUNKING} | overrides
+    return Settings(**fields)
+
+
+def chroma_snapshot(client: Any) -> Snapshot:
+    """Everything Chroma holds: each collection's metadata, each record's document, metadata and vector."""
+    shot: Snapshot = {}
+    for collection in client.list_collections():
+        got = collection.get(include=["documents", "metadatas", "embeddings"])
+        rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
+        records = {rid: (doc, dict(meta or {}), np.asarray(vector, dtype=np.float32)) for rid, doc, meta, vector in rows}
+        shot[collection.name] = {"metadata": dict(collection.metadata or {}), "records": records}
+    return shot
+
+
+def embedded_snapshot(home: Path) -> Snapshot:
+    """The embedded store of a data directory. Chroma shares one client per folder within a process, so a folder
+    another process writes to is read here only once those writes are done."""
+    client = chromadb.PersistentClient(path=str(home / "chroma"), settings=chromadb.Settings(anonymized_telemetry=False))
+    return chroma_snapshot(client)
+
+
+def assert_same_index(got: Snapshot, want: Snapshot, *, same_revision: bool = True) -> None:
+    """Same collections, ids, documents and metadata; vectors equal within VECTOR_TOLERANCE. same_revision=False
+    leaves out the revision stamp, which every ingest that changes something draws anew."""
+    assert got.keys() == want.keys()
+    for name, wanted in want.items():
+        metadata = {k: v for k, v in got[name]["metadata"].items() if same_revision or k != "revision"}
+        assert metadata == {k: v for k, v in wanted["metadata"].items() if same_revision or k != "revision"}, name
+        records, expected = got[name]["records"], wanted["records"]
+        assert records.keys() == expected.keys(), f"{name}: {len(records.keys() - expected.keys())} extra records, " + (
+            f"{len(expected.keys() - records.keys())} missing"
+        )
+        for rid, (document, meta, vector) in expected.items():
+            assert records[rid][:2] == (document, meta), f"{name}/{rid}"
+            np.testing.assert_allclose(records[rid][2], vector, atol=VECTOR_TOLERANCE, err_msg=f"{name}/{rid}")
+
+
+def chunks_of(shot: Snapshot) -> dict[str, Any]:
+    return next(c for name, c in shot.items() if name.startswith("chunks-"))
+
+
+def articles_of(shot: Snapshot) -> dict[str, Any]:
+    return next(c for name, c in shot.items() if name.startswith("articles-"))
+
+
+def keyword_folder(home: Path) -> Path:
+    """The keyword index folder of the one embedded index in home (staging folders beside it left out)."""
+    (folder,) = [p for p in (home / "keyword" / "embedded").iterdir() if STAGING not in p.name]
+    return folder
+
+
+def keyword_view(home: Path) -> dict[str, Any]:
+    """What the saved keyword index holds and answers: its revision, each chunk's day and outlet, and the scores of
+    every chunk for a few queries (order-free: the order of Chroma's pages is not part of the index)."""
+    index = KeywordIndex.load(keyword_folder(home))
+    assert index is not None, f"no readable keyword index in {home}"
+    queries = ("Japan chief negotiator Akazawa", "council approved bridge Harbourview", "tariff denial report")
+    return {
+        "revision": index.revision,
+        "chunks": {cid: (int(day), str(src)) for cid, day, src in zip(index.ids, index.days, index.sources, strict=True)},
+        "scores": {q: {h.chunk_id: round(h.score, 4) for h in index.search(q, len(index.ids) or 1)} for q in queries},
+    }
+
+
+def assert_same_keyword_index(view: dict[str, Any], want: dict[str, Any], revision: str) -> None:
+    """The same chunks and scores as `want`, stamped with the store's current `revision`."""
+    chunks, expected = view["chunks"].keys(), want["chunks"].keys()
+    assert chunks == expected, f"keyword index: {len(chunks - expected)} chunks not in Chroma, {len(expected - chunks)} missing"
+    assert view["chunks"] == want["chunks"] and view["scores"] == want["scores"]
+    assert view["revision"] == revision
+
+
+def write_generated_articles(folder: Path, count: int) -> None:
+    """Ordinary, distinct articles: varied sentences about made-up towns (deterministic)."""
+    towns = ["Harbourview", "Eastmoor", "Lindqvist", "Port Alder", "Kestrel Bay", "Marrow Hill", "Sundale"]
+    subjects = ["the council", "the ferry company", "the mayor", "local farmers", "the school board", "engineers"]
+    verbs = ["approved", "rejected", "postponed", "debated", "funded", "inspected", "announced", "criticised"]
+    things = ["a new bridge", "the flood barrier", "a solar farm", "the tram extension", "the library roof", "a rail depot"]
+    for n in range(count):
+        pick = random.Random(n).choice
+        town = towns[n % len(towns)]
+        body = " ".join(
+            f"On day {pick(range(1, 29))} {pick(subjects)} in {town} {pick(verbs)} {pick(things)} costing "
+            f"{pick(range(2, 900))} thousand after {pick(range(2, 60))} objections from ward {pick(range(1, 40))}."
+            for _ in range(30)
+        )
+        (folder / f"gen_{n:03d}.txt").write_text(f"{town} report {n}\n\n{body}\n", encoding="utf-8")
+
+
+def assert_one_line(result: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), result.stderr  # no traceback
+    assert fragment in result.stderr, result.stderr
+
+
+# --- kill -9 during an ingest ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for every data directory of this module (an article's path is part of what is indexed): the
+    seeds now; `edited` below changes one seed and adds generated articles."""
+    folder = tmp_path_factory.mktemp("articles")
+    for path in SEEDS.iterdir():
+        shutil.copyfile(path, folder / path.name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def base_home(articles: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the seeds, ingested by a process that exited cleanly (so its files can be copied)."""
+    home = tmp_path_factory.mktemp("base") / "home"
+    done = assistant_cli(home, "ingest", str(articles))
+    assert done.returncode == 0, done.stderr
+    return home
+
+
+@pytest.fixture(scope="module")
+def edited(articles: Path, base_home: Path) -> Path:
+    """The articles after base_home was made: one seed updated (its chunks partly replaced), others added."""
+    seed = articles / "004_478727a100a7c5f2.txt"
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nThe ministry repeated the denial on Friday.\n", encoding="utf-8")
+    write_generated_articles(articles, GENERATED)
+    return articles
+
+
+@pytest.fixture(scope="module")
+def clean(edited: Path, base_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """What an uninterrupted ingest of the edited articles into base_home gives."""
+    home = tmp_path_factory.mktemp("clean") / "home"
+    shutil.copytree(base_home, home)
+    done = assistant_cli(home, "ingest", str(edited))
+    assert done.returncode == 0, done.stderr
+    assert f"added {GENERATED}, updated 1, removed 0, unchanged 1" in done.stdout
+    return {
+        "stdout": done.stdout,
+        "snapshot": embedded_snapshot(home),
+        "keyword": keyword_view(home),
+        "sources": assistant_cli(home, "sources").stdout,
+    }
+
+
+@pytest.fixture(scope="module")
+def base_state(base_home: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, int, str]:
+    copy = tmp_path_factory.mktemp("base-copy") / "home"  # read a copy: opening a store may write to it
+    shutil.copytree(base_home, copy)
+    return state(embedded_snapshot(copy))
+
+
+def state(shot: Snapshot) -> tuple[int, int, str]:
+    """(chunks, articles, revision) of a store."""
+    chunks = chunks_of(shot)
+    return len(chunks["records"]), len(articles_of(shot)["records"]), str(chunks["metadata"].get("revision", ""))
+
+
+# Where each kill leaves the store, against (base, clean): the points are distinct states of the pipeline.
+KILLED_AT: dict[str, Callable[[tuple[int, int, str], tuple[int, int, str], tuple[int, int, str]], bool]] = {
+    "ingest-planned": lambda got, base, clean: got == base,
+    "chunks-written:1": lambda got, base, clean: base[0] < got[0] < clean[0] and got[1:] == base[1:],
+    "articles-recorded:1": lambda got, base, clean: got[0] > base[0] and base[1] < got[1] < clean[1] and got[2] == base[2],
+    "ingest-written": lambda got, base, clean: got[:2] == clean[:2] and got[2] == base[2],
+    "keyword-staged": lambda got, base, clean: got[:2] == clean[:2] and got[2] != base[2],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", list(KILLED_AT))
+def test_an_ingest_killed_then_run_again_equals_a_clean_ingest(
+    point: str, edited: Path, base_home: Path, base_state: tuple[int, int, str], clean: dict[str, Any], tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(base_home, home)
+    killed = assistant_cli(home, "ingest", str(edited), **{FAULT_AT: point})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    inspected = tmp_path / "inspected"  # a copy: this process keeps a Chroma client open on each folder it reads
+    shutil.copytree(home, inspected)
+    killed_state = state(embedded_snapshot(inspected))
+    assert KILLED_AT[point](killed_state, base_state, state(clean["snapshot"])), (point, killed_state, base_state)
+
+    again = assistant_cli(home, "ingest", str(edited))
+    assert again.returncode == 0, again.stderr
+    snapshot = embedded_snapshot(home)
+    assert_same_index(snapshot, clean["snapshot"], same_revision=False)
+    assert_same_keyword_index(keyword_view(home), clean["keyword"], revision=state(snapshot)[2])
+    leftovers = [p.name for p in (home / "keyword" / "embedded").iterdir() if p != keyword_folder(home)]
+    assert leftovers == []  # a killed save's half-made copy of the index is not kept forever
+    assert assistant_cli(home, "sources").stdout == clean["sources"]

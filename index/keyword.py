@@ -120,7 +120,10 @@ class KeywordIndex:
             shutil.rmtree(staging, ignore_errors=True)  # a half-written copy would only take space
             raise
         checkpoint("keyword-staged")
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            folder.unlink(missing_ok=True)  # garbage in the index's place (a file): the rename below needs the path
         try:
             staging.rename(folder)
         except OSError:
@@ -130,19 +133,24 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:
-        """The saved index, or None when there is none or it cannot be read (it is then rebuilt)."""
+        """The saved index, or None when there is none or it cannot be read (it is then rebuilt from Chroma, which
+        loses nothing). Damaged files fail in any of json's, numpy's or bm25s's ways (EOFError for an empty array
+        file, TypeError for JSON of another shape, …), so any error means "cannot be read"."""
         import bm25s
 
         try:
             state = json.loads((folder / STATE_FILE).read_text())
-            retriever = bm25s.BM25.load(str(folder), show_progress=False) if state["ids"] else bm25s.BM25()
+            ids, sources, revision = list(state["ids"]), list(state["sources"]), str(state["revision"])
+            retriever = bm25s.BM25.load(str(folder), show_progress=False) if ids else bm25s.BM25()
             days = np.load(folder / "days.npy")
             # another writer may have swapped the folder while these files were read: keep only a matching set
-            if json.loads((folder / STATE_FILE).read_text())["revision"] != state["revision"] or len(days) != len(state["ids"]):
+            if json.loads((folder / STATE_FILE).read_text())["revision"] != revision:
                 return None
-        except (OSError, ValueError, KeyError):
+        except Exception:
             return None
-        return cls(retriever, list(state["ids"]), days, list(state["sources"]), str(state["revision"]))
+        if days.ndim != 1 or not len(days) == len(ids) == len(sources) or (ids and retriever.scores["num_docs"] != len(ids)):
+            return None  # files of different indexes
+        return cls(retriever, ids, days, sources, revision)
 
     def search(self, question: str, k: int, where: KeywordFilter | None = None) -> list[KeywordHit]:
         if not self.ids:

@@ -22,9 +22,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +30,10 @@ import chromadb
 import numpy as np
 import pytest
 
-import assistant.engine
 from assistant import Assistant, Settings
-from index.errors import StoreError
-from index.faults import FAULT_AT, FAULT_KILL
+from index.faults import FAULT_AT
 from index.keyword import STAGING, KeywordIndex
-from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
-from tests.servers import ChromaServer
+from tests.conftest import REPO, SEEDS
 
 QUESTION = "Who is Japan's chief negotiator?"
 # Small chunks: a few hundred chunks, so more than one 256-chunk write batch, from little text to embed.
@@ -246,3 +241,85 @@ def test_an_ingest_killed_then_run_again_equals_a_clean_ingest(
     leftovers = [p.name for p in (home / "keyword" / "embedded").iterdir() if p != keyword_folder(home)]
     assert leftovers == []  # a killed save's half-made copy of the index is not kept forever
     assert assistant_cli(home, "sources").stdout == clean["sources"]
+
+
+# --- a keyword index that is missing or garbage ---------------------------------------------------------------------
+# The keyword index is a cache of Chroma's chunks, so a user loses nothing when it is rebuilt: a damaged one is
+# rebuilt from Chroma without a word, and the question is answered as if nothing had happened.
+def zero_bytes(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def random_bytes(path: Path) -> None:
+    path.write_bytes(random.Random(path.name).randbytes(4096))
+
+
+def cut_in_half(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def other_json(path: Path) -> None:
+    path.write_text('["not", "a", "keyword", "index"]')
+
+
+def emptied(folder: Path) -> None:
+    for path in folder.iterdir():
+        path.unlink()
+
+
+def deleted(folder: Path) -> None:
+    shutil.rmtree(folder)
+
+
+def a_file_in_its_place(folder: Path) -> None:
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")
+
+
+@pytest.fixture
+def indexed(base_home: Path, tmp_path: Path, encoder) -> tuple[Settings, Snapshot, dict[str, Any], Any]:
+    """A copy of base_home with what it holds: its settings, Chroma snapshot, keyword index and the answer to
+    QUESTION."""
+    home = tmp_path / "home"
+    shutil.copytree(base_home, home)
+    settings = settings_for(home)
+    snapshot, keywords = embedded_snapshot(home), keyword_view(home)
+    return settings, snapshot, keywords, Assistant(settings, encoder=encoder).ask(QUESTION)
+
+
+def assert_answered_from_a_rebuilt_index(indexed: tuple[Settings, Snapshot, dict[str, Any], Any], encoder, case: str) -> None:
+    settings, _, keywords, want = indexed
+    answer = Assistant(settings, encoder=encoder).ask(QUESTION)  # a new Assistant reads the index from disk
+    assert answer.text == want.text and [p.chunk.id for p in answer.passages] == [p.chunk.id for p in want.passages], case
+    assert_same_keyword_index(keyword_view(settings.home), keywords, keywords["revision"])  # rebuilt and saved again
+
+
+@pytest.mark.parametrize("spoil", [zero_bytes, random_bytes, cut_in_half, other_json], ids=lambda f: f.__name__)
+def test_each_garbage_keyword_index_file_is_rebuilt_from_chroma(spoil: Callable[[Path], None], indexed, encoder) -> None:
+    settings, snapshot, _, _ = indexed
+    folder = keyword_folder(settings.home)
+    for name in sorted(p.name for p in folder.iterdir()):
+        spoil(folder / name)
+        assert_answered_from_a_rebuilt_index(indexed, encoder, f"{spoil.__name__} {name}")
+    assert_same_index(embedded_snapshot(settings.home), snapshot)
+
+
+@pytest.mark.parametrize("spoil", [emptied, deleted, a_file_in_its_place], ids=lambda f: f.__name__)
+def test_a_missing_keyword_index_is_rebuilt_from_chroma(spoil: Callable[[Path], None], indexed, encoder) -> None:
+    settings, snapshot, _, _ = indexed
+    spoil(keyword_folder(settings.home))
+    assert_answered_from_a_rebuilt_index(indexed, encoder, spoil.__name__)
+    assert_same_index(embedded_snapshot(settings.home), snapshot)
+
+
+@pytest.mark.slow
+def test_asking_in_a_new_process_over_a_garbage_keyword_index_answers(indexed) -> None:
+    settings, _snapshot, keywords, want = indexed
+    folder = keyword_folder(settings.home)
+    for path in folder.iterdir():
+        random_bytes(path)
+    asked = assistant_cli(settings.home, "ask", QUESTION, "--json")
+    assert asked.returncode == 0 and asked.stderr == "", asked.stderr
+    assert json.loads(asked.stdout)["text"] == want.text
+    assert_same_keyword_index(keyword_view(settings.home), keywords, keywords["revision"])

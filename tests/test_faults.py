@@ -22,7 +22,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +34,10 @@ import chromadb
 import numpy as np
 import pytest
 
+import assistant.engine
 from assistant import Assistant, Settings
 from index.faults import FAULT_AT
-from index.keyword import STAGING, KeywordIndex
+from index.keyword import CURRENT, GRACE_SECONDS, VERSION, KeywordIndex
 from tests.conftest import REPO, SEEDS
 
 QUESTION = "Who is Japan's chief negotiator?"
@@ -101,9 +106,22 @@ def articles_of(shot: Snapshot) -> dict[str, Any]:
 
 
 def keyword_folder(home: Path) -> Path:
-    """The keyword index folder of the one embedded index in home (staging folders beside it left out)."""
-    (folder,) = [p for p in (home / "keyword" / "embedded").iterdir() if STAGING not in p.name]
+    """The keyword index folder of the one embedded index in home."""
+    (folder,) = (home / "keyword" / "embedded").iterdir()
     return folder
+
+
+def keyword_files(folder: Path) -> list[Path]:
+    """The files the index is read from: CURRENT, then those of the version it names."""
+    version = folder / (folder / CURRENT).read_text()
+    return [folder / CURRENT, *sorted(version.iterdir())]
+
+
+def age(folder: Path, seconds: float) -> None:
+    """Make everything in folder look `seconds` older, as if what follows happened that much later."""
+    for path in folder.iterdir():
+        then = path.lstat().st_mtime - seconds
+        os.utime(path, (then, then), follow_symlinks=False)
 
 
 def keyword_view(home: Path) -> dict[str, Any]:
@@ -233,13 +251,15 @@ def test_an_ingest_killed_then_run_again_equals_a_clean_ingest(
     killed_state = state(embedded_snapshot(inspected))
     assert KILLED_AT[point](killed_state, base_state, state(clean["snapshot"])), (point, killed_state, base_state)
 
+    age(keyword_folder(home), 2 * GRACE_SECONDS)  # the ingest runs again a while later: no reader of old files is left
     again = assistant_cli(home, "ingest", str(edited))
     assert again.returncode == 0, again.stderr
     snapshot = embedded_snapshot(home)
     assert_same_index(snapshot, clean["snapshot"], same_revision=False)
     assert_same_keyword_index(keyword_view(home), clean["keyword"], revision=state(snapshot)[2])
-    leftovers = [p.name for p in (home / "keyword" / "embedded").iterdir() if p != keyword_folder(home)]
-    assert leftovers == []  # a killed save's half-made copy of the index is not kept forever
+    kept = sorted(p.name for p in keyword_folder(home).iterdir())
+    # The index, and the one it replaced (a reader may still be loading that one); not what a killed save left.
+    assert kept[0] == CURRENT and len(kept) == 3 and all(name.startswith(VERSION) for name in kept[1:]), kept
     assert assistant_cli(home, "sources").stdout == clean["sources"]
 
 
@@ -264,8 +284,8 @@ def other_json(path: Path) -> None:
 
 
 def emptied(folder: Path) -> None:
-    for path in folder.iterdir():
-        path.unlink()
+    shutil.rmtree(folder)
+    folder.mkdir()
 
 
 def deleted(folder: Path) -> None:
@@ -299,9 +319,10 @@ def assert_answered_from_a_rebuilt_index(indexed: tuple[Settings, Snapshot, dict
 def test_each_garbage_keyword_index_file_is_rebuilt_from_chroma(spoil: Callable[[Path], None], indexed, encoder) -> None:
     settings, snapshot, _, _ = indexed
     folder = keyword_folder(settings.home)
-    for name in sorted(p.name for p in folder.iterdir()):
-        spoil(folder / name)
-        assert_answered_from_a_rebuilt_index(indexed, encoder, f"{spoil.__name__} {name}")
+    for n in range(len(keyword_files(folder))):
+        spoilt = keyword_files(folder)[n]  # the n-th file of the index current now (each rebuild is a new version)
+        spoil(spoilt)
+        assert_answered_from_a_rebuilt_index(indexed, encoder, f"{spoil.__name__} {spoilt.name}")
     assert_same_index(embedded_snapshot(settings.home), snapshot)
 
 
@@ -315,11 +336,132 @@ def test_a_missing_keyword_index_is_rebuilt_from_chroma(spoil: Callable[[Path], 
 
 @pytest.mark.slow
 def test_asking_in_a_new_process_over_a_garbage_keyword_index_answers(indexed) -> None:
-    settings, _snapshot, keywords, want = indexed
-    folder = keyword_folder(settings.home)
-    for path in folder.iterdir():
+    settings, _, keywords, want = indexed
+    for path in keyword_files(keyword_folder(settings.home)):
         random_bytes(path)
     asked = assistant_cli(settings.home, "ask", QUESTION, "--json")
     assert asked.returncode == 0 and asked.stderr == "", asked.stderr
     assert json.loads(asked.stdout)["text"] == want.text
     assert_same_keyword_index(keyword_view(settings.home), keywords, keywords["revision"])
+
+
+# --- the engine's locks ----------------------------------------------------------------------------------------------
+RACERS = 8
+
+
+def count_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, calls: Counter[str]) -> None:
+    """Replace owner.name with a spy that counts its calls and dawdles, so a racing thread has time to call it too."""
+    real = getattr(owner, name)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls[name] += 1
+        time.sleep(0.05)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+
+
+def test_racing_first_questions_build_each_part_once(tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: Counter[str] = Counter()
+    monkeypatch.setattr(assistant.engine, "make_encoder", lambda *args, **kwargs: encoder)
+    built = ("make_encoder", "IndexFingerprint", "open_client", "ChunkStore", "HybridRetriever", "create_backend")
+    for name in (*built, "refresh_keyword_index"):
+        count_calls(monkeypatch, assistant.engine, name, calls)
+    count_calls(monkeypatch, Assistant, "ingest", calls)
+    bot = Assistant(settings_for(tmp_path / "home"))  # an empty data directory: the first question indexes the seeds
+    start = threading.Barrier(RACERS)
+
+    def first_question(_: int) -> Any:
+        start.wait()
+        return bot.ask(QUESTION)
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        answers = list(pool.map(first_question, range(RACERS)))
+    assert calls == Counter({name: 1 for name in (*built, "refresh_keyword_index", "ingest")})
+    assert {a.text for a in answers} == {answers[0].text} and "Akazawa" in answers[0].text
+
+
+def test_questions_during_a_keyword_index_swap_see_the_old_or_the_new_index(indexed, encoder, tmp_path: Path) -> None:
+    settings = indexed[0].model_copy(update={"keyword_refresh_seconds": 0.0})  # every question looks for a change
+    bot = Assistant(settings, encoder=encoder)
+    query = "Akazawa chief negotiator Japan trade"
+
+    def keyword_hits() -> tuple[str, ...]:
+        return tuple(p.chunk.id for p in bot.retrieve(query, mode="keyword"))
+
+    old = keyword_hits()
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "zz_negotiator.txt").write_text(
+        "Akazawa meets the chief negotiator\n\nJapan's chief negotiator Akazawa said the Japan trade talks with the chief "
+        "negotiator of the U.S. would resume; Akazawa called the trade negotiator's offer fair.\n",
+        encoding="utf-8",
+    )
+    seen: Counter[tuple[str, ...]] = Counter()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                seen[keyword_hits()] += 1
+            except BaseException as err:  # any failure of a reader is what this test looks for
+                errors.append(err)
+
+    readers = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in readers:
+        thread.start()
+    bot.ingest([upload])  # the web app's upload: same Assistant, while its questions run
+    new = keyword_hits()
+    time.sleep(0.5)
+    stop.set()
+    for thread in readers:
+        thread.join()
+    assert errors == []
+    assert new != old and new[0] != old[0]  # the upload's chunk leads now: a swap that readers could notice
+    assert set(seen) <= {old, new} and seen[old] and seen[new], {hits[:2]: n for hits, n in seen.items()}
+
+
+def keyword_version(n: int) -> KeywordIndex:
+    """The n-th of several distinct keyword indexes: a different number of chunks, texts, days and outlets."""
+    rows = [
+        (f"v{n}-c{i}", f"ferry {i} bridge {n} harbour {(i * n) % 7} council vote {i % 3}", 20250100 + i, f"Outlet {n % 3}")
+        for i in range(20 + n)
+    ]
+    return KeywordIndex.build(rows, revision=f"r{n}")
+
+
+def test_loads_during_keyword_index_saves_get_a_whole_index(tmp_path: Path) -> None:
+    versions = [keyword_version(n) for n in range(30)]
+    folder = tmp_path / "keyword"
+    versions[0].save(folder)
+    outcomes: Counter[str] = Counter()
+    problems: list[str] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                got = KeywordIndex.load(folder)
+            except BaseException as err:  # any failure of a reader is what this test looks for
+                problems.append(repr(err))
+                continue
+            if got is None:
+                outcomes["none"] += 1
+                continue
+            want = versions[int(got.revision[1:])]
+            same = got.ids == want.ids and list(got.days) == list(want.days) and list(got.sources) == list(want.sources)
+            if not same or got.search("ferry bridge harbour 3", 50) != want.search("ferry bridge harbour 3", 50):
+                problems.append(f"a mix in {got.revision}")
+            outcomes["whole"] += 1
+
+    readers = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in readers:
+        thread.start()
+    for version in versions[1:]:
+        version.save(folder)
+    stop.set()
+    for thread in readers:
+        thread.join()
+    assert problems == []
+    assert outcomes["whole"] > 0 and outcomes["none"] == 0, outcomes

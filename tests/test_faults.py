@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -36,9 +36,11 @@ import pytest
 
 import assistant.engine
 from assistant import Assistant, Settings
-from index.faults import FAULT_AT
+from index.errors import StoreError
+from index.faults import FAULT_AT, FAULT_KILL
 from index.keyword import CURRENT, GRACE_SECONDS, VERSION, KeywordIndex
-from tests.conftest import REPO, SEEDS
+from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
+from tests.servers import ChromaServer
 
 QUESTION = "Who is Japan's chief negotiator?"
 # Small chunks: a few hundred chunks, so more than one 256-chunk write batch, from little text to embed.
@@ -465,3 +467,64 @@ def test_loads_during_keyword_index_saves_get_a_whole_index(tmp_path: Path) -> N
         thread.join()
     assert problems == []
     assert outcomes["whole"] > 0 and outcomes["none"] == 0, outcomes
+
+
+# --- a Chroma server that goes away mid-question ---------------------------------------------------------------------
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    folder = tmp_path / "chroma-server"
+    folder.mkdir()
+    server = ChromaServer(folder)
+    yield server
+    server.stop()
+
+
+def server_snapshot(server: ChromaServer) -> Snapshot:
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    return chroma_snapshot(chromadb.HttpClient(host="127.0.0.1", port=server.port, settings=settings))
+
+
+@pytest.mark.slow
+def test_a_server_lost_mid_question_is_one_error_and_the_index_survives(
+    chroma_server: ChromaServer, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = Assistant(settings_for(tmp_path / "home", chroma_url=chroma_server.url), encoder=encoder)
+    bot.ingest([SEEDS])
+    before, want = server_snapshot(chroma_server), bot.ask(QUESTION)
+    vector_search = bot.store.nearest
+
+    def search_then_lose_the_server(*args: Any, **kwargs: Any) -> Any:
+        found = vector_search(*args, **kwargs)
+        chroma_server.kill()  # between the vector search and the reading of the passages it found
+        return found
+
+    monkeypatch.setattr(bot.store, "nearest", search_then_lose_the_server)
+    with pytest.raises(StoreError) as failed:
+        bot.ask(QUESTION)
+    assert "is the server still up?" in str(failed.value) and "\n" not in str(failed.value)
+    monkeypatch.undo()
+
+    chroma_server.start()  # same port, same data
+    assert_same_index(server_snapshot(chroma_server), before)
+    again = bot.ask(QUESTION)  # the same Assistant, as a running chat would ask it
+    assert again.text == want.text and again.citations[0].meta.id == AKAZAWA_ARTICLE
+
+
+@pytest.mark.slow
+def test_the_cli_losing_its_server_mid_question_says_so_in_one_line(chroma_server: ChromaServer, tmp_path: Path, encoder) -> None:
+    home, server = tmp_path / "home", {"ASSISTANT_CHROMA_URL": chroma_server.url}
+    Assistant(settings_for(home, chroma_url=chroma_server.url), encoder=encoder).ingest([SEEDS])
+    before = server_snapshot(chroma_server)
+
+    kill_server = {FAULT_AT: "dense-searched", FAULT_KILL: str(chroma_server.process.pid)}
+    lost = assistant_cli(home, "ask", QUESTION, **server, **kill_server)
+    assert chroma_server.process.wait(timeout=30) == -signal.SIGKILL  # the checkpoint did kill it mid-question
+    assert_one_line(lost, "Chroma failed while the index was in use")
+    assert "is the server still up?" in lost.stderr
+
+    chroma_server.kill()  # reaped already; closes its log
+    chroma_server.start()
+    assert_same_index(server_snapshot(chroma_server), before)
+    asked = assistant_cli(home, "ask", QUESTION, "--json", **server)
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["citations"][0]["article_id"] == AKAZAWA_ARTICLE

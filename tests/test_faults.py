@@ -46,7 +46,7 @@ QUESTION = "Who is Japan's chief negotiator?"
 # Small chunks: a few hundred chunks, so more than one 256-chunk write batch, from little text to embed.
 CHUNKING = {"chunk_tokens": 32, "chunk_overlap": 0}
 GENERATED = 10  # articles added to the seeds, about 31 chunks each: the first write batch (256) fills at the 9th
-VECTOR_TOLERANCE = 1e-3  # int8 activations are quantized per batch, so a chunk's vector moves a little with its batch
+VECTOR_TOLERANCE = 1e-3  # equal in these runs; a chunk embedded in another batch could move a hair (int8 quantization)
 
 Snapshot = dict[str, dict[str, Any]]  # collection name → {"metadata": …, "records": id → (document, metadata, vector)}
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -27,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +37,9 @@ import numpy as np
 import pytest
 
 import assistant.engine
-from assistant import Assistant, Settings
+from assistant import Answer, Assistant, Settings
 from index.errors import StoreError
-from index.faults import FAULT_AT, FAULT_KILL
+from index.faults import FAULT_AT, FAULT_KILL, POINTS
 from index.keyword import CURRENT, GRACE_SECONDS, VERSION, KeywordIndex
 from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
 from tests.servers import ChromaServer
@@ -171,6 +173,12 @@ def assert_one_line(result: subprocess.CompletedProcess[str], fragment: str) -> 
 
 
 # --- kill -9 during an ingest ----------------------------------------------------------------------------------------
+def test_the_named_fault_points_are_the_checkpoints_in_the_code() -> None:
+    code = [path for package in ("index", "assistant") for path in (REPO / package).rglob("*.py")]
+    sources = "".join(path.read_text(encoding="utf-8") for path in code)
+    assert sorted(set(re.findall(r'checkpoint\("([a-z-]+)"\)', sources))) == sorted(POINTS)
+
+
 @pytest.fixture(scope="module")
 def articles(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One folder for every data directory of this module (an article's path is part of what is indexed): the
@@ -208,7 +216,6 @@ def clean(edited: Path, base_home: Path, tmp_path_factory: pytest.TempPathFactor
     assert done.returncode == 0, done.stderr
     assert f"added {GENERATED}, updated 1, removed 0, unchanged 1" in done.stdout
     return {
-        "stdout": done.stdout,
         "snapshot": embedded_snapshot(home),
         "keyword": keyword_view(home),
         "sources": assistant_cli(home, "sources").stdout,
@@ -299,52 +306,62 @@ def a_file_in_its_place(folder: Path) -> None:
     folder.write_text("not a folder")
 
 
+@dataclass(frozen=True)
+class Indexed:
+    """A copy of base_home and what it held before any fault: Chroma, the keyword index, the answer to QUESTION."""
+
+    settings: Settings
+    snapshot: Snapshot
+    keywords: dict[str, Any]
+    answer: Answer
+
+    @property
+    def keyword_folder(self) -> Path:
+        return keyword_folder(self.settings.home)
+
+
 @pytest.fixture
-def indexed(base_home: Path, tmp_path: Path, encoder) -> tuple[Settings, Snapshot, dict[str, Any], Any]:
-    """A copy of base_home with what it holds: its settings, Chroma snapshot, keyword index and the answer to
-    QUESTION."""
+def indexed(base_home: Path, tmp_path: Path, encoder) -> Indexed:
     home = tmp_path / "home"
     shutil.copytree(base_home, home)
     settings = settings_for(home)
     snapshot, keywords = embedded_snapshot(home), keyword_view(home)
-    return settings, snapshot, keywords, Assistant(settings, encoder=encoder).ask(QUESTION)
+    return Indexed(settings, snapshot, keywords, Assistant(settings, encoder=encoder).ask(QUESTION))
 
 
-def assert_answered_from_a_rebuilt_index(indexed: tuple[Settings, Snapshot, dict[str, Any], Any], encoder, case: str) -> None:
-    settings, _, keywords, want = indexed
-    answer = Assistant(settings, encoder=encoder).ask(QUESTION)  # a new Assistant reads the index from disk
+def assert_answered_from_a_rebuilt_index(indexed: Indexed, encoder, case: str) -> None:
+    answer = Assistant(indexed.settings, encoder=encoder).ask(QUESTION)  # a new Assistant reads the index from disk
+    want = indexed.answer
     assert answer.text == want.text and [p.chunk.id for p in answer.passages] == [p.chunk.id for p in want.passages], case
-    assert_same_keyword_index(keyword_view(settings.home), keywords, keywords["revision"])  # rebuilt and saved again
+    keywords = indexed.keywords
+    assert_same_keyword_index(keyword_view(indexed.settings.home), keywords, keywords["revision"])  # rebuilt, saved again
 
 
 @pytest.mark.parametrize("spoil", [zero_bytes, random_bytes, cut_in_half, other_json], ids=lambda f: f.__name__)
-def test_each_garbage_keyword_index_file_is_rebuilt_from_chroma(spoil: Callable[[Path], None], indexed, encoder) -> None:
-    settings, snapshot, _, _ = indexed
-    folder = keyword_folder(settings.home)
-    for n in range(len(keyword_files(folder))):
-        spoilt = keyword_files(folder)[n]  # the n-th file of the index current now (each rebuild is a new version)
+def test_each_garbage_keyword_index_file_is_rebuilt_from_chroma(spoil: Callable[[Path], None], indexed: Indexed, encoder) -> None:
+    for n in range(len(keyword_files(indexed.keyword_folder))):
+        spoilt = keyword_files(indexed.keyword_folder)[n]  # the n-th file of the current index (a rebuild is a new version)
         spoil(spoilt)
         assert_answered_from_a_rebuilt_index(indexed, encoder, f"{spoil.__name__} {spoilt.name}")
-    assert_same_index(embedded_snapshot(settings.home), snapshot)
+    assert_same_index(embedded_snapshot(indexed.settings.home), indexed.snapshot)
 
 
 @pytest.mark.parametrize("spoil", [emptied, deleted, a_file_in_its_place], ids=lambda f: f.__name__)
-def test_a_missing_keyword_index_is_rebuilt_from_chroma(spoil: Callable[[Path], None], indexed, encoder) -> None:
-    settings, snapshot, _, _ = indexed
-    spoil(keyword_folder(settings.home))
+def test_a_missing_keyword_index_is_rebuilt_from_chroma(spoil: Callable[[Path], None], indexed: Indexed, encoder) -> None:
+    spoil(indexed.keyword_folder)
     assert_answered_from_a_rebuilt_index(indexed, encoder, spoil.__name__)
-    assert_same_index(embedded_snapshot(settings.home), snapshot)
+    assert_same_index(embedded_snapshot(indexed.settings.home), indexed.snapshot)
 
 
 @pytest.mark.slow
-def test_asking_in_a_new_process_over_a_garbage_keyword_index_answers(indexed) -> None:
-    settings, _, keywords, want = indexed
-    for path in keyword_files(keyword_folder(settings.home)):
+def test_asking_in_a_new_process_over_a_garbage_keyword_index_answers(indexed: Indexed) -> None:
+    for path in keyword_files(indexed.keyword_folder):
         random_bytes(path)
-    asked = assistant_cli(settings.home, "ask", QUESTION, "--json")
-    assert asked.returncode == 0 and asked.stderr == "", asked.stderr
-    assert json.loads(asked.stdout)["text"] == want.text
-    assert_same_keyword_index(keyword_view(settings.home), keywords, keywords["revision"])
+    asked = assistant_cli(indexed.settings.home, "ask", QUESTION, "--json")
+    assert asked.returncode == 0 and asked.stderr == "", asked.stderr  # not a word: nothing was lost
+    assert json.loads(asked.stdout)["text"] == indexed.answer.text
+    assert_same_keyword_index(keyword_view(indexed.settings.home), indexed.keywords, indexed.keywords["revision"])
+    assert_same_index(embedded_snapshot(indexed.settings.home), indexed.snapshot)
 
 
 # --- the engine's locks ----------------------------------------------------------------------------------------------
@@ -383,8 +400,8 @@ def test_racing_first_questions_build_each_part_once(tmp_path: Path, encoder, mo
     assert {a.text for a in answers} == {answers[0].text} and "Akazawa" in answers[0].text
 
 
-def test_questions_during_a_keyword_index_swap_see_the_old_or_the_new_index(indexed, encoder, tmp_path: Path) -> None:
-    settings = indexed[0].model_copy(update={"keyword_refresh_seconds": 0.0})  # every question looks for a change
+def test_questions_during_a_keyword_index_swap_see_the_old_or_the_new_index(indexed: Indexed, encoder, tmp_path: Path) -> None:
+    settings = indexed.settings.model_copy(update={"keyword_refresh_seconds": 0.0})  # every question looks for a change
     bot = Assistant(settings, encoder=encoder)
     query = "Akazawa chief negotiator Japan trade"
 

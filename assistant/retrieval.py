@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from assistant.answer import Passage
 from assistant.question import Question
+from index.faults import checkpoint
 from index.keyword import KeywordFilter, KeywordIndex
 from index.store import ChunkStore
 from index.types import StoredChunk
@@ -91,6 +92,7 @@ class HybridRetriever:
         n = max(self.candidates, k)
         vector = question.vector
         dense = self.store.nearest(vector, n, filters.for_chroma()) if mode != "keyword" else []
+        checkpoint("dense-searched")
         keyword = self.keyword_index().search(question.text, n, filters.for_keywords()) if mode != "dense" else []
         fused: dict[str, float] = {}
         for ranking in ([chunk_id for chunk_id, _ in dense], [h.chunk_id for h in keyword]):

@@ -8,11 +8,15 @@ one rebuild (about a second per 10k chunks) after each change.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import threading
+import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +24,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.faults import checkpoint
+
 if TYPE_CHECKING:
     import bm25s
 
     from index.types import StoredChunk
 
+# The index folder holds versions, v-<random hex>, each a whole index never changed once written, and CURRENT, a file
+# naming the one that is the index.
+CURRENT = "current"
+VERSION = "v-"
+VERSION_NAME = re.compile(r"v-[0-9a-f]{32}")
 STATE_FILE = "state.json"
+GRACE_SECONDS = 60.0  # a replaced version stays this long for readers that were loading it
 
 
 @dataclass(frozen=True)
@@ -100,44 +112,53 @@ class KeywordIndex:
         return cls(retriever, ids, np.asarray(days, dtype=np.int64), sources, revision)
 
     def save(self, folder: Path) -> None:
-        """Written to a new folder and swapped in, so a reader never sees half an index. The staging folder is this
-        writer's own (an ingest and a question may both rebuild at once); when another writer swaps in first, its
-        index stays (it is stamped with its revision, and a reader compares that)."""
-        staging = folder.with_name(f"{folder.name}.new-{os.getpid()}-{threading.get_ident()}")
-        shutil.rmtree(staging, ignore_errors=True)
+        """Written whole into a version folder of its own, then made current by renaming one small file over CURRENT
+        (atomic), so a reader finds the old index or the new one: never half of one, never none. Writers may save at
+        once (an ingest and a question, two processes): the last rename wins, and each version carries its revision,
+        which readers compare. A replaced version stays GRACE_SECONDS for readers still loading it; a later save
+        removes it then, with anything else stale in the folder (what a killed writer left, garbage)."""
+        _make_folder(folder)
+        version = folder / f"{VERSION}{uuid.uuid4().hex}"
+        pointer = folder / f"{CURRENT}.{version.name}"
         try:
-            staging.mkdir(parents=True)
+            version.mkdir()
             if self.ids:
-                self.retriever.save(str(staging), show_progress=False)
-            np.save(staging / "days.npy", self.days)
+                self.retriever.save(str(version), show_progress=False)
+            np.save(version / "days.npy", self.days)
             state = {"revision": self.revision, "ids": self.ids, "sources": list(self.sources)}
-            (staging / STATE_FILE).write_text(json.dumps(state))
+            (version / STATE_FILE).write_text(json.dumps(state))
+            pointer.write_text(version.name)
+            checkpoint("keyword-staged")
+            replaced = _current_version(folder)
+            os.replace(pointer, folder / CURRENT)
         except OSError:
-            shutil.rmtree(staging, ignore_errors=True)  # a half-written copy would only take space
+            shutil.rmtree(version, ignore_errors=True)  # a half-written copy would only take space
+            pointer.unlink(missing_ok=True)
             raise
-        shutil.rmtree(folder, ignore_errors=True)
-        try:
-            staging.rename(folder)
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-            if not folder.is_dir():  # not another writer's index in place: a real failure (a full disk)
-                raise
+        if replaced is not None:
+            _touch(replaced)  # its grace period starts now, not when it was written
+        _remove_stale(folder)
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:
-        """The saved index, or None when there is none or it cannot be read (it is then rebuilt)."""
+        """The current index, or None when there is none or it cannot be read (it is then rebuilt from Chroma, which
+        loses nothing). Damaged files fail in any of json's, numpy's or bm25s's ways (EOFError for an empty array
+        file, TypeError for JSON of another shape, …), so any error means "cannot be read"."""
         import bm25s
 
-        try:
-            state = json.loads((folder / STATE_FILE).read_text())
-            retriever = bm25s.BM25.load(str(folder), show_progress=False) if state["ids"] else bm25s.BM25()
-            days = np.load(folder / "days.npy")
-            # another writer may have swapped the folder while these files were read: keep only a matching set
-            if json.loads((folder / STATE_FILE).read_text())["revision"] != state["revision"] or len(days) != len(state["ids"]):
-                return None
-        except (OSError, ValueError, KeyError):
+        version = _current_version(folder)
+        if version is None:
             return None
-        return cls(retriever, list(state["ids"]), days, list(state["sources"]), str(state["revision"]))
+        try:
+            state = json.loads((version / STATE_FILE).read_text())
+            ids, sources, revision = list(state["ids"]), list(state["sources"]), str(state["revision"])
+            retriever = bm25s.BM25.load(str(version), show_progress=False) if ids else bm25s.BM25()
+            days = np.load(version / "days.npy")
+        except Exception:
+            return None
+        if days.ndim != 1 or not len(days) == len(ids) == len(sources) or (ids and retriever.scores["num_docs"] != len(ids)):
+            return None  # files of different indexes
+        return cls(retriever, ids, days, sources, revision)
 
     def search(self, question: str, k: int, where: KeywordFilter | None = None) -> list[KeywordHit]:
         if not self.ids:
@@ -161,6 +182,42 @@ class KeywordIndex:
         if where.sources:
             keep &= np.isin(self.sources, list(where.sources))
         return keep.astype(np.float32)
+
+
+def _make_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        folder.unlink()  # garbage in the index folder's place (a file)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _current_version(folder: Path) -> Path | None:
+    """The version folder CURRENT names, or None when there is no index (or CURRENT is garbage)."""
+    try:
+        name = (folder / CURRENT).read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+    return folder / name if VERSION_NAME.fullmatch(name) else None
+
+
+def _touch(path: Path) -> None:
+    with contextlib.suppress(OSError):  # another writer removed it: nothing to keep
+        os.utime(path)
+
+
+def _remove_stale(folder: Path) -> None:
+    """Everything in the folder but the current index that has not changed for GRACE_SECONDS: replaced versions no
+    reader can still be loading, what a killed writer left, files of the older one-folder layout."""
+    current, cutoff = _current_version(folder), time.time() - GRACE_SECONDS
+    for entry in folder.iterdir():
+        if entry.name == CURRENT or entry == current:
+            continue
+        with contextlib.suppress(OSError):  # another writer removed it first
+            if entry.lstat().st_mtime >= cutoff:
+                continue  # young: a version being written, or one a reader may still be loading
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
 
 
 def keyword_rows(chunks: Iterable[StoredChunk]) -> Iterable[tuple[str, str, int, str]]:

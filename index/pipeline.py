@@ -5,7 +5,10 @@ Two passes over the inputs:
 2. apply: clean and chunk the new or changed articles on a worker thread while the main thread embeds
    and writes them in batches. Only chunks whose ids are not already stored are embedded. An article's
    manifest record is written after all its chunks, so an interrupted run is finished by the next one.
-The keyword index is rebuilt from Chroma at the end when anything changed.
+The keyword index is rebuilt from Chroma at the end when anything changed. The chunk collection is marked as
+changing before the first write, and the revision bump at the end clears the mark: an ingest killed in between
+leaves it, and the next ingest bumps the revision even when it finds nothing left to write, so keyword indexes built
+without the killed ingest's writes are rebuilt.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from index.chunking import TokenLimit, chunk_text
 from index.cleaning import clean_text
 from index.embeddings import Encoder
 from index.errors import InputError, storage_error
+from index.faults import checkpoint
 from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
@@ -84,14 +88,19 @@ def ingest(
     manifest = store.manifest()
     todo = {aid for aid, digest in hashes.items() if manifest.get(aid) != digest}
     report = IngestReport(unchanged=len(hashes) - len(todo))
+    stale = sorted(set(manifest) - set(hashes)) if options.prune else []
+    unfinished = store.unfinished_changes()  # an earlier ingest died mid-write: its revision bump is still owed
+    checkpoint("ingest-planned")
+    if todo or stale:
+        store.begin_changes()
     if todo:
         _apply(files, todo, manifest, store, encoder, options, report, progress)
-    if options.prune:
-        for article_id in sorted(set(manifest) - set(hashes)):
-            store.delete_article(article_id)
-            report.removed += 1
-    if todo or report.removed:
-        store.bump_revision()
+    for article_id in stale:
+        store.delete_article(article_id)
+        report.removed += 1
+    checkpoint("ingest-written")
+    if todo or stale or unfinished:
+        store.bump_revision()  # ends the changes: every keyword index built before now is rebuilt
         store.record_articles()  # what an emptied or damaged store is later checked against
     refresh_keyword_index(store, keyword_dir)
     report.seconds = time.perf_counter() - started
@@ -135,12 +144,16 @@ def _apply(
         if len(batch) >= options.batch_size:
             report.chunks += _write(batch, store, encoder)
             batch = []
+            checkpoint("chunks-written")
             done += _commit_articles(pending, store, manifest, report)
             pending = []
+            checkpoint("articles-recorded")
             if progress:
                 progress(done, len(todo))
     report.chunks += _write(batch, store, encoder)
+    checkpoint("chunks-written")
     done += _commit_articles(pending, store, manifest, report)
+    checkpoint("articles-recorded")
     if progress:
         progress(done, len(todo))
 

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,45 +18,9 @@ from assistant import Assistant, Settings
 from index.errors import StoreError
 from index.keyword import KeywordIndex
 from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
-from tests.servers import free_port, wait_until_up
+from tests.servers import ChromaServer, free_port
 
 pytestmark = pytest.mark.slow
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-class ChromaServer:
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = (folder / "server.log").open("w")
-        command = [str(CHROMA), "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            wait_until_up(
-                self.process,
-                self._answers,
-                60,
-                lambda: f"chroma run did not come up: {(folder / 'server.log').read_text()[-500:]}",
-            )
-        except BaseException:  # pytest.fail too: the server must not outlive the test
-            self.stop()
-            raise
-
-    def _answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2) as reply:
-                return bool(reply.status == 200)
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
 
 @pytest.fixture

@@ -36,15 +36,17 @@ class KeywordHit:
 
 @dataclass(frozen=True)
 class KeywordFilter:
-    """The same filters as the dense side: published-day range (YYYYMMDD) and outlets."""
+    """The same filters as the dense side: published-day range (YYYYMMDD), outlets, and the as-of day (undated chunks,
+    day 0, pass it)."""
 
     since_day: int | None = None
     until_day: int | None = None
     sources: tuple[str, ...] = ()
+    as_of_day: int | None = None
 
     @property
     def active(self) -> bool:
-        return self.since_day is not None or self.until_day is not None or bool(self.sources)
+        return self.since_day is not None or self.until_day is not None or bool(self.sources) or self.as_of_day is not None
 
 
 _per_thread = threading.local()
@@ -139,6 +141,11 @@ class KeywordIndex:
             return None
         return cls(retriever, list(state["ids"]), days, list(state["sources"]), str(state["revision"]))
 
+    @property
+    def newest_day(self) -> int:
+        """The latest published day (YYYYMMDD) of any chunk; 0 when none is dated."""
+        return int(self.days.max()) if len(self.days) else 0
+
     def search(self, question: str, k: int, where: KeywordFilter | None = None) -> list[KeywordHit]:
         if not self.ids:
             return []
@@ -160,6 +167,8 @@ class KeywordIndex:
             keep &= (self.days <= where.until_day) & (self.days > 0)
         if where.sources:
             keep &= np.isin(self.sources, list(where.sources))
+        if where.as_of_day is not None:
+            keep &= self.days <= where.as_of_day
         return keep.astype(np.float32)
 
 

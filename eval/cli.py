@@ -33,6 +33,14 @@ def eval_command(
     compare: Annotated[Path | None, typer.Option(help="Another run's --out folder: a table of deltas.")] = None,
     retrieval_only: Annotated[bool, typer.Option(help="Score the three retrievers only; no answers.")] = False,
     with_choices: Annotated[bool, typer.Option(help="Put an item's answer choices into the question asked.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Answer every question as of this day (YYYY-MM-DD), or `question`: each as of its own date (RealTime QA "
+            "lines carry one). Default: today.",
+        ),
+    ] = None,
     index_dir: Annotated[Path | None, typer.Option(help="Index folder for the run (default ASSISTANT_HOME/eval/<hash>).")] = None,
     counterfactual: Annotated[
         bool, typer.Option(help="Also ask each answerable question without the passages that hold its answer (should refuse).")
@@ -56,6 +64,7 @@ def eval_command(
             retrieval_only=retrieval_only,
             with_choices=with_choices,
             counterfactual=counterfactual,
+            as_of=as_of,
             index_dir=index_dir,
             compare=compare,
         )

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
+import numpy as np
+
 from assistant.answer import Passage
 from assistant.question import Question
 from assistant.time_window import TimeWindow
@@ -19,6 +21,7 @@ from index.store import ChunkStore
 from index.types import ArticleMeta, StoredChunk
 
 Mode = Literal["hybrid", "dense", "keyword"]
+OVERFETCH = 4  # a filtered dense search first reads this many times the candidates unfiltered (see _dense)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ class HybridRetriever:
         n = max(self.candidates, k)
         vector = question.vector
         keyword_index = self.keyword_index()
-        dense = self.store.nearest(vector, n, filters.for_chroma(keyword_index.newest_day)) if mode != "keyword" else []
+        dense = self._dense(vector, n, filters, keyword_index) if mode != "keyword" else []
         keyword = keyword_index.search(question.text, n, filters.for_keywords()) if mode != "dense" else []
         fused: dict[str, float] = {}
         for ranking in ([chunk_id for chunk_id, _ in dense], [h.chunk_id for h in keyword]):
@@ -159,3 +162,18 @@ class HybridRetriever:
             )
             for rank, (chunk, stored_vector) in enumerate(kept, start=1)
         ]
+
+    def _dense(self, vector: np.ndarray, n: int, filters: Filters, keywords: KeywordIndex) -> list[tuple[str, float]]:
+        """The n chunks nearest the question that pass the filters. A Chroma `where` makes a query about 80 times slower
+        (295 ms against 3.5 ms on 46,000 chunks) and its filtered search is approximate (two runs of one eval differed),
+        so the nearest OVERFETCH × n are read unfiltered and filtered by the day and outlet the keyword index holds for
+        each chunk; only when fewer than n of them pass (a narrow filter) does Chroma filter."""
+        where = filters.for_chroma(keywords.newest_day)
+        if where is None:
+            return self.store.nearest(vector, n)
+        wide = self.store.nearest(vector, OVERFETCH * n)
+        passes = keywords.passing(filters.for_keywords())
+        kept = [hit for hit in wide if passes(hit[0])]
+        if len(kept) >= n or len(wide) < OVERFETCH * n:  # enough, or every chunk was read
+            return kept[:n]
+        return self.store.nearest(vector, n, where)

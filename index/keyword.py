@@ -13,8 +13,9 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -140,6 +141,17 @@ class KeywordIndex:
         except (OSError, ValueError, KeyError):
             return None
         return cls(retriever, list(state["ids"]), days, list(state["sources"]), str(state["revision"]))
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {chunk_id: i for i, chunk_id in enumerate(self.ids)}
+
+    def passing(self, where: KeywordFilter) -> Callable[[str], bool]:
+        """Does a chunk (by id) pass the filter, by the day and outlet this index holds for it? An id it does not know
+        (added since it was built) passes: whoever reads the chunk checks it again."""
+        keep = self._mask(where) > 0
+        positions = self._positions
+        return lambda chunk_id: (i := positions.get(chunk_id)) is None or bool(keep[i])
 
     @property
     def newest_day(self) -> int:

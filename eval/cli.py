@@ -34,13 +34,13 @@ def eval_command(
     retrieval_only: Annotated[bool, typer.Option(help="Score the three retrievers only; no answers.")] = False,
     with_choices: Annotated[bool, typer.Option(help="Put an item's answer choices into the question asked.")] = False,
     as_of: Annotated[
-        str | None,
+        str,
         typer.Option(
             "--as-of",
-            help="Answer every question as of this day (YYYY-MM-DD), or `question`: each as of its own date (RealTime QA "
-            "lines carry one). Default: today.",
+            help="The day each question is answered as of: `question` (its own date, as RealTime QA lines carry; today for "
+            "a question without one), `today`, or one day for all (YYYY-MM-DD).",
         ),
-    ] = None,
+    ] = "question",
     index_dir: Annotated[Path | None, typer.Option(help="Index folder for the run (default ASSISTANT_HOME/eval/<hash>).")] = None,
     counterfactual: Annotated[
         bool, typer.Option(help="Also ask each answerable question without the passages that hold its answer (should refuse).")

@@ -31,7 +31,9 @@ from eval.workspace import corpus_digest, corpus_files, eval_settings, is_ingest
 if TYPE_CHECKING:
     from index.embeddings import Encoder
 
-QUESTION_DATE = "question"  # --as-of question: each question answered as of its own date (RealTime QA's `date`)
+# --as-of: each question as of its own date (RealTime QA's `date`; today for a question without one), or today
+QUESTION_DATE = "question"
+TODAY = "today"
 # API retrieval mode → the prefix of its metrics
 MODES: dict[Literal["keyword", "dense", "hybrid"], str] = {"keyword": "bm25", "dense": "dense", "hybrid": "hybrid"}
 RETRIEVAL_DEPTH = 10  # passages per baseline retrieval: recall@10 and MRR@10 need ten
@@ -52,7 +54,7 @@ class EvalOptions:
     retrieval_only: bool = False
     with_choices: bool = False  # hand an item's choices to the assistant inside the question
     counterfactual: bool = False  # ask answerable items again without the passages that hold their answer
-    as_of: str | None = None  # YYYY-MM-DD for every question, QUESTION_DATE for each item's own date; None: today
+    as_of: str = QUESTION_DATE  # QUESTION_DATE, TODAY, or YYYY-MM-DD for every question
     index_dir: Path | None = None
     compare: Path | None = None
 
@@ -120,25 +122,24 @@ def run_eval(
     return _finish(options, items, done, out, len(items) - len(todo), corpus, index_dir)
 
 
-def check_as_of(as_of: str | None, items: Sequence[GoldItem]) -> None:
-    """--as-of is a date, or `question` for a set whose every item has its own date."""
-    if as_of is None:
-        return
+def check_as_of(as_of: str, items: Sequence[GoldItem]) -> None:
+    """--as-of is `question`, `today` or a date; in `question` mode each item's own date must be a date too."""
     if as_of == QUESTION_DATE:
-        undated = next((item for item in items if not item.date), None)
-        if undated is not None:
-            raise EvalError(f"--as-of {QUESTION_DATE}: question {undated.id!r} has no date (RealTime QA lines have one)")
-        as_of = None
-    for value in [as_of] if as_of else [item.date for item in items]:
+        checks = [(item.date, f"question {item.id!r}: date") for item in items if item.date]
+    else:
+        checks = [] if as_of == TODAY else [(as_of, "--as-of")]
+    for value, what in checks:
         try:
             date.fromisoformat(value)
         except ValueError:
-            raise EvalError(f"--as-of: {value!r} is not a date like 2025-01-31 (or {QUESTION_DATE!r})") from None
+            raise EvalError(f"{what} {value!r} is not a date like 2025-01-31 (--as-of: question, today or a date)") from None
 
 
 def item_as_of(item: GoldItem, options: EvalOptions) -> str | None:
-    """The day the item is answered as of: its own date with `--as-of question`, the option's date, or None (today)."""
-    return item.date if options.as_of == QUESTION_DATE else options.as_of
+    """The day the item is answered as of: its own date (None, i.e. today, when it has none), today, or the option's."""
+    if options.as_of == QUESTION_DATE:
+        return item.date or None
+    return None if options.as_of == TODAY else options.as_of
 
 
 def run_item(bot: Assistant, item: GoldItem, options: EvalOptions) -> dict[str, Any]:
@@ -236,7 +237,7 @@ def _run_key(options: EvalOptions, settings: Settings, digest: str) -> dict[str,
         "with_choices": options.with_choices,
         # only when set: folders written before the option existed were runs without it, and still resume
         **({"counterfactual": True} if options.counterfactual else {}),
-        **({"as_of": options.as_of} if options.as_of else {}),
+        "as_of": options.as_of,  # a folder from before questions had an as-of day is another run
     }
 
 
@@ -283,6 +284,6 @@ def _selection(options: EvalOptions, n: int) -> str:
         parts.append("retrieval only")
     if options.counterfactual:
         parts.append("counterfactual asks without the answer's passages")
-    if options.as_of:
-        parts.append("each as of its question's date" if options.as_of == QUESTION_DATE else f"as of {options.as_of}")
+    own_date = options.as_of == QUESTION_DATE
+    parts.append("each as of its question's date (today without one)" if own_date else f"as of {options.as_of}")
     return "; ".join(parts)

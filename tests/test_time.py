@@ -286,6 +286,19 @@ def test_nothing_published_after_as_of_is_retrieved_or_cited(bridge: Assistant) 
     assert not latest.text.startswith("Searched") and AFTER_AS_OF not in {c.meta.id for c in latest.citations}
 
 
+def test_a_narrow_filter_falls_back_to_chromas_own_filtering(bridge: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.retrieval
+
+    searches: list[object] = []
+    nearest = bridge.store.nearest
+    monkeypatch.setattr(assistant.retrieval, "OVERFETCH", 1)  # one candidate read unfiltered: too few that pass
+    monkeypatch.setattr(bridge.retriever, "candidates", 1)
+    monkeypatch.setattr(bridge.store, "nearest", lambda v, n, where=None: searches.append(where) or nearest(v, n, where))
+    found = bridge.retrieve("What happened with the Elm River bridge yesterday?", k=1, as_of=AS_OF, mode="dense")
+    assert [p.meta.id for p in found] == ["d-2025-07-08"]
+    assert searches[0] is None and searches[-1] is not None  # unfiltered first, then Chroma's `where`
+
+
 def test_as_of_defaults_to_today(bridge: Assistant) -> None:
     answer = bridge.ask("Did a section of the Elm River bridge collapse during a storm?")
     assert answer.as_of == date.today() and answer.citations[0].meta.id == AFTER_AS_OF
@@ -341,23 +354,26 @@ def test_eval_answers_each_question_as_of_its_own_date(
          "choices": ["Norland Builders", "Acme"], "answers": ["Norland Builders"], "answer_index": [0], "answer_in_corpus": True},
     ]  # fmt: skip
     questions.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    options = EvalOptions(set_path=questions, corpus=(corpus,), out=tmp_path / "out", backend="extractive", as_of="question")
-    run_eval(options, encoder=encoder)
+    options = EvalOptions(set_path=questions, corpus=(corpus,), out=tmp_path / "out", backend="extractive")
+    run_eval(options, encoder=encoder)  # by default each question is answered as of its own date
     records = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").read_text().splitlines())}
     assert records["q1"]["answer"]["as_of"] == "2025-07-09" and records["q2"]["answer"]["as_of"] == "2025-06-12"
     assert records["q1"]["answer"]["window"]["since"] == "2025-07-08"
     assert records["q2"]["retrieval"]["hybrid"]["articles"] == ["b-2025-06"]  # the baselines searched the same window
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["accuracy"] == 1.0 and metrics["citation_coverage"] == 1.0  # the window line is no uncited sentence
-    with pytest.raises(EvalError, match="has no date"):
-        run_eval(replace_set(options, tmp_path), encoder=encoder)
 
-
-def replace_set(options: EvalOptions, tmp_path: Path) -> EvalOptions:
-    """The same run over a gold-set line, which carries no question date."""
-    gold = tmp_path / "gold.jsonl"
-    gold.write_text(json.dumps({"id": "g", "question": "Who won the contract?", "answers": ["Norland"]}) + "\n")
-    return replace(options, set_path=gold, out=tmp_path / "gold-out")
+    one_day = replace(options, out=tmp_path / "one-day", as_of="2025-07-08")
+    run_eval(one_day, encoder=encoder)
+    answers = [json.loads(line)["answer"] for line in (tmp_path / "one-day" / "results.jsonl").read_text().splitlines()]
+    assert [a["as_of"] for a in answers] == ["2025-07-08", "2025-07-08"]
+    gold = tmp_path / "gold.jsonl"  # a gold-set line carries no date: answered as of today
+    gold.write_text(json.dumps({"id": "g", "question": "Who won the Elm River bridge contract?", "answers": ["Norland"]}) + "\n")
+    run_eval(replace(options, set_path=gold, out=tmp_path / "gold-out"), encoder=encoder)
+    [record] = map(json.loads, (tmp_path / "gold-out" / "results.jsonl").read_text().splitlines())
+    assert record["answer"]["as_of"] == date.today().isoformat()
+    with pytest.raises(EvalError, match="'someday' is not a date"):
+        run_eval(replace(options, as_of="someday", out=tmp_path / "bad"), encoder=encoder)
 
 
 # --- the seeds' disagreement --------------------------------------------------------------------------------------

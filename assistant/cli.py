@@ -94,9 +94,7 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles (the seed articles are indexed first if the index is empty).
 
-    Relative time in the question ("today", "yesterday", "this week", "last week", "this month", "last month",
-    "in June", "since Monday", "in 2024") limits the search to the articles published then, counted back from
-    --as-of; the answer's first line says which days it searched."""
+    "Today", "last week", "in June", "since Monday", "in 2024" in the question limit the search to those days (from --as-of)."""
     with user_errors():
         bot = make_assistant(top_k=top_k, llm=llm)
         stream = bot.stream(question, since=since, until=until, sources=source, as_of=as_of)

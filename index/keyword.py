@@ -17,8 +17,9 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,15 +49,17 @@ class KeywordHit:
 
 @dataclass(frozen=True)
 class KeywordFilter:
-    """The same filters as the dense side: published-day range (YYYYMMDD) and outlets."""
+    """The same filters as the dense side: published-day range (YYYYMMDD), outlets, and the as-of day (undated chunks,
+    day 0, pass it)."""
 
     since_day: int | None = None
     until_day: int | None = None
     sources: tuple[str, ...] = ()
+    as_of_day: int | None = None
 
     @property
     def active(self) -> bool:
-        return self.since_day is not None or self.until_day is not None or bool(self.sources)
+        return self.since_day is not None or self.until_day is not None or bool(self.sources) or self.as_of_day is not None
 
 
 _per_thread = threading.local()
@@ -160,6 +163,22 @@ class KeywordIndex:
             return None  # files of different indexes
         return cls(retriever, ids, days, sources, revision)
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {chunk_id: i for i, chunk_id in enumerate(self.ids)}
+
+    def passing(self, where: KeywordFilter) -> Callable[[str], bool]:
+        """Does a chunk (by id) pass the filter, by the day and outlet this index holds for it? An id it does not know
+        (added since it was built) passes: whoever reads the chunk checks it again."""
+        keep = self._mask(where) > 0
+        positions = self._positions
+        return lambda chunk_id: (i := positions.get(chunk_id)) is None or bool(keep[i])
+
+    @property
+    def newest_day(self) -> int:
+        """The latest published day (YYYYMMDD) of any chunk; 0 when none is dated."""
+        return int(self.days.max()) if len(self.days) else 0
+
     def search(self, question: str, k: int, where: KeywordFilter | None = None) -> list[KeywordHit]:
         if not self.ids:
             return []
@@ -181,6 +200,8 @@ class KeywordIndex:
             keep &= (self.days <= where.until_day) & (self.days > 0)
         if where.sources:
             keep &= np.isin(self.sources, list(where.sources))
+        if where.as_of_day is not None:
+            keep &= self.days <= where.as_of_day
         return keep.astype(np.float32)
 
 

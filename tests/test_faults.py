@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -487,15 +487,6 @@ def test_loads_during_keyword_index_saves_get_a_whole_index(tmp_path: Path) -> N
 
 
 # --- a Chroma server that goes away mid-question ---------------------------------------------------------------------
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
-    folder = tmp_path / "chroma-server"
-    folder.mkdir()
-    server = ChromaServer(folder)
-    yield server
-    server.stop()
-
-
 def server_snapshot(server: ChromaServer) -> Snapshot:
     settings = chromadb.Settings(anonymized_telemetry=False)
     return chroma_snapshot(chromadb.HttpClient(host="127.0.0.1", port=server.port, settings=settings))

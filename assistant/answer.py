@@ -7,8 +7,10 @@ flattens it again, because the JSON that `ask --json` and the `/ask` endpoint pr
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import date
 from typing import Any
 
+from assistant.time_window import TimeWindow
 from index.types import ArticleMeta, StoredChunk
 
 
@@ -72,10 +74,14 @@ class Answer:
     flagged: list[str] = field(default_factory=list)  # sentences whose citation was dropped as unsupported
     timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total
     tokens: dict[str, int] = field(default_factory=dict)  # prompt and completion tokens, for generated answers
+    as_of: date | None = None  # the day the question was answered as of: nothing published later was read
+    window: TimeWindow | None = None  # what the question's own time expressions asked for ("last week"), if any
 
     def to_dict(self) -> dict[str, Any]:
         flat = {f.name: getattr(self, f.name) for f in fields(self)}
         flat |= {"flagged": list(self.flagged), "timings": dict(self.timings), "tokens": dict(self.tokens)}
+        flat["as_of"] = self.as_of.isoformat() if self.as_of else None
+        flat["window"] = self.window.to_dict() if self.window else None
         flat["citations"] = [c.to_dict() for c in self.citations]
         flat["passages"] = [p.to_dict() for p in self.passages]
         return flat

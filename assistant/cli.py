@@ -24,6 +24,12 @@ app = typer.Typer(
 )
 
 
+AS_OF_HELP = (
+    'Answer as if on this day (YYYY-MM-DD): nothing published later is read, and "last week" or "in June" in the '
+    "question count back from it. Default: today (ASSISTANT_AS_OF)."
+)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Known problems (bad input, unusable data directory, bad settings) end in one line on stderr, exit 1."""
@@ -74,6 +80,7 @@ def ask(
     since: Annotated[str | None, typer.Option(help="Only articles published on or after this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Only articles published on or before this date (YYYY-MM-DD).")] = None,
     source: Annotated[list[str] | None, typer.Option(help="Only articles from this outlet; repeat for several.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
     top_k: Annotated[int | None, typer.Option(help="Passages to answer from (ASSISTANT_TOP_K).")] = None,
     llm: Annotated[
         str | None,
@@ -85,10 +92,12 @@ def ask(
         ),
     ] = None,
 ) -> None:
-    """Answer a question from the indexed articles (the seed articles are indexed first if the index is empty)."""
+    """Answer a question from the indexed articles (the seed articles are indexed first if the index is empty).
+
+    "Today", "last week", "in June", "since Monday", "in 2024" in the question limit the search to those days (from --as-of)."""
     with user_errors():
         bot = make_assistant(top_k=top_k, llm=llm)
-        stream = bot.stream(question, since=since, until=until, sources=source)
+        stream = bot.stream(question, since=since, until=until, sources=source, as_of=as_of)
         answer = _drain(stream, echo=not as_json)
     if as_json:
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -141,13 +150,16 @@ def chat(
         str | None, typer.Option(help="Require a login: user:password, or a file of such lines (ASSISTANT_AUTH).")
     ] = None,
     llm: Annotated[str | None, typer.Option(help="Default answer backend (ASSISTANT_LLM).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The chat's default as-of day (ASSISTANT_AS_OF); unset: today.")
+    ] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the chat in the default browser.")] = False,
 ) -> None:
     """Chat in the browser (Gradio): streamed answers, clickable citations, an Articles tab with uploads."""
     with user_errors():
         from assistant.ui import launch, login_pairs
 
-        bot = make_assistant(auth=auth, llm=llm)
+        bot = make_assistant(auth=auth, llm=llm, as_of=as_of)
         logins = login_pairs(bot)  # a bad login setting fails before any indexing
         bot.ensure_index()
         launch(bot, host=host, port=port, share=share, open_browser=open_browser, auth=logins)

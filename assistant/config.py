@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -114,6 +115,11 @@ class Settings(BaseSettings):
         1024, ge=0, description="Context room for the system prompt, question and headers, beside the passage budget."
     )
     max_answer_tokens: int = Field(256, ge=16, description="Most tokens a generated answer may have.")
+    as_of: date | None = Field(
+        None,
+        description='Answer as if on this day (YYYY-MM-DD): nothing published later is read, and "last week" counts '
+        "back from it; unset means today, the day each question is asked.",
+    )
     history_turns: int = Field(6, ge=0, description="Chat turns kept for resolving follow-up questions.")
     evidence: Literal["heuristic", "fitted"] = Field(
         "heuristic",

@@ -5,19 +5,21 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
 from assistant.answer import Answer, Passage
-from assistant.backends.base import AnswerBackend, Draft, create_backend
+from assistant.backends.base import AnswerBackend, Draft, create_backend, resolve_backend
 from assistant.citations import MarkerStream, SupportCheck, check_citations
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from assistant.followups import rewrite_followup
-from assistant.prompts import EMPTY_QUESTION, REFUSAL_TEXT
+from assistant.prompts import EMPTY_QUESTION, NOTHING_IN_WINDOW, REFUSAL_TEXT, WINDOW_AFTER_AS_OF
 from assistant.question import Question
 from assistant.retrieval import Filters, HybridRetriever, Mode
+from assistant.time_window import TimeWindow, resolve, without_time_expressions
 from index.chunking import TokenLimit, tiktoken_limit
 from index.embeddings import Encoder, make_encoder
 from index.fingerprint import IndexFingerprint
@@ -30,6 +32,7 @@ from index.types import ArticleRecord, StoredChunk
 History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
 Exclude = Callable[[StoredChunk], bool]  # chunks to leave out of retrieval
 MAX_QUESTION_CHARS = 2000
+NOTE_BREAK = "\n\n"  # between the searched-window line and the answer
 
 
 T = TypeVar("T")  # a component built on first use
@@ -126,9 +129,11 @@ class Assistant:
         if not self._refreshing.acquire(blocking=current is None):
             return current  # type: ignore[return-value]  # not None: only a first build waits for the lock
         try:
-            current = refresh_keyword_index(self.store, self.keyword_dir, self._keyword)  # what changed, if anything
-            self._keyword = current
-            self._keyword_checked = time.monotonic()
+            current = self._keyword
+            if current is None or time.monotonic() - self._keyword_checked >= self.settings.keyword_refresh_seconds:
+                current = refresh_keyword_index(self.store, self.keyword_dir, current)  # what changed, if anything
+                self._keyword = current
+                self._keyword_checked = time.monotonic()
         finally:
             self._refreshing.release()
         return current
@@ -181,16 +186,28 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         sources: Sequence[str] | str | None = None,
+        as_of: date | str | None = None,
         mode: Mode = "hybrid",
         exclude: Exclude | None = None,
     ) -> list[Passage]:
-        """The passages a question retrieves, best first (hybrid, or one side alone for comparison)."""
-        filters = _filters(since, until, sources)
-        return self._retrieve(self.question(_checked_question(question)), filters, k, mode, exclude)
+        """The passages a question retrieves, best first (hybrid, or one side alone for comparison): published on or
+        before `as_of` (default today) and inside the window of the question's own time expressions, as `ask` reads."""
+        question = _checked_question(question)
+        as_of_day = self.as_of_day(as_of)
+        filters = _filters(since, until, sources, as_of_day)
+        return self._retrieve(self.searched_question(question), filters.within(resolve(question, as_of_day)), k, mode, exclude)
 
     def question(self, text: str) -> Question:
         """The question with its vector, which retrieval and answering share."""
         return Question(text=text, vector=self.encoder.encode([text])[0])
+
+    def searched_question(self, text: str) -> Question:
+        """The question as searched and answered: its time expressions are a date window now, not words to match."""
+        return self.question(without_time_expressions(text))
+
+    def as_of_day(self, value: date | str | None = None) -> date:
+        """The day a question is answered as of: `value`, else Settings.as_of, else today (read at each call)."""
+        return _as_date(value, "as_of") or self.settings.as_of or date.today()
 
     def _retrieve(
         self, question: Question, filters: Filters, k: int | None = None, mode: Mode = "hybrid", exclude: Exclude | None = None
@@ -205,11 +222,13 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         sources: Sequence[str] | str | None = None,
+        as_of: date | str | None = None,
         exclude: Exclude | None = None,
     ) -> Answer:
-        """Answer one question; `answer.refused` is True when the articles don't answer it. `exclude` leaves chunks
-        out of retrieval (the eval's counterfactual questions)."""
-        return self.chat(question, (), since=since, until=until, sources=sources, exclude=exclude)
+        """Answer one question as of a day (default today: nothing published later is read, and "last week" counts
+        back from it); `answer.refused` is True when the articles don't answer it. `exclude` leaves chunks out of
+        retrieval (the eval's counterfactual questions)."""
+        return self.chat(question, (), since=since, until=until, sources=sources, as_of=as_of, exclude=exclude)
 
     def chat(
         self,
@@ -219,10 +238,13 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         sources: Sequence[str] | str | None = None,
+        as_of: date | str | None = None,
         exclude: Exclude | None = None,
     ) -> Answer:
         """Answer a follow-up question in the context of earlier turns."""
-        *_, answer = self.stream(question, history=history, since=since, until=until, sources=sources, exclude=exclude)
+        *_, answer = self.stream(
+            question, history=history, since=since, until=until, sources=sources, as_of=as_of, exclude=exclude
+        )
         assert isinstance(answer, Answer)
         return answer
 
@@ -234,24 +256,39 @@ class Assistant:
         since: date | str | None = None,
         until: date | str | None = None,
         sources: Sequence[str] | str | None = None,
+        as_of: date | str | None = None,
         exclude: Exclude | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is produced, then the final, checked Answer."""
         started = time.perf_counter()
         question = _checked_question(question)
-        filters = _filters(since, until, sources)
+        as_of_day = self.as_of_day(as_of)
+        filters = _filters(since, until, sources, as_of_day)
         turns = list(history)[-self.settings.history_turns :] if self.settings.history_turns else []
-        standalone = self.question(self._standalone(question, turns))
-        passages = self._retrieve(standalone, filters, exclude=exclude)
-        if not passages and filters.active and not self.store.any_chunk(filters.for_chroma()):
-            # a plain refusal would read as "the articles don't say"; it is the filter that left nothing to read
+        standalone = self._standalone(question, turns)
+        asked = Asked(question, standalone, as_of_day, resolve(standalone, as_of_day))
+        searched = self.searched_question(standalone)
+        passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude)
+        if not passages and not self._any_chunk(filters) and (filters.active or self.store.count()):
+            # a plain refusal would read as "the articles don't say"; it is the filter (or the as-of day) that left
+            # nothing to read
             raise AssistantError(f"no indexed article matches {filters.describe()}; widen it (`assistant sources` lists them)")
+        if not passages and asked.window and asked.window.hard and not self._any_chunk(filters.within(asked.window)):
+            # the question's own "in 2023" left nothing to read: a refusal that names the window (not an error: the
+            # question is fine, the articles are not from then)
+            answer = self._nothing_in_window(asked)
+            answer.timings = dict.fromkeys(("retrieval", "first_token", "total"), time.perf_counter() - started)
+            yield answer.text
+            yield answer
+            return
         retrieved = time.perf_counter()
+        if asked.note:
+            yield asked.note + NOTE_BREAK
         backend = self.backend
         first_token: float | None = None
         draft: Draft | None = None
         markers = MarkerStream(len(passages))  # shown markers already numbered as the checked Answer's
-        for item in backend.answer(standalone, passages):
+        for item in backend.answer(searched, passages):
             if isinstance(item, Draft):
                 draft = item
                 break
@@ -263,7 +300,7 @@ class Assistant:
             yield rest
         if draft is None:
             raise AssistantError(f"the {backend.name} backend returned no answer")
-        answer = self._finish(question, standalone.text, passages, draft, backend)
+        answer = self._finish(asked, passages, draft, backend)
         finished = time.perf_counter()
         answer.timings = {
             "retrieval": retrieved - started,
@@ -272,32 +309,76 @@ class Assistant:
         }
         yield answer
 
+    def _any_chunk(self, filters: Filters) -> bool:
+        return self.store.any_chunk(filters.for_chroma())
+
     def _standalone(self, question: str, turns: list[tuple[str, str]]) -> str:
         if not turns:
             return question
         return self.backend.condense(question, turns) or rewrite_followup(question, turns)
 
-    def _finish(self, question: str, standalone: str, passages: list[Passage], draft: Draft, backend: AnswerBackend) -> Answer:
-        common = {
-            "question": question,
-            "passages": passages,
-            "backend": backend.name,
-            "model": backend.model,
-            "standalone_question": standalone if standalone != question else None,
-            "tokens": dict(draft.tokens),
-        }
-        if draft.refused:
-            return Answer(text=REFUSAL_TEXT, refused=True, **common)  # type: ignore[arg-type]
-        supports = self._support_check() if backend.checks_support else None
-        checked = check_citations(draft.claims, passages, supports)
-        if checked.supported_claims == 0:  # nothing it said rests on a passage
-            return Answer(text=REFUSAL_TEXT, refused=True, flagged=checked.flagged, **common)  # type: ignore[arg-type]
-        return Answer(text=checked.text, refused=False, citations=checked.citations, flagged=checked.flagged, **common)  # type: ignore[arg-type]
+    def _finish(self, asked: Asked, passages: list[Passage], draft: Draft, backend: AnswerBackend) -> Answer:
+        answer = Answer(
+            question=asked.question,
+            text=REFUSAL_TEXT,
+            refused=True,
+            passages=passages,
+            backend=backend.name,
+            model=backend.model,
+            standalone_question=asked.standalone if asked.standalone != asked.question else None,
+            tokens=dict(draft.tokens),
+            as_of=asked.as_of,
+            window=asked.window,
+        )
+        if not draft.refused:
+            supports = self._support_check() if backend.checks_support else None
+            checked = check_citations(draft.claims, passages, supports)
+            answer.flagged = checked.flagged
+            if checked.supported_claims > 0:  # else nothing it said rests on a passage: the refusal stands
+                answer.text, answer.refused, answer.citations = checked.text, False, checked.citations
+        if asked.note:
+            answer.text = asked.note + NOTE_BREAK + answer.text
+        return answer
+
+    def _nothing_in_window(self, asked: Asked) -> Answer:
+        """The refusal for a question whose own time window holds no indexed article (or lies after the as-of day)."""
+        window = asked.window
+        assert window is not None
+        if window.empty:
+            text = WINDOW_AFTER_AS_OF.format(expressions=window.quoted, as_of=window.as_of)
+        else:
+            text = NOTHING_IN_WINDOW.format(span=window.span, expressions=window.quoted, as_of=window.as_of)
+        backend = self._backend.name if self._backend else resolve_backend(self.settings)  # no model loaded to refuse
+        return Answer(
+            question=asked.question,
+            text=text[0].upper() + text[1:],
+            refused=True,
+            backend=backend,
+            standalone_question=asked.standalone if asked.standalone != asked.question else None,
+            as_of=asked.as_of,
+            window=window,
+        )
 
     def _support_check(self) -> SupportCheck:
         from assistant.support import SupportChecker
 
         return SupportChecker(self.encoder, self.settings.support)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question as it is served: the asker's words, the standalone rewrite (of a follow-up), the day it is answered
+    as of, and the window its time expressions ask for."""
+
+    question: str
+    standalone: str
+    as_of: date
+    window: TimeWindow | None
+
+    @property
+    def note(self) -> str:
+        """The line an answer starts with when the question's window narrowed the search; "" otherwise."""
+        return self.window.describe() if self.window else ""
 
 
 def _checked_question(question: str) -> str:
@@ -311,12 +392,12 @@ def _checked_question(question: str) -> str:
     return question
 
 
-def _filters(since: date | str | None, until: date | str | None, sources: Sequence[str] | str | None) -> Filters:
+def _filters(since: date | str | None, until: date | str | None, sources: Sequence[str] | str | None, as_of: date) -> Filters:
     if isinstance(sources, str):  # sources="Stocktwits" means that one outlet, not its letters
         sources = [sources]
     if not isinstance(sources, Sequence | None) or not all(isinstance(s, str) for s in sources or ()):
         raise AssistantError(f"sources must be a list of outlet names, like ['Stocktwits'], not {sources!r}")
-    return Filters(since=_as_date(since, "since"), until=_as_date(until, "until"), sources=tuple(sources or ()))
+    return Filters(since=_as_date(since, "since"), until=_as_date(until, "until"), sources=tuple(sources or ()), as_of=as_of)
 
 
 def _as_date(value: date | str | None, name: str) -> date | None:

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer import Passage
+from assistant.attribution import dated_claims
 from assistant.backends.base import Claim, Draft, Source
 from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sentences, choice_rows, naming_matrix
 from assistant.choices import is_negated
@@ -175,9 +176,15 @@ class Evidence:
 
 
 def stated_answer(evidence: Evidence) -> Iterator[str | Draft]:
-    """The evidence's sentences as the answer, each cited to its passage."""
-    yield " ".join(f"{s.text} [{s.passage.rank}]" for s in evidence.sentences)
-    yield Draft(claims=[s.claim() for s in evidence.sentences], refused=False)
+    """The evidence's sentences as the answer, each cited to its passage: quoted sentences with their article's
+    outlet and date, in date order when the articles differ (assistant/attribution.py); a statement that is already
+    the answer (a choice, a metadata fact) as it is."""
+    if evidence.stated:
+        claims = [s.claim() for s in evidence.sentences]
+    else:
+        claims = dated_claims([(s.claim(), s.passage.meta) for s in evidence.sentences])
+    yield " ".join(f"{c.text} " + " ".join(f"[{source.rank}]" for source in c.sources) for c in claims)
+    yield Draft(claims=claims, refused=False)
 
 
 NO_EVIDENCE = Evidence(sentences=[], answerable=0.0, answers=False)

@@ -2,6 +2,22 @@
 
 REFUSAL_TEXT = "The articles I have don't answer this question."
 
+# A question's own time expression ("last week", "in 2023") is a published-date window: the answer says which.
+SEARCHED_LINE = "Searched articles published {span}."
+NOTHING_IN_WINDOW = (
+    "No indexed article was published {span} ({expressions}, as of {as_of}), so the articles I have don't answer this question."
+)
+WINDOW_AFTER_AS_OF = (
+    "{expressions} is after {as_of}, the day this question is answered as of, so the articles I have don't answer it."
+)
+
+# Who said it and when, around an evidence sentence quoted as an answer (assistant/attribution.py).
+DATED_CLAIM = "On {day}, {who} reported that {claim}"
+DATED_CLAIM_AGAIN = "On {day}, {who} also reported that {claim}"
+UNDATED_CLAIM = "An undated {outlet}article says that {claim}"
+UNDATED_CLAIM_AGAIN = "The same undated {outlet}article also says that {claim}"
+NEWEST_ARTICLE = "The {outlet}article of {day} is the {newest} one."
+
 EMPTY_QUESTION = "the question is empty; ask something about the articles"
 
 # The system prompt never changes between questions, so llama.cpp keeps its KV state (a stable prefix). Whether to

@@ -7,26 +7,33 @@ directly: the question path then never imports llama_index.core (over a second o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
+import numpy as np
+
 from assistant.answer import Passage
 from assistant.question import Question
+from assistant.time_window import TimeWindow
+from index.faults import checkpoint
 from index.keyword import KeywordFilter, KeywordIndex
 from index.store import ChunkStore
-from index.types import StoredChunk
+from index.types import ArticleMeta, StoredChunk
 
 Mode = Literal["hybrid", "dense", "keyword"]
+OVERFETCH = 4  # a filtered dense search first reads this many times the candidates unfiltered (see _dense)
 
 
 @dataclass(frozen=True)
 class Filters:
-    """Published-date range (inclusive) and outlets; an article with no date never passes a date filter."""
+    """Published-date range (inclusive), outlets and the as-of day. An article with no date never passes a date range,
+    but always passes the as-of day: nothing says it was published later."""
 
     since: date | None = None
     until: date | None = None
     sources: tuple[str, ...] = ()
+    as_of: date | None = None  # nothing published after this day
 
     @property
     def since_day(self) -> int | None:
@@ -37,8 +44,21 @@ class Filters:
         return _day(self.until)
 
     @property
+    def as_of_day(self) -> int | None:
+        return _day(self.as_of)
+
+    @property
     def active(self) -> bool:
+        """A date range or outlets chosen (the as-of day is always there, so it does not count)."""
         return self.since is not None or self.until is not None or bool(self.sources)
+
+    def within(self, window: TimeWindow | None) -> Filters:
+        """These filters narrowed to a question's date window (no change for a window without a range)."""
+        if window is None or not window.hard:
+            return self
+        since = max(d for d in (self.since, window.since) if d is not None)
+        until = min(d for d in (self.until, window.until) if d is not None)
+        return replace(self, since=since, until=until)
 
     def describe(self) -> str:
         """The filter in words, for a message: "published 2030-01-01 to 2030-12-31, outlet Stocktwits"."""
@@ -47,13 +67,17 @@ class Filters:
             parts.append(f"published {self.since or '…'} to {self.until or '…'}")
         if self.sources:
             parts.append(("outlet " if len(self.sources) == 1 else "outlets ") + ", ".join(self.sources))
+        if self.as_of:
+            parts.append(f"as of {self.as_of} (undated articles included)")
         return "the filter " + "; ".join(parts) if parts else "no filter"
 
     def for_keywords(self) -> KeywordFilter:
-        return KeywordFilter(since_day=self.since_day, until_day=self.until_day, sources=self.sources)
+        return KeywordFilter(since_day=self.since_day, until_day=self.until_day, sources=self.sources, as_of_day=self.as_of_day)
 
-    def for_chroma(self) -> dict[str, Any] | None:
-        """The same filters as a Chroma `where` on the chunk metadata (published_day is 0 when unknown)."""
+    def for_chroma(self, newest_day: int | None = None) -> dict[str, Any] | None:
+        """The same filters as a Chroma `where` on the chunk metadata (published_day is 0 when unknown). The as-of
+        condition is left out when no chunk is newer (`newest_day`, when known): any `where` makes a Chroma query
+        about 80 times slower (295 ms against 3.5 ms on 46,000 chunks), and this one would keep every chunk."""
         conditions: list[dict[str, Any]] = []
         if self.since_day is not None:
             conditions.append({"published_day": {"$gte": self.since_day}})
@@ -61,9 +85,32 @@ class Filters:
             conditions += [{"published_day": {"$lte": self.until_day}}, {"published_day": {"$gt": 0}}]
         if self.sources:
             conditions.append({"source": {"$in": list(self.sources)}})
+        if self._as_of_leaves_out(newest_day):
+            conditions.append({"published_day": {"$lte": self.as_of_day}})  # undated chunks (day 0) pass
         if not conditions:
             return None
         return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+    def _as_of_leaves_out(self, newest_day: int | None) -> bool:
+        """Could the as-of condition leave a chunk out? Not when the date range ends before it, nor when no chunk is
+        newer (`newest_day`, when known)."""
+        as_of_day = self.as_of_day
+        if as_of_day is None or (self.until_day is not None and self.until_day <= as_of_day):
+            return False
+        return newest_day is None or newest_day > as_of_day
+
+    def admits(self, meta: ArticleMeta) -> bool:
+        """Does an article pass? The same test as the `where`s, for chunks read after the search."""
+        day = meta.published_day
+        if self.as_of_day is not None and day > self.as_of_day:
+            return False
+        if (self.since_day is not None or self.until_day is not None) and day == 0:
+            return False
+        if self.since_day is not None and day < self.since_day:
+            return False
+        if self.until_day is not None and day > self.until_day:
+            return False
+        return not self.sources or meta.source in self.sources
 
 
 def _day(value: date | None) -> int | None:
@@ -90,17 +137,21 @@ class HybridRetriever:
         filters = filters or Filters()
         n = max(self.candidates, k)
         vector = question.vector
-        dense = self.store.nearest(vector, n, filters.for_chroma()) if mode != "keyword" else []
-        keyword = self.keyword_index().search(question.text, n, filters.for_keywords()) if mode != "dense" else []
+        keyword_index = self.keyword_index()
+        dense = self._dense(vector, n, filters, keyword_index) if mode != "keyword" else []
+        checkpoint("dense-searched")
+        keyword = keyword_index.search(question.text, n, filters.for_keywords()) if mode != "dense" else []
         fused: dict[str, float] = {}
         for ranking in ([chunk_id for chunk_id, _ in dense], [h.chunk_id for h in keyword]):
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         # Only the k winners are read in full (all candidates when some may be excluded); chunks only the keyword side
-        # found get their cosine from their vector.
+        # found get their cosine from their vector. The filters are checked again on what is read: the as-of condition
+        # was left out of the dense search when the keyword index knew of no newer chunk, and another client may have
+        # added one since the keyword index was last refreshed.
         read = self.store.get_chunks_with_vectors(ranked if exclude else ranked[:k])
-        kept = [(chunk, stored) for chunk, stored in read if not (exclude and exclude(chunk))][:k]
+        kept = [(chunk, stored) for chunk, stored in read if filters.admits(chunk.meta) and not (exclude and exclude(chunk))][:k]
         dense_scores = dict(dense)
         keyword_scores = {h.chunk_id: h.score for h in keyword}
         return [
@@ -113,3 +164,18 @@ class HybridRetriever:
             )
             for rank, (chunk, stored_vector) in enumerate(kept, start=1)
         ]
+
+    def _dense(self, vector: np.ndarray, n: int, filters: Filters, keywords: KeywordIndex) -> list[tuple[str, float]]:
+        """The n chunks nearest the question that pass the filters. A Chroma `where` makes a query about 80 times slower
+        (295 ms against 3.5 ms on 46,000 chunks) and its filtered search is approximate (two runs of one eval differed),
+        so the nearest OVERFETCH × n are read unfiltered and filtered by the day and outlet the keyword index holds for
+        each chunk; only when fewer than n of them pass (a narrow filter) does Chroma filter."""
+        where = filters.for_chroma(keywords.newest_day)
+        if where is None:
+            return self.store.nearest(vector, n)
+        wide = self.store.nearest(vector, OVERFETCH * n)
+        passes = keywords.passing(filters.for_keywords())
+        kept = [hit for hit in wide if passes(hit[0])]
+        if len(kept) >= n or len(wide) < OVERFETCH * n:  # enough, or every chunk was read
+            return kept[:n]
+        return self.store.nearest(vector, n, where)

@@ -6,6 +6,8 @@ The server is a subprocess on 127.0.0.1 with its own temporary data directory, i
 anchor is measured in the same run: every question asked alone, one at a time. Then N clients (one gradio_client
 each) ask at once, cycling through the answerable questions of eval/sets/seeds.jsonl. An answer is "mixed" when it
 is not the answer its own question got alone (its text and its passages' chunk ids), i.e. belongs to another request.
+With the local model, an answer whose passages are its own but whose words differ is counted apart ("reworded"), not
+as mixed: llama.cpp reuses the cached prompt prefix of the previous request, which can change a greedy token.
 
 With --with-ingest N, N RealTime QA articles are uploaded as one .jsonl file through the server's `/upload` endpoint
 (the same handler and queue as the Articles tab's upload box: what a user does) while the clients keep asking until
@@ -169,19 +171,32 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def summary(
-    label: str, results: list[Result], alone: dict[str, tuple[str, tuple[str, ...]]], *, index_grows: bool = False
+    label: str,
+    results: list[Result],
+    alone: dict[str, tuple[str, tuple[str, ...]]],
+    *,
+    index_grows: bool = False,
+    generated: bool = False,
 ) -> tuple[float, float]:
     """Latency, errors and mixed answers. While an upload adds articles an answer may rightly change (new passages):
-    then "mixed" is an answer to another question, and answers that differ from the anchor are counted apart."""
+    then "mixed" is an answer to another question, and answers that differ from the anchor are counted apart. A
+    generated answer (local model) may be reworded on its own passages: counted apart too."""
     ok = [r for r in results if r.answer is not None]
     errors = [r for r in results if r.answer is None]
     other = [r for r in ok if r.answer is not None and r.answer["question"] != r.question]
     changed = [r for r in ok if r.answer is not None and signature(r.answer) != alone[r.question]]
-    mixed = other if index_grows else [r for r in ok if r in other or r in changed]
+    reworded = [r for r in changed if generated and r.answer is not None and signature(r.answer)[1] == alone[r.question][1]]
+    mixed = other if index_grows else [r for r in ok if r in other or (r in changed and r not in reworded)]
     times = [r.seconds for r in ok]
     p50, p95 = (statistics.median(times) if times else float("nan")), percentile(times, 0.95)
     line = f"{label}: {len(results)} requests, p50 {p50:.2f} s, p95 {p95:.2f} s, errors {len(errors)}, mixed {len(mixed)}"
+    if generated and not index_grows:
+        line += f", reworded on their own passages {len(reworded)}"
     print(line + (f", differing from the anchor {len(changed)}" if index_grows else ""))
+    for r in reworded[:3]:
+        print(
+            f"  reworded: {r.question!r} got {r.answer['text'][:80] if r.answer else ''!r}, alone {alone[r.question][0][:80]!r}"
+        )
     for r in errors[:3]:
         print(f"  error: {r.question!r}: {r.error}")
     for r in mixed[:3]:
@@ -214,7 +229,8 @@ def main() -> None:
             base50, base95 = summary("alone, one at a time (anchor)", alone_results, alone)
             load_before = os.getloadavg()[0]
             results = run_clients(apis, asked, None)
-            p50, p95 = summary(f"{args.clients} concurrent clients, {args.backend}", results, alone)
+            generated = args.backend == "local"
+            p50, p95 = summary(f"{args.clients} concurrent clients, {args.backend}", results, alone, generated=generated)
             print(f"  ratio to anchor: p50 {p50 / base50:.1f}x, p95 {p95 / base95:.1f}x; load average {load_before:.2f} before, "
                   f"{os.getloadavg()[0]:.2f} after")  # fmt: skip
             if args.with_ingest:

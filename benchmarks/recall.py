@@ -56,7 +56,10 @@ def main() -> None:
     for kind in ("fp32", "int8"):
         bot, seconds, count = _index(kind, corpus, WORK / f"{tag}-{kind}")
         hits = {
-            mode: [_hit(bot.retrieve(q["question"], k=args.k, mode=mode), q, contains, normalize) for q in questions]
+            mode: [
+                _hit(bot.retrieve(q["question"], k=args.k, mode=mode, as_of=q.get("date") or None), q, contains, normalize)
+                for q in questions
+            ]
             for mode in ("hybrid", "dense")
         }
         inside = [i for i, q in enumerate(questions) if q.get("answer_in_corpus", True)]

@@ -101,10 +101,11 @@ class OurPassages(BaseRetriever):
         super().__init__()
         self.bot = bot
         self.exclude: Exclude | None = None
+        self.as_of: str | None = None  # the question's own date, as the eval answers it
         self.last: list[Passage] = []
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        self.last = self.bot.retrieve(query_bundle.query_str, exclude=self.exclude)
+        self.last = self.bot.retrieve(query_bundle.query_str, exclude=self.exclude, as_of=self.as_of)
         return [
             NodeWithScore(node=TextNode(id_=p.chunk.id, text=p.text, metadata=p.chunk.metadata()), score=p.score)
             for p in self.last
@@ -187,6 +188,7 @@ def ask(system: str, runner: Assistant | Stock, item: GoldItem, exclude: Exclude
     try:
         if isinstance(runner, Stock):
             runner.retriever.exclude = exclude
+            runner.retriever.as_of = item.date or None
             runner.llm_calls[0] = 0
             started = time.perf_counter()
             response = runner.engine.query(asked)
@@ -199,7 +201,7 @@ def ask(system: str, runner: Assistant | Stock, item: GoldItem, exclude: Exclude
             row.llm_calls = runner.llm_calls[0]
         else:
             started = time.perf_counter()
-            answer: Answer = runner.ask(asked, exclude=exclude)
+            answer: Answer = runner.ask(asked, exclude=exclude, as_of=item.date or None)
             row.latency = time.perf_counter() - started
             row.answer, row.refused = answer.text, answer.refused
             row.refusal_rule = says_it_cannot_answer(answer.text)

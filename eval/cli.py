@@ -33,6 +33,14 @@ def eval_command(
     compare: Annotated[Path | None, typer.Option(help="Another run's --out folder: a table of deltas.")] = None,
     retrieval_only: Annotated[bool, typer.Option(help="Score the three retrievers only; no answers.")] = False,
     with_choices: Annotated[bool, typer.Option(help="Put an item's answer choices into the question asked.")] = False,
+    as_of: Annotated[
+        str,
+        typer.Option(
+            "--as-of",
+            help="The day each question is answered as of: `question` (its own date, as RealTime QA lines carry; today for "
+            "a question without one), `today`, or one day for all (YYYY-MM-DD).",
+        ),
+    ] = "question",
     index_dir: Annotated[Path | None, typer.Option(help="Index folder for the run (default ASSISTANT_HOME/eval/<hash>).")] = None,
     counterfactual: Annotated[
         bool, typer.Option(help="Also ask each answerable question without the passages that hold its answer (should refuse).")
@@ -56,6 +64,7 @@ def eval_command(
             retrieval_only=retrieval_only,
             with_choices=with_choices,
             counterfactual=counterfactual,
+            as_of=as_of,
             index_dir=index_dir,
             compare=compare,
         )

@@ -62,7 +62,8 @@ def gather(bot: Assistant, model: EvidenceModel, items: list[GoldItem]) -> list[
         stem, choices = split_choices(asked)
         right = [normalized(c) for c in choices].index(normalized(item.answers[0][0]))
         for counterfactual in (False, True):
-            passages = bot.retrieve(asked, exclude=answer_excluder(item) if counterfactual else None)
+            excluded = answer_excluder(item) if counterfactual else None
+            passages = bot.retrieve(asked, exclude=excluded, as_of=item.date or None)  # as of the quiz date
             scored = score_choices(model, stem, choices, passages, bot.encoder)
             if scored is None:
                 continue

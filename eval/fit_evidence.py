@@ -79,10 +79,11 @@ def gather(bot: Assistant, items: list[GoldItem]) -> list[Case]:
     cases = []
     for item in items:
         question = bot.question(" ".join(item.question.split()))
-        passages = bot.retrieve(item.question)
+        as_of = item.date or None  # a RealTime QA question as of its quiz date: "this week" is that week
+        passages = bot.retrieve(item.question, as_of=as_of)
         cases.append(_case(bot, item, question, passages, counterfactual=False))
         if item.answerable and item.answers:
-            without = bot.retrieve(item.question, exclude=answer_excluder(item))
+            without = bot.retrieve(item.question, exclude=answer_excluder(item), as_of=as_of)
             cases.append(_case(bot, item, question, without, counterfactual=True))
     return cases
 

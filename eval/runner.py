@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -30,6 +31,9 @@ from eval.workspace import corpus_digest, corpus_files, eval_settings, is_ingest
 if TYPE_CHECKING:
     from index.embeddings import Encoder
 
+# --as-of: each question as of its own date (RealTime QA's `date`; today for a question without one), or today
+QUESTION_DATE = "question"
+TODAY = "today"
 # API retrieval mode → the prefix of its metrics
 MODES: dict[Literal["keyword", "dense", "hybrid"], str] = {"keyword": "bm25", "dense": "dense", "hybrid": "hybrid"}
 RETRIEVAL_DEPTH = 10  # passages per baseline retrieval: recall@10 and MRR@10 need ten
@@ -50,6 +54,7 @@ class EvalOptions:
     retrieval_only: bool = False
     with_choices: bool = False  # hand an item's choices to the assistant inside the question
     counterfactual: bool = False  # ask answerable items again without the passages that hold their answer
+    as_of: str = QUESTION_DATE  # QUESTION_DATE, TODAY, or YYYY-MM-DD for every question
     index_dir: Path | None = None
     compare: Path | None = None
 
@@ -81,6 +86,7 @@ def run_eval(
         seed=options.seed,
         limit=options.limit,
     )
+    check_as_of(options.as_of, items)
     overrides: dict[str, Any] = {"llm": options.backend, "top_k": options.top_k}
     base = Settings(**{k: v for k, v in overrides.items() if v is not None})
     corpus = [Path(p) for p in options.corpus] or [base.seeds_dir]
@@ -116,17 +122,38 @@ def run_eval(
     return _finish(options, items, done, out, len(items) - len(todo), corpus, index_dir)
 
 
+def check_as_of(as_of: str, items: Sequence[GoldItem]) -> None:
+    """--as-of is `question`, `today` or a date; in `question` mode each item's own date must be a date too."""
+    if as_of == QUESTION_DATE:
+        checks = [(item.date, f"question {item.id!r}: date") for item in items if item.date]
+    else:
+        checks = [] if as_of == TODAY else [(as_of, "--as-of")]
+    for value, what in checks:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise EvalError(f"{what} {value!r} is not a date like 2025-01-31 (--as-of: question, today or a date)") from None
+
+
+def item_as_of(item: GoldItem, options: EvalOptions) -> str | None:
+    """The day the item is answered as of: its own date (None, i.e. today, when it has none), today, or the option's."""
+    if options.as_of == QUESTION_DATE:
+        return item.date or None
+    return None if options.as_of == TODAY else options.as_of
+
+
 def run_item(bot: Assistant, item: GoldItem, options: EvalOptions) -> dict[str, Any]:
     """Ask one question and retrieve for it in each mode; the record saved to results.jsonl."""
     asked = with_choices(item) if options.with_choices and item.choices else item.question
+    as_of = item_as_of(item, options)
     answer: Answer | None = None
     if not options.retrieval_only:
-        answer = ask_item(bot, asked, item.history)
+        answer = ask_item(bot, asked, item.history, as_of=as_of)
     query = (answer.standalone_question if answer else None) or item.question
     retrieval = {}
     for mode, name in MODES.items():
         started = time.perf_counter()
-        passages = bot.retrieve(query, k=max(RETRIEVAL_DEPTH, bot.settings.top_k), mode=mode)
+        passages = bot.retrieve(query, k=max(RETRIEVAL_DEPTH, bot.settings.top_k), mode=mode, as_of=as_of)
         retrieval[name] = {
             "seconds": time.perf_counter() - started,
             "answer_rank": answer_rank([p.text for p in passages], item.answers) if item.answers else None,
@@ -147,13 +174,23 @@ def run_item(bot: Assistant, item: GoldItem, options: EvalOptions) -> dict[str, 
     }
     if options.counterfactual:  # None for items without a gold answer to take away
         applies = item.answerable and bool(item.answers)
-        record["counterfactual"] = ask_item(bot, asked, item.history, answer_excluder(item)).to_dict() if applies else None
+        counterfactual = ask_item(bot, asked, item.history, answer_excluder(item), as_of=as_of) if applies else None
+        record["counterfactual"] = counterfactual.to_dict() if counterfactual else None
     return record
 
 
-def ask_item(bot: Assistant, asked: str, history: Sequence[tuple[str, str]], exclude: Exclude | None = None) -> Answer:
+def ask_item(
+    bot: Assistant,
+    asked: str,
+    history: Sequence[tuple[str, str]],
+    exclude: Exclude | None = None,
+    *,
+    as_of: str | None = None,
+) -> Answer:
     """`ask`, or `chat` when the item has a history; with `exclude`, those chunks are left out of retrieval."""
-    return bot.chat(asked, list(history), exclude=exclude) if history else bot.ask(asked, exclude=exclude)
+    if history:
+        return bot.chat(asked, list(history), exclude=exclude, as_of=as_of)
+    return bot.ask(asked, exclude=exclude, as_of=as_of)
 
 
 def answer_excluder(item: GoldItem) -> Exclude:
@@ -200,6 +237,7 @@ def _run_key(options: EvalOptions, settings: Settings, digest: str) -> dict[str,
         "with_choices": options.with_choices,
         # only when set: folders written before the option existed were runs without it, and still resume
         **({"counterfactual": True} if options.counterfactual else {}),
+        "as_of": options.as_of,  # a folder from before questions had an as-of day is another run
     }
 
 
@@ -246,4 +284,6 @@ def _selection(options: EvalOptions, n: int) -> str:
         parts.append("retrieval only")
     if options.counterfactual:
         parts.append("counterfactual asks without the answer's passages")
+    own_date = options.as_of == QUESTION_DATE
+    parts.append("each as of its question's date (today without one)" if own_date else f"as of {options.as_of}")
     return "; ".join(parts)

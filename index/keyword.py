@@ -35,12 +35,15 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from index.faults import checkpoint
 
 if TYPE_CHECKING:
     from index.types import StoredChunk
@@ -64,15 +67,17 @@ class KeywordHit:
 
 @dataclass(frozen=True)
 class KeywordFilter:
-    """The same filters as the dense side: published-day range (YYYYMMDD) and outlets."""
+    """The same filters as the dense side: published-day range (YYYYMMDD), outlets, and the as-of day (undated chunks,
+    day 0, pass it)."""
 
     since_day: int | None = None
     until_day: int | None = None
     sources: tuple[str, ...] = ()
+    as_of_day: int | None = None
 
     @property
     def active(self) -> bool:
-        return self.since_day is not None or self.until_day is not None or bool(self.sources)
+        return self.since_day is not None or self.until_day is not None or bool(self.sources) or self.as_of_day is not None
 
 
 _per_thread = threading.local()
@@ -310,7 +315,24 @@ class KeywordIndex:
         return found
 
     def chunk_ids(self) -> set[str]:
-        return set(self.slot_of())
+        return set(self._live_slots)
+
+    @cached_property
+    def _live_slots(self) -> dict[str, int]:
+        return self.slot_of()
+
+    def passing(self, where: KeywordFilter) -> Callable[[str], bool]:
+        """Does a chunk (by id) pass the filter, by the day and outlet this index holds for it? An id it does not know
+        (added since it was built) passes: whoever reads the chunk checks it again."""
+        keep = self._mask(where) > 0
+        slots = self._live_slots
+        return lambda chunk_id: (i := slots.get(chunk_id)) is None or bool(keep[i])
+
+    @property
+    def newest_day(self) -> int:
+        """The latest published day (YYYYMMDD) of any live chunk; 0 when none is dated."""
+        days = self.days[self.live]
+        return int(days.max()) if len(days) else 0
 
     # --- searching ---------------------------------------------------------------------------------
     def search(self, question: str, k: int, where: KeywordFilter | None = None) -> list[KeywordHit]:
@@ -362,13 +384,15 @@ class KeywordIndex:
             keep &= (self.days <= where.until_day) & (self.days > 0)
         if where.sources:
             keep &= np.isin(self.sources, list(where.sources))
+        if where.as_of_day is not None:
+            keep &= self.days <= where.as_of_day
         return keep.astype(np.float64)
 
     # --- on disk -----------------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
         """Its segments that are not on disk yet, then the state naming them, replaced in one step; files no state
         names any more are removed once old. Writers take turns (a lock file); a reader needs no lock."""
-        folder.mkdir(parents=True, exist_ok=True)
+        _make_folder(folder)
         with _writer_lock(folder):
             for segment in self.segments:
                 segment.write(folder)
@@ -377,6 +401,7 @@ class KeywordIndex:
             staging = folder / f".{STATE_FILE}.{uuid.uuid4().hex[:8]}"
             try:
                 staging.write_text(json.dumps(state))
+                checkpoint("keyword-staged")
                 os.replace(staging, folder / STATE_FILE)
             finally:
                 staging.unlink(missing_ok=True)
@@ -388,7 +413,7 @@ class KeywordIndex:
         try:
             state = json.loads((folder / STATE_FILE).read_text())
             return str(state["revision"]) if state.get("format") == FORMAT else None
-        except (OSError, ValueError, KeyError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing, or garbage of any shape
             return None
 
     @classmethod
@@ -405,7 +430,7 @@ class KeywordIndex:
                 index = cls(segments, (int(slot) for slot in state["dead"]), str(state["revision"]))
             except FileNotFoundError:
                 continue
-            except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            except Exception:  # damaged files fail in any of json's or numpy's ways (EOFError for an empty array, …)
                 return None
             if _consistent(index):
                 return index
@@ -436,6 +461,12 @@ def _consistent(index: KeywordIndex) -> bool:
 
 def _joined(arrays: list[np.ndarray], dtype: type) -> np.ndarray:
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
+
+
+def _make_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        folder.unlink()  # garbage in the index folder's place (a file)
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 @contextlib.contextmanager

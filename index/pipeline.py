@@ -8,7 +8,10 @@ Two passes over the inputs:
    order, one at a time, exactly as a sequential run writes them: only the embedding runs ahead. Only chunks
    whose ids are not already stored are embedded. An article's manifest record is written after all its chunks
    (and its stale chunks' removal), so an interrupted run is finished by the next one.
-The keyword index is brought up to date from Chroma at the end when anything changed.
+The keyword index is brought up to date from Chroma at the end when anything changed. The chunk collection is marked as
+changing before the first write, and the revision bump at the end clears the mark: an ingest killed in between
+leaves it, and the next ingest bumps the revision even when it finds nothing left to write, so keyword indexes built
+without the killed ingest's writes are brought up to date.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from index.chunking import TokenLimit, chunk_text
 from index.cleaning import clean_text
 from index.embeddings import Encoder
 from index.errors import InputError, storage_error
+from index.faults import checkpoint
 from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
@@ -96,14 +100,19 @@ def ingest(
     manifest = store.manifest()
     todo = {aid for aid, digest in hashes.items() if manifest.get(aid) != digest}
     report = IngestReport(unchanged=len(hashes) - len(todo))
+    stale = sorted(set(manifest) - set(hashes)) if options.prune else []
+    unfinished = store.unfinished_changes()  # an earlier ingest died mid-write: its revision bump is still owed
+    checkpoint("ingest-planned")
+    if todo or stale:
+        store.begin_changes()
     if todo:
         _apply(files, todo, manifest, store, encoder, options, report, progress)
-    if options.prune:
-        for article_id in sorted(set(manifest) - set(hashes)):
-            store.delete_article(article_id)
-            report.removed += 1
-    if todo or report.removed:
-        store.bump_revision()
+    for article_id in stale:
+        store.delete_article(article_id)
+        report.removed += 1
+    checkpoint("ingest-written")
+    if todo or stale or unfinished:
+        store.bump_revision()  # ends the changes: every keyword index built before now is rebuilt
         store.record_articles()  # what an emptied or damaged store is later checked against
     refresh_keyword_index(store, keyword_dir, keyword)
     report.seconds = time.perf_counter() - started
@@ -201,7 +210,9 @@ def _write_and_commit(batch: _Batch, store: ChunkStore, manifest: dict[str, str]
         assert batch.vectors is not None
         store.add_chunks(batch.chunks, batch.vectors.result())
         report.chunks += len(batch.chunks)
+    checkpoint("chunks-written")
     _commit_articles(batch.articles, store, manifest, report)
+    checkpoint("articles-recorded")
 
 
 def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict[str, str], report: IngestReport) -> None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 PAGE = 5000
 ID_PAGE = 50000  # ids alone are small: fewer, larger pages
+CHANGING = "changing"  # chunk-collection metadata: an ingest is writing (or died writing) its chunks
 ARTICLE_VECTOR = np.ones((1, 1), dtype=np.float32)  # article records are looked up by id only; Chroma still wants a vector
 
 
@@ -335,15 +336,35 @@ class ChunkStore:
     @_chroma_call
     def revision(self) -> str:
         """Changes whenever the chunks change; the keyword index compares it to its own."""
-        fresh = self.client.get_collection(self.chunks.name)  # another client may have changed it
-        return str((fresh.metadata or {}).get("revision", ""))
+        return str(self._metadata().get("revision", ""))
+
+    @_chroma_call
+    def unfinished_changes(self) -> bool:
+        """Did an ingest begin changing the chunks and die before bumping the revision (kill -9, a power cut)? Its
+        writes are in Chroma, but a keyword index built meanwhile lacks them and is stamped with the unbumped
+        revision, so it would pass for current until the next change."""
+        return bool(self._metadata().get(CHANGING))
+
+    @_chroma_call
+    def begin_changes(self) -> None:
+        """Mark the chunks as changing, before an ingest's first write; bump_revision clears the mark."""
+        self._write_metadata({CHANGING: True})
 
     @_chroma_call
     def bump_revision(self) -> str:
         revision = uuid.uuid4().hex
-        meta = {key: value for key, value in (self.chunks.metadata or {}).items() if not key.startswith("hnsw:")}
-        self.chunks.modify(metadata={**meta, "revision": revision})
+        self._write_metadata({"revision": revision})
         return revision
+
+    def _metadata(self) -> dict[str, Any]:
+        fresh = self.client.get_collection(self.chunks.name)  # another client may have changed it
+        return dict(fresh.metadata or {})
+
+    def _write_metadata(self, fields: dict[str, Any]) -> None:
+        """Chroma replaces a collection's metadata whole (hnsw: settings cannot be changed, so they are left out);
+        any write but begin_changes ends the changes."""
+        kept = {key: value for key, value in self._metadata().items() if not key.startswith("hnsw:") and key != CHANGING}
+        self.chunks.modify(metadata=kept | fields)
 
     @staticmethod
     def _pages(collection: Collection, include: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:

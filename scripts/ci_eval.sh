@@ -30,9 +30,13 @@ echo "== eval: seeds gold set, extractive backend"
   --fail-under citation_coverage=0.95 \
   --fail-under hybrid.answer_recall@5=0.9
 
+# Each question is asked as of its quiz date: nothing published later is read, and "this week" is the quiz's week.
+# That took hybrid recall@10 from 0.756 to 0.66-0.71 (six runs; Chroma's search varies by a question or two): the
+# three questions lost had been "answered" only by articles published after the quiz (20240607_15's one article
+# holding "Extreme heat" is dated two weeks later). Recall@5 stayed 0.659.
 echo "== eval: RealTime QA $MONTH slice, retrieval"
 "$BIN/python" -m eval.slices "$RTQA_DIR" "$OUT/slice" --month "$MONTH"
 "$BIN/assistant" eval "$OUT/slice/realtimeqa-$MONTH.jsonl" --corpus "$OUT/slice/realtimeqa-$MONTH-corpus.jsonl.gz" \
-  --retrieval-only --out "$OUT/realtimeqa-$MONTH" \
+  --retrieval-only --as-of question --out "$OUT/realtimeqa-$MONTH" \
   --fail-under hybrid.answer_recall@5=0.6 \
-  --fail-under hybrid.answer_recall@10=0.7
+  --fail-under hybrid.answer_recall@10=0.63

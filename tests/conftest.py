@@ -19,6 +19,7 @@ os.environ.setdefault("ASSISTANT_ENCODER_CACHE", str(Path(__file__).resolve().pa
 
 from assistant import Assistant, Settings
 from index.embeddings import OnnxInt8Encoder
+from tests.servers import ChromaServer
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -83,3 +84,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[object, .
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
     monkeypatch.setattr(socket, "create_connection", lambda *a, **k: guarded_getaddrinfo(*a))
     yield attempts
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A real `chroma run` on 127.0.0.1, fresh per test, so tests never see each other's collections."""
+    folder = tmp_path / "chroma-server"
+    folder.mkdir()
+    server = ChromaServer(folder)
+    yield server
+    server.stop()

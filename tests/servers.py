@@ -1,4 +1,5 @@
-"""Real servers for tests: a free port on 127.0.0.1, and `assistant chat` started as a process and waited for."""
+"""Real servers for tests: a free port on 127.0.0.1, and `assistant chat` or `chroma run` started as a process and
+waited for."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 START_SECONDS = 180  # loading the encoder and indexing seeds/ on a busy 2-core machine
+CHROMA = Path(sys.executable).parent / "chroma"
 
 
 def free_port() -> int:
@@ -66,3 +68,51 @@ def chat_server(home: Path, env: Mapping[str, str]) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+class ChromaServer:
+    """`chroma run` on 127.0.0.1 with its data in folder/data (its log in folder/server.log). `kill()` ends it as a
+    crash would; `start()` brings it back on the same port and data."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.start()
+
+    def start(self) -> None:
+        self.log = (self.folder / "server.log").open("a")
+        command = [str(CHROMA), "run", "--path", str(self.folder / "data"), "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(
+                self.process,
+                self._answers,
+                60,
+                lambda: f"chroma run did not come up: {(self.folder / 'server.log').read_text()[-500:]}",
+            )
+        except BaseException:  # pytest.fail too: the server must not outlive the test
+            self.stop()
+            raise
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2) as reply:
+                return bool(reply.status == 200)
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, as when the machine or the process dies."""
+        self.process.kill()
+        self.process.wait()
+        self.log.close()
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()

@@ -8,8 +8,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import chromadb
@@ -19,55 +17,9 @@ from assistant import Assistant, Settings
 from index.errors import StoreError
 from index.keyword import KeywordIndex
 from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
-from tests.servers import free_port, wait_until_up
+from tests.servers import ChromaServer, free_port
 
 pytestmark = pytest.mark.slow
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-class ChromaServer:
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = (folder / "server.log").open("w")
-        command = [str(CHROMA), "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        try:
-            wait_until_up(
-                self.process,
-                self._answers,
-                60,
-                lambda: f"chroma run did not come up: {(folder / 'server.log').read_text()[-500:]}",
-            )
-        except BaseException:  # pytest.fail too: the server must not outlive the test
-            self.stop()
-            raise
-
-    def _answers(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=2) as reply:
-                return bool(reply.status == 200)
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ChromaServer]:
-    """A fresh server per test, so tests never see each other's collections."""
-    folder = tmp_path / "chroma-server"
-    folder.mkdir()
-    running = ChromaServer(folder)
-    yield running
-    running.stop()
 
 
 def cli(home: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -77,37 +29,37 @@ def cli(home: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
 
 
-def test_cli_ingest_ask_reingest_against_a_server(server: ChromaServer, tmp_path: Path) -> None:
+def test_cli_ingest_ask_reingest_against_a_server(chroma_server: ChromaServer, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    first = cli(home, server.url, "ingest", str(SEEDS))
+    first = cli(home, chroma_server.url, "ingest", str(SEEDS))
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("added 2, updated 0, removed 0, unchanged 0;")
 
-    asked = cli(home, server.url, "ask", "Who is Japan's chief negotiator?", "--json")
+    asked = cli(home, chroma_server.url, "ask", "Who is Japan's chief negotiator?", "--json")
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
     assert not answer["refused"]
     assert any(c["article_id"] == AKAZAWA_ARTICLE and "Akazawa" in c["quote"] for c in answer["citations"])
 
-    again = cli(home, server.url, "ingest", str(SEEDS))
+    again = cli(home, chroma_server.url, "ingest", str(SEEDS))
     assert again.returncode == 0, again.stderr
     assert "unchanged 2; 0 chunks embedded" in again.stdout
 
     # The chunks live on the server, not in an embedded store under the data directory.
     assert not (home / "chroma").exists()
-    remote = chromadb.HttpClient(host="127.0.0.1", port=server.port)
+    remote = chromadb.HttpClient(host="127.0.0.1", port=chroma_server.port)
     counts = {c.name.split("-")[0]: c.count() for c in remote.list_collections()}
     assert counts["articles"] == 2 and counts["chunks"] >= 2
 
 
 def test_two_clients_share_one_index_and_keyword_search_follows_the_other(
-    server: ChromaServer, tmp_path: Path, encoder, seeds_copy: Path
+    chroma_server: ChromaServer, tmp_path: Path, encoder, seeds_copy: Path
 ) -> None:
     refresh = 0.3  # another client's change reaches the keyword side within keyword_refresh_seconds
 
     def client(name: str) -> Assistant:
         settings = Settings(
-            home=tmp_path / name, seeds_dir=SEEDS, llm="extractive", chroma_url=server.url, keyword_refresh_seconds=refresh
+            home=tmp_path / name, seeds_dir=SEEDS, llm="extractive", chroma_url=chroma_server.url, keyword_refresh_seconds=refresh
         )
         return Assistant(settings, encoder=encoder)
 
@@ -152,10 +104,10 @@ def test_a_server_that_is_down_is_one_clear_error(tmp_path: Path) -> None:
     )
 
 
-def test_a_server_that_stops_mid_session_is_one_clear_error(server: ChromaServer, make_settings, encoder) -> None:
-    bot = Assistant(make_settings(chroma_url=server.url), encoder=encoder)
+def test_a_server_that_stops_mid_session_is_one_clear_error(chroma_server: ChromaServer, make_settings, encoder) -> None:
+    bot = Assistant(make_settings(chroma_url=chroma_server.url), encoder=encoder)
     bot.ingest([SEEDS])
-    server.stop()
+    chroma_server.stop()
     with pytest.raises(StoreError) as failed:
         bot.ask("Who is Japan's chief negotiator?")
     assert "Chroma failed while the index was in use" in str(failed.value) and "\n" not in str(failed.value)

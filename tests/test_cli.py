@@ -24,6 +24,8 @@ ANSWER_FIELDS = {
     "flagged",
     "timings",
     "tokens",
+    "as_of",
+    "window",
 }
 CITATION_FIELDS = {
     "number",

@@ -17,7 +17,7 @@ import pytest
 from assistant import Assistant, Settings
 from index.chunking import TokenLimit, chunk_text, tiktoken_limit
 from index.cleaning import clean_text
-from index.embeddings import OnnxInt8Encoder, SentenceTransformerEncoder, make_encoder
+from index.embeddings import OnnxInt8Encoder, SentenceTransformerEncoder, make_encoder, similar_length_batches
 from index.errors import StoreError
 from index.loaders import iter_articles
 from index.onnx_export import FILE_NAME, _intact, ensure_quantized_model, sha256_of
@@ -42,6 +42,21 @@ def test_int8_vectors_agree_with_fp32_and_rank_the_same(encoder: OnnxInt8Encoder
     # The question finds the same best chunk with either encoder.
     chunks = len(texts) - 2
     assert np.argmax(fast[:chunks] @ fast[-2]) == np.argmax(reference[:chunks] @ reference[-2])
+
+
+def test_batches_hold_texts_of_nearly_one_length_and_every_text_once() -> None:
+    lengths = [56, 20, 256, 25, 256, 21, 256]
+    batches = similar_length_batches(lengths, batch_size=2)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    assert all(len(batch) <= 2 and max(lengths[i] for i in batch) <= 1.1 * min(lengths[i] for i in batch) for batch in batches)
+    assert [1, 5] in batches and [2, 4] in batches  # 20 and 21 share a batch, as do two full-length chunks
+
+
+def test_a_text_gets_the_same_vector_alone_and_among_others(encoder: OnnxInt8Encoder) -> None:
+    texts = ["Who is Japan's chief negotiator?", "Tariffs.", "China said it was weighing an offer of talks from the U.S."]
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([text]) for text in texts])
+    assert np.allclose(together, alone, atol=1e-5)
 
 
 def test_int8_and_fp32_build_separate_indexes(tmp_path: Path, encoder: OnnxInt8Encoder) -> None:

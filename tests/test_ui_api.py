@@ -80,10 +80,21 @@ def test_ask_through_the_named_endpoint_with_a_follow_up(client: Any) -> None:
     assert refused["refused"] is True and refused["citations"] == []
 
 
+def test_ask_takes_an_as_of_day(client: Any) -> None:
+    before = client.predict(question="Who is Japan's chief negotiator?", as_of="2025-07-01", api_name="/ask")
+    assert before["as_of"] == "2025-07-01" and before["window"] is None
+    assert before["refused"] is True  # the Akazawa article (Jul 2, 2025) was not published yet; nothing else says
+    week = client.predict(question="What did China say last week?", as_of="2025-07-09", api_name="/ask")
+    assert week["window"]["since"] == "2025-06-30" and week["window"]["until"] == "2025-07-06"
+    assert week["text"].startswith("Searched articles published between 2025-06-30 and 2025-07-06.")
+    assert {c["published"] for c in week["citations"]} <= {"2025-07-02"}
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
         ({"question": "Who?", "since": "yesterday"}, "since='yesterday' is not a date like 2025-01-31"),
+        ({"question": "Who?", "as_of": "tomorrow"}, "as_of='tomorrow' is not a date like 2025-01-31"),
         ({"question": "   "}, "the question is empty"),
         ({"question": "Who?", "backend": "gpt-9"}, "backend 'gpt-9' is not one of"),
         ({"question": "Who?", "history": [["only a question"]]}, "history must be a list of [question, answer] pairs"),

@@ -190,8 +190,15 @@ def test_ask_see_the_streamed_answer_click_its_marker_and_see_the_passage(
     expect(refusal.locator("a.cite")).to_have_count(0)
     expect(page.locator("#sources")).to_contain_text("nothing is cited")
 
-    # A bad setting: one short line in the chat, never a traceback.
+    # The as-of day under Settings: "last week" counts back from it, and the answer says which days it searched.
     page.locator("#settings").get_by_text("Settings").click()
+    page.locator("#as-of textarea, #as-of input").first.fill("2025-07-09")
+    week = ask(page, "What did China say last week?")
+    expect(week).to_contain_text("Searched articles published between 2025-06-30 and 2025-07-06.")
+    expect(week).to_contain_text("On Jul 2, 2025, Stocktwits reported that")
+    expect(page.locator("#sources .sources-head")).to_contain_text("as of 2025-07-09")
+
+    # A bad setting: one short line in the chat, never a traceback.
     page.locator("#since textarea, #since input").first.fill("last Tuesday")
     error = ask(page, QUESTION)
     expect(error.locator(".chat-error")).to_have_text("⚠ since='last Tuesday' is not a date like 2025-01-31")

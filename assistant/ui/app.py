@@ -60,6 +60,7 @@ class _ChatTab:
     top_k: "gr.Slider"
     since: "gr.Textbox"
     until: "gr.Textbox"
+    as_of: "gr.Textbox"
     outlets: "gr.Dropdown"
     panel: "gr.HTML"
 
@@ -169,10 +170,16 @@ def _chat_tab(bot: Assistant) -> _ChatTab:
                 with gr.Row():
                     since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD", elem_id="since")
                     until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", elem_id="until")
+                as_of = gr.Textbox(
+                    value=bot.settings.as_of.isoformat() if bot.settings.as_of else "",
+                    label="As of (nothing published later is read; “last week” counts back from it)",
+                    placeholder="today (YYYY-MM-DD)",
+                    elem_id="as-of",
+                )
                 outlets = gr.Dropdown([], multiselect=True, label="Only these outlets", elem_id="outlets")
         with gr.Column(scale=2):
             panel = gr.HTML(EMPTY_PANEL, elem_id="sources", js_on_load=PANEL_JS)
-    return _ChatTab(chatbot, question, ask, llm, top_k, since, until, outlets, panel)
+    return _ChatTab(chatbot, question, ask, llm, top_k, since, until, as_of, outlets, panel)
 
 
 def _articles_tab() -> _ArticlesTab:
@@ -208,7 +215,7 @@ def _wire_chat(
 ) -> None:
     """Asking (Enter or the button), choosing an earlier answer's sources, and the chat's clear button."""
     respond = _responder(pool, lookup)
-    answer_inputs = [chat.question, turns, chat.llm, chat.top_k, chat.since, chat.until, chat.outlets]
+    answer_inputs = [chat.question, turns, chat.llm, chat.top_k, chat.since, chat.until, chat.as_of, chat.outlets]
     answer_outputs = [chat.question, chat.chatbot, turns, chat.panel, shown]
     chat.question.submit(respond, answer_inputs, answer_outputs, **PRIVATE, **reading)
     chat.ask.click(respond, answer_inputs, answer_outputs, **PRIVATE, **reading)
@@ -238,7 +245,14 @@ def _responder(pool: AssistantPool, lookup: ArticleLookup) -> Callable[..., Iter
     import gradio as gr
 
     def respond(
-        question: str, turns: list[Turn], llm: str, top_k: float, since: str, until: str, outlets: list[str] | None
+        question: str,
+        turns: list[Turn],
+        llm: str,
+        top_k: float,
+        since: str,
+        until: str,
+        as_of: str,
+        outlets: list[str] | None,
     ) -> Iterator[tuple[Any, ...]]:
         question = (question or "").strip()
         if not question:
@@ -259,6 +273,7 @@ def _responder(pool: AssistantPool, lookup: ArticleLookup) -> Callable[..., Iter
                 history=history_of(turns),
                 since=(since or "").strip() or None,
                 until=(until or "").strip() or None,
+                as_of=(as_of or "").strip() or None,
                 sources=outlets or None,
             )
             for item in stream:
@@ -337,12 +352,15 @@ def _api_asker(pool: AssistantPool) -> Callable[..., dict[str, Any]]:
         since: str = "",
         until: str = "",
         sources: list[str] | None = None,
+        as_of: str = "",
     ) -> dict[str, Any]:
         """Answer a question from the indexed articles with citations (the Answer as a dict).
 
         history: earlier turns as [[question, answer text], ...], for follow-up questions. backend: extractive, local,
         openai or auto (empty: the server's setting). top_k: passages to answer from (0: the server's setting).
-        since/until: published-date range, YYYY-MM-DD. sources: only these outlets.
+        since/until: published-date range, YYYY-MM-DD. sources: only these outlets. as_of: answer as if on this day,
+        YYYY-MM-DD (empty: the server's setting, else today): nothing published later is read, and "last week" in the
+        question counts back from it.
         """
         try:
             if backend and backend not in BACKENDS:
@@ -351,7 +369,7 @@ def _api_asker(pool: AssistantPool) -> Callable[..., dict[str, Any]]:
                 raise AssistantError(f"top_k={top_k} is out of range; use 1 to 50 (0 for the server's setting)")
             turns = [_turn_pair(pair) for pair in history or []]
             answer = pool.get(_backend(backend), top_k or None).chat(
-                question, turns, since=since or None, until=until or None, sources=sources or None
+                question, turns, since=since or None, until=until or None, sources=sources or None, as_of=as_of or None
             )
         except Exception as err:
             raise gr.Error(_problem(err), print_exception=False) from None

@@ -88,6 +88,8 @@ def sources_panel(answer: Answer, turn: int, lookup: ArticleLookup) -> str:
         head += f' <span class="searched">(searched as <q>{html.escape(answer.standalone_question)}</q>)</span>'
     total = answer.timings.get("total")
     facts = [answer.backend + (f" · {answer.model}" if answer.model else "")]
+    if answer.as_of:
+        facts.append(f"as of {answer.as_of}")
     if total is not None:
         facts.append(f"{total:.1f} s")
     head += f' <span class="facts">{html.escape(" · ".join(facts))}</span></div>'

@@ -1,0 +1,87 @@
+"""Who said it, and when: evidence sentences quoted as an answer, each with its article's outlet and date.
+
+When the cited articles carry different dates the sentences are put in date order (older first, undated last) and
+a last sentence says which article is the newest, so a reader sees that China denied any talks in one report and
+weighed an offer of talks in a later one, instead of two claims side by side with no time between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+
+from assistant.backends.base import Claim
+from assistant.prompts import DATED_CLAIM, DATED_CLAIM_AGAIN, NEWEST_ARTICLE, UNDATED_CLAIM, UNDATED_CLAIM_AGAIN
+from assistant.text import STOPWORDS
+from index.types import ArticleMeta
+
+# Openers that read as lower case after "reported that" (besides stopwords: "In a separate development, …").
+SENTENCE_ADVERBS = frozenset("meanwhile however separately additionally earlier later still yet instead".split())
+
+
+def spelled_day(iso: str) -> str:
+    """2025-07-02 → "Jul 2, 2025"; "" for an undated article."""
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return ""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def attributed(claim: str, meta: ArticleMeta, *, again: bool = False) -> str:
+    """ "On Jul 2, 2025, Stocktwits reported that …", or "An undated Stocktwits article says that …"."""
+    day = spelled_day(meta.published)
+    claim = _continuing(claim)
+    if day:
+        template = DATED_CLAIM_AGAIN if again else DATED_CLAIM
+        return template.format(day=day, who=meta.source or "an article", claim=claim)
+    template = UNDATED_CLAIM_AGAIN if again else UNDATED_CLAIM
+    return template.format(outlet=f"{meta.source} " if meta.source else "", claim=claim)
+
+
+def dated_claims(claims: Sequence[tuple[Claim, ArticleMeta]]) -> list[Claim]:
+    """Each claim attributed to its article; in date order with a last claim naming the newest article when the
+    articles carry two dates or more (else in the order given: best first)."""
+    dates = {meta.published for _, meta in claims if meta.published}
+    ordered = list(claims)
+    if len(dates) > 1:  # sorted is stable: claims of one date keep their order
+        ordered.sort(key=lambda pair: (not pair[1].published, pair[1].published))
+    said: set[str] = set()
+    out: list[Claim] = []
+    for claim, meta in ordered:
+        out.append(replace(claim, text=attributed(claim.text, meta, again=meta.id in said)))
+        said.add(meta.id)
+    if newest := _newest_claim(ordered, len(dates)):
+        out.append(newest)
+    return out
+
+
+def _newest_claim(ordered: list[tuple[Claim, ArticleMeta]], date_count: int) -> Claim | None:
+    """ "The Stocktwits article of Jul 2, 2025 is the newer one.", cited to it; None unless one article is newest."""
+    if date_count < 2:
+        return None
+    newest = max(meta.published for _, meta in ordered)
+    articles: dict[str, tuple[Claim, ArticleMeta]] = {}
+    for claim, meta in ordered:
+        if meta.published == newest:
+            articles.setdefault(meta.id, (claim, meta))  # cited as its first claim is
+    if len(articles) != 1:  # two articles of the newest day: neither is "the newest"
+        return None
+    claim, meta = next(iter(articles.values()))
+    text = NEWEST_ARTICLE.format(
+        outlet=f"{meta.source} " if meta.source else "",
+        day=spelled_day(meta.published),
+        newest="newer" if date_count == 2 else "newest",
+    )
+    return Claim(text=text, sources=claim.sources[:1])
+
+
+def _continuing(sentence: str) -> str:
+    """The sentence as it reads after "reported that": a common first word in lower case, a name as it is."""
+    first = sentence.split(maxsplit=1)[0] if sentence.strip() else ""
+    bare = first.strip(",;:").lower()
+    common = bare in STOPWORDS or bare in SENTENCE_ADVERBS
+    if common and first != "I" and first[:1].isupper() and not first[1:2].isupper():  # not "US", "I"
+        return sentence[0].lower() + sentence[1:]
+    return sentence

@@ -1,0 +1,175 @@
+"""Relative time in a question ("last week", "in June", "since Monday") resolved against an as-of date.
+
+One rule table, read top to bottom: each rule is a pattern and the published-date range it means on a given as-of
+day. Weeks start on Monday. A range never runs past the as-of day (nothing published later can be read anyway);
+a range wholly after it ("in 2027" asked as of 2026) is empty. "latest" / "most recent" set no range, only a flag
+for recency ranking. A question without any of these expressions gets no window at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from assistant.prompts import SEARCHED_LINE
+from index.metadata import MONTHS
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
+YEAR = r"(?P<year>(?:19|20)\d{2})"
+
+Range = tuple[date, date]  # first and last day, inclusive
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """What a question's time expressions ask for, on its as-of day."""
+
+    as_of: date
+    since: date | None  # None (with until None): no hard range, only the latest flag
+    until: date | None
+    expressions: tuple[str, ...]  # the words of the question it came from, as written
+    latest: bool = False  # "latest", "most recent": for ranking newer articles higher, never a filter
+
+    @property
+    def hard(self) -> bool:
+        """A published-date range to filter by (not just the latest flag)."""
+        return self.since is not None and self.until is not None
+
+    @property
+    def empty(self) -> bool:
+        """The range holds no day on or before the as-of day."""
+        return self.since is not None and self.until is not None and self.since > self.until
+
+    @property
+    def quoted(self) -> str:
+        return ", ".join(f"“{e}”" for e in self.expressions)
+
+    @property
+    def span(self) -> str:
+        """The range in words: "between 2025-06-30 and 2025-07-06", "on 2025-07-01"; "" without a range."""
+        if not self.hard:
+            return ""
+        return f"on {self.since}" if self.since == self.until else f"between {self.since} and {self.until}"
+
+    def describe(self) -> str:
+        """The line an answer starts with: "Searched articles published between 2025-06-30 and 2025-07-06." """
+        return SEARCHED_LINE.format(span=self.span) if self.hard and not self.empty else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "expressions": list(self.expressions),
+            "latest": self.latest,
+            "text": self.describe(),
+        }
+
+
+@dataclass(frozen=True)
+class TimeRule:
+    pattern: re.Pattern[str]
+    days: Callable[[re.Match[str], date], Range] | None  # None: the latest flag, no range
+
+
+def _rule(pattern: str, days: Callable[[re.Match[str], date], Range] | None) -> TimeRule:
+    # a hyphen joins words: "latest-night" is no "latest"
+    return TimeRule(re.compile(rf"(?<![\w-]){pattern}(?![\w-])", re.IGNORECASE), days)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _month(year: int, month: int) -> Range:
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def _month_named(found: re.Match[str]) -> int:
+    return MONTHS[found.group("month").lower()]
+
+
+def _latest_month(found: re.Match[str], as_of: date) -> Range:
+    """The most recent such month that began on or before the as-of day."""
+    month = _month_named(found)
+    return _month(as_of.year if month <= as_of.month else as_of.year - 1, month)
+
+
+def _last_month(as_of: date) -> Range:
+    first_of_this = as_of.replace(day=1)
+    before = first_of_this - timedelta(days=1)
+    return _month(before.year, before.month)
+
+
+def _since_weekday(found: re.Match[str], as_of: date) -> Range:
+    """From the most recent such weekday on or before the as-of day (the day itself when it is one)."""
+    back = (as_of.weekday() - WEEKDAYS.index(found.group("weekday").lower())) % 7
+    return as_of - timedelta(days=back), as_of
+
+
+# Read in order: a longer expression comes before the shorter one inside it ("in June 2024" before "in June").
+RULES: tuple[TimeRule, ...] = (
+    _rule("today", lambda _, as_of: (as_of, as_of)),
+    _rule("yesterday", lambda _, as_of: (as_of - timedelta(days=1),) * 2),
+    _rule("this week", lambda _, as_of: (_monday(as_of), as_of)),
+    _rule("last week", lambda _, as_of: (_monday(as_of) - timedelta(days=7), _monday(as_of) - timedelta(days=1))),
+    _rule("this month", lambda _, as_of: (as_of.replace(day=1), as_of)),
+    _rule("last month", lambda _, as_of: _last_month(as_of)),
+    _rule(rf"in {MONTH},? (?:of )?{YEAR}", lambda found, _: _month(int(found.group("year")), _month_named(found))),
+    _rule(rf"in {MONTH}", _latest_month),
+    _rule(rf"since {WEEKDAY}", _since_weekday),
+    _rule(rf"in {YEAR}", lambda found, _: (date(int(found.group("year")), 1, 1), date(int(found.group("year")), 12, 31))),
+    _rule(r"(?:the )?(?:latest|most recent|newest)", None),
+)
+
+
+def _matches(question: str) -> list[tuple[re.Match[str], TimeRule]]:
+    """Each time expression of the question once, by the first rule that reads it, in the order of the question."""
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[re.Match[str], TimeRule]] = []
+    for rule in RULES:
+        for match in rule.pattern.finditer(question):
+            if all(match.end() <= start or match.start() >= end for start, end in taken):
+                taken.append(match.span())
+                found.append((match, rule))
+    return sorted(found, key=lambda pair: pair[0].start())
+
+
+def resolve(question: str, as_of: date) -> TimeWindow | None:
+    """The date window the question's time expressions ask for on `as_of` (several are intersected), or None."""
+    matches = _matches(question)
+    if not matches:
+        return None
+    since: date | None = None
+    until: date | None = None
+    for match, rule in matches:
+        if rule.days is None:
+            continue
+        first, last = rule.days(match, as_of)
+        since = first if since is None else max(since, first)
+        until = last if until is None else min(until, last)
+    if until is not None:
+        until = min(until, as_of)
+    return TimeWindow(
+        as_of=as_of,
+        since=since,
+        until=until,
+        expressions=tuple(match.group(0) for match, _ in matches),
+        latest=any(rule.days is None for _, rule in matches),
+    )
+
+
+def without_time_expressions(question: str) -> str:
+    """The question with its time expressions taken out: once they are a date filter, their words ("yesterday",
+    "June") only match articles by chance, and would count against the evidence as words no passage holds."""
+    kept = question
+    for match, _ in sorted(_matches(question), key=lambda pair: -pair[0].start()):
+        kept = kept[: match.start()] + kept[match.end() :]
+    kept = re.sub(r"\s+([?.!,;:])", r"\1", " ".join(kept.split())).lstrip(" ,;:")
+    return kept[:1].upper() + kept[1:] if re.search(r"\w{3}", kept) else question

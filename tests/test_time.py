@@ -1,0 +1,423 @@
+"""Time in questions and answers: the as-of day, relative time resolved into a published-date window, and answers
+that say when. Unit tests of the resolver and the attribution, then the real engine (Chroma, MiniLM, extractive) on a
+small corpus of dated articles the tests write themselves, and the seeds' disagreement with both articles dated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import Answer, Assistant, Settings
+from assistant.attribution import attributed, dated_claims, spelled_day
+from assistant.backends.base import Claim, Source
+from assistant.cli import app
+from assistant.errors import AssistantError
+from assistant.retrieval import Filters
+from assistant.time_window import resolve, without_time_expressions
+from eval.errors import EvalError
+from eval.runner import EvalOptions, run_eval
+from index.embeddings import OnnxInt8Encoder
+from index.types import ArticleMeta
+from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE, SEEDS
+
+AS_OF = date(2025, 7, 9)  # a Wednesday
+D = date.fromisoformat
+
+
+def meta(article_id: str, published: str = "", source: str = "") -> ArticleMeta:
+    return ArticleMeta(id=article_id, title=article_id, source=source, published=published)
+
+
+# --- the resolver ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "since", "until"),
+    [
+        ("What happened today?", "2025-07-09", "2025-07-09"),
+        ("What happened yesterday?", "2025-07-08", "2025-07-08"),
+        ("What did China say this week?", "2025-07-07", "2025-07-09"),  # weeks start on Monday
+        ("What did China say last week?", "2025-06-30", "2025-07-06"),
+        ("What happened this month?", "2025-07-01", "2025-07-09"),
+        ("What happened last month?", "2025-06-01", "2025-06-30"),
+        ("What happened in June?", "2025-06-01", "2025-06-30"),
+        ("What happened in July?", "2025-07-01", "2025-07-09"),  # this month so far
+        ("What happened in August?", "2024-08-01", "2024-08-31"),  # the most recent August on or before as-of
+        ("What happened in June 2024?", "2024-06-01", "2024-06-30"),
+        ("What happened since Monday?", "2025-07-07", "2025-07-09"),
+        ("What happened since Wednesday?", "2025-07-09", "2025-07-09"),  # as-of is a Wednesday
+        ("What happened since Thursday?", "2025-07-03", "2025-07-09"),
+        ("What happened in 2024?", "2024-01-01", "2024-12-31"),
+        ("What happened IN 2024?", "2024-01-01", "2024-12-31"),
+        ("What did China say last week in June?", "2025-06-30", "2025-06-30"),  # two expressions: both hold
+    ],
+)
+def test_each_relative_expression_resolves_to_a_window(question: str, since: str, until: str) -> None:
+    window = resolve(question, AS_OF)
+    assert window is not None and window.hard and not window.latest
+    assert (window.since, window.until) == (D(since), D(until))
+    assert window.as_of == AS_OF
+    span = f"on {since}" if since == until else f"between {since} and {until}"
+    assert window.describe() == f"Searched articles published {span}."
+
+
+def test_windows_across_a_new_year() -> None:
+    new_year = date(2025, 1, 2)  # a Thursday
+    assert _range("last month", new_year) == (D("2024-12-01"), D("2024-12-31"))
+    assert _range("last week", new_year) == (D("2024-12-23"), D("2024-12-29"))
+    assert _range("this week", new_year) == (D("2024-12-30"), D("2025-01-02"))
+    assert _range("in December", new_year) == (D("2024-12-01"), D("2024-12-31"))
+
+
+def _range(expression: str, as_of: date) -> tuple[date | None, date | None]:
+    window = resolve(f"What happened {expression}?", as_of)
+    assert window is not None
+    return window.since, window.until
+
+
+@pytest.mark.parametrize("question", ["What is the latest on the talks?", "What's the most recent news?", "Newest deal?"])
+def test_latest_is_a_flag_not_a_window(question: str) -> None:
+    window = resolve(question, AS_OF)
+    assert window is not None and window.latest and not window.hard
+    assert window.since is None and window.until is None and window.describe() == ""
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is Japan's chief negotiator?",
+        "Who won the 2024 Super Bowl?",  # a year, but not "in 2024"
+        "How much did the SPDR S&P 500 ETF gain on Thursday?",
+        "How much did QQQ rise in Thursday's session?",
+        "When are negotiations likely to gain speed in mid-May?",
+        "Which newspaper is the latest-night edition?",
+    ],
+)
+def test_a_question_without_a_time_expression_gets_no_window(question: str) -> None:
+    assert resolve(question, AS_OF) is None
+    assert without_time_expressions(question) == question
+
+
+def test_a_window_wholly_after_as_of_is_empty() -> None:
+    window = resolve("What happened in 2026?", AS_OF)
+    assert window is not None and window.hard and window.empty and window.describe() == ""
+
+
+def test_the_time_words_leave_the_searched_question() -> None:
+    assert without_time_expressions("What did China say last week?") == "What did China say?"
+    assert without_time_expressions("What is the latest on the talks?") == "What is on the talks?"
+    assert without_time_expressions("In June, what did Japan aim for?") == "What did Japan aim for?"
+    assert without_time_expressions("today?") == "today?"  # nothing would be left to search with
+
+
+# --- filters ------------------------------------------------------------------------------------------------------
+
+
+def test_the_as_of_condition_keeps_undated_articles_and_is_left_out_when_nothing_is_newer() -> None:
+    filters = Filters(as_of=D("2025-07-09"))
+    assert filters.for_chroma() == {"published_day": {"$lte": 20250709}}  # undated chunks (day 0) pass
+    assert filters.for_chroma(newest_day=20250720) == {"published_day": {"$lte": 20250709}}
+    assert filters.for_chroma(newest_day=20250709) is None  # no chunk newer: no (slow) Chroma `where`
+    assert filters.for_keywords().as_of_day == 20250709
+    assert filters.admits(meta("undated")) and filters.admits(meta("same-day", "2025-07-09"))
+    assert not filters.admits(meta("later", "2025-07-10"))
+
+
+def test_a_window_narrows_the_filters_and_never_admits_undated_articles() -> None:
+    window = resolve("What happened last week?", AS_OF)
+    filters = Filters(since=D("2025-07-01"), as_of=AS_OF).within(window)
+    assert (filters.since, filters.until) == (D("2025-07-01"), D("2025-07-06"))
+    assert not filters.admits(meta("undated"))
+    assert Filters(as_of=AS_OF).within(resolve("What is the latest?", AS_OF)) == Filters(as_of=AS_OF)
+
+
+# --- attribution --------------------------------------------------------------------------------------------------
+
+
+def test_a_claim_says_who_reported_it_and_when() -> None:
+    stocktwits = meta("a", "2025-07-02", "Stocktwits")
+    assert spelled_day("2025-07-02") == "Jul 2, 2025" and spelled_day("") == ""
+    assert (
+        attributed("China is evaluating this.", stocktwits)
+        == "On Jul 2, 2025, Stocktwits reported that China is evaluating this."
+    )
+    assert attributed("The U.S. sent messages.", stocktwits) == "On Jul 2, 2025, Stocktwits reported that the U.S. sent messages."
+    assert attributed("Meanwhile, Japan raced.", meta("b", "2025-07-02")).startswith(
+        "On Jul 2, 2025, an article reported that meanwhile"
+    )
+    assert attributed("US talks stalled.", stocktwits).endswith("that US talks stalled.")
+    assert attributed("China denied talks.", meta("c", "", "Wire")) == "An undated Wire article says that China denied talks."
+    assert attributed("China denied talks.", meta("c")) == "An undated article says that China denied talks."
+
+
+def test_claims_of_different_dates_read_oldest_first_and_name_the_newest() -> None:
+    newer, older, undated = meta("new", "2025-07-02", "Stocktwits"), meta("old", "2025-04-25"), meta("und")
+    claims = [
+        (Claim("China weighs talks.", (Source(1, (0, 5)),)), newer),
+        (Claim("China denies talks.", (Source(2, (0, 5)),)), older),
+        (Claim("The talks are unlikely.", (Source(3, (0, 5)),)), undated),
+        (Claim("The door is open.", (Source(1, (9, 20)),)), newer),
+    ]
+    texts = [c.text for c in dated_claims(claims)]
+    assert texts == [
+        "On Apr 25, 2025, an article reported that China denies talks.",
+        "On Jul 2, 2025, Stocktwits reported that China weighs talks.",
+        "On Jul 2, 2025, Stocktwits also reported that the door is open.",
+        "An undated article says that the talks are unlikely.",
+        "The Stocktwits article of Jul 2, 2025 is the newer one.",
+    ]
+    assert dated_claims(claims)[-1].sources == (Source(1, (0, 5)),)  # the newest article's cited sentence
+
+
+def test_one_date_keeps_the_order_and_adds_no_newest_sentence() -> None:
+    claims = [
+        (Claim("B first.", (Source(2),)), meta("b", "2025-07-02")),
+        (Claim("A second.", (Source(1),)), meta("a", "2025-07-02")),
+        (Claim("C undated.", (Source(3),)), meta("c")),
+    ]
+    assert [c.sources[0].rank for c in dated_claims(claims)] == [2, 1, 3]
+    tie = [*claims[:2], (Claim("Old.", (Source(4),)), meta("d", "2025-01-01"))]
+    assert not any("newer" in c.text for c in dated_claims(tie))  # two articles share the newest day
+
+
+# --- the engine on a dated corpus ---------------------------------------------------------------------------------
+
+# One story over eight months, a new fact in each article: (id, published, title, text).
+BRIDGE = [
+    ("a-2024-11", "2024-11-12", "Council proposes bridge",
+     "The city council proposed a new Elm River bridge. Engineers put the cost of the Elm River bridge at 40 million dollars."),
+    ("b-2025-06", "2025-06-10", "Bridge contract awarded",
+     "The Elm River bridge contract went to Norland Builders. "
+     "Norland Builders promised to finish the Elm River bridge within two years."),
+    ("c-2025-07-02", "2025-07-02", "Bridge groundbreaking",
+     "Crews broke ground on the Elm River bridge. The mayor dug the first shovel of soil for the Elm River bridge."),
+    ("d-2025-07-08", "2025-07-08", "Steel arrives",
+     "The first steel beams for the Elm River bridge arrived by barge. "
+     "Forty beams for the Elm River bridge were unloaded at the east bank."),
+    ("e-2025-07-09", "2025-07-09", "Detour opens",
+     "A detour around the Elm River bridge site opened for traffic. "
+     "Drivers on the Elm River bridge detour reported short delays."),
+    ("f-2025-07-20", "2025-07-20", "Bridge section collapses",
+     "A section of the Elm River bridge collapsed during a storm. No one was hurt when the Elm River bridge section fell."),
+    ("g-undated", "", "Bridge colour chosen",
+     "The Elm River bridge will be painted green. The parks office chose green paint for the Elm River bridge railings."),
+]  # fmt: skip
+AFTER_AS_OF = "f-2025-07-20"
+UNDATED = "g-undated"
+
+
+def write_corpus(path: Path, articles: list[tuple[str, str, str, str]], source: str = "Valley Courier") -> Path:
+    rows = [{"id": i, "published": day, "title": title, "text": text, "source": source} for i, day, title, text in articles]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("dated") / "bridge.jsonl", BRIDGE)
+
+
+@pytest.fixture(scope="module")
+def bridge(tmp_path_factory: pytest.TempPathFactory, encoder: OnnxInt8Encoder, corpus: Path) -> Assistant:
+    home = tmp_path_factory.mktemp("bridge-home")
+    bot = Assistant(Settings(home=home, seeds_dir=home / "no-seeds", llm="extractive"), encoder=encoder)
+    assert bot.ingest([corpus]).added == len(BRIDGE)
+    return bot
+
+
+def cited_days(answer: Answer) -> set[str]:
+    return {c.meta.published for c in answer.citations}
+
+
+@pytest.mark.parametrize(
+    ("expression", "since", "until", "expected"),
+    [
+        ("today", "2025-07-09", "2025-07-09", {"e-2025-07-09"}),
+        ("yesterday", "2025-07-08", "2025-07-08", {"d-2025-07-08"}),
+        ("this week", "2025-07-07", "2025-07-09", {"d-2025-07-08", "e-2025-07-09"}),
+        ("last week", "2025-06-30", "2025-07-06", {"c-2025-07-02"}),
+        ("this month", "2025-07-01", "2025-07-09", {"c-2025-07-02", "d-2025-07-08", "e-2025-07-09"}),
+        ("last month", "2025-06-01", "2025-06-30", {"b-2025-06"}),
+        ("in June", "2025-06-01", "2025-06-30", {"b-2025-06"}),
+        ("since Monday", "2025-07-07", "2025-07-09", {"d-2025-07-08", "e-2025-07-09"}),
+        ("in 2024", "2024-01-01", "2024-12-31", {"a-2024-11"}),
+    ],
+)
+def test_a_time_expression_is_applied_as_a_window_and_the_answer_says_so(
+    bridge: Assistant, expression: str, since: str, until: str, expected: set[str]
+) -> None:
+    answer = bridge.ask(f"What happened with the Elm River bridge {expression}?", as_of=AS_OF)
+    assert not answer.refused, answer.text
+    assert answer.window is not None and (answer.window.since, answer.window.until) == (D(since), D(until))
+    assert answer.window.expressions == (expression,) and answer.as_of == AS_OF
+    line = f"Searched articles published {'on ' + since if since == until else f'between {since} and {until}'}."
+    assert answer.text.startswith(line + "\n\n")
+    assert answer.to_dict()["window"]["text"] == line and answer.to_dict()["as_of"] == "2025-07-09"
+    assert {p.meta.id for p in answer.passages} <= expected  # nothing outside the window, nothing undated
+    assert {c.meta.id for c in answer.citations} <= expected and answer.citations
+    for day in cited_days(answer):  # every cited claim carries its article's date
+        assert f"On {spelled_day(day)}, Valley Courier" in answer.text
+
+
+def test_a_question_without_a_time_expression_searches_every_article_up_to_as_of(bridge: Assistant) -> None:
+    answer = bridge.ask("Who won the contract for the Elm River bridge?", as_of=AS_OF)
+    assert answer.window is None and answer.to_dict()["window"] is None
+    assert not answer.text.startswith("Searched") and "Norland Builders" in answer.text
+    found = {p.meta.id for p in bridge.retrieve("Who won the contract for the Elm River bridge?", k=10, as_of=AS_OF)}
+    assert found == {article_id for article_id, *_ in BRIDGE} - {AFTER_AS_OF}  # no range: old and undated ones too
+
+
+def test_nothing_published_after_as_of_is_retrieved_or_cited(bridge: Assistant) -> None:
+    question = "Did a section of the Elm River bridge collapse during a storm?"
+    later = bridge.ask(question, as_of="2025-07-21")
+    assert later.citations and later.citations[0].meta.id == AFTER_AS_OF  # the best match, once it is published
+    answer = bridge.ask(question, as_of=AS_OF)
+    assert AFTER_AS_OF not in {p.meta.id for p in answer.passages} | {c.meta.id for c in answer.citations}
+    for mode in ("hybrid", "dense", "keyword"):
+        found = {p.meta.id for p in bridge.retrieve(question, k=10, as_of=AS_OF, mode=mode)}
+        assert AFTER_AS_OF not in found and found, mode
+    latest = bridge.ask("What is the latest on the Elm River bridge?", as_of=AS_OF)
+    assert latest.window is not None and latest.window.latest and not latest.window.hard
+    assert not latest.text.startswith("Searched") and AFTER_AS_OF not in {c.meta.id for c in latest.citations}
+
+
+def test_a_narrow_filter_falls_back_to_chromas_own_filtering(bridge: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.retrieval
+
+    searches: list[object] = []
+    nearest = bridge.store.nearest
+    monkeypatch.setattr(assistant.retrieval, "OVERFETCH", 1)  # one candidate read unfiltered: too few that pass
+    monkeypatch.setattr(bridge.retriever, "candidates", 1)
+
+    def recorded_nearest(vector: object, n: int, where: object = None) -> object:
+        searches.append(where)
+        return nearest(vector, n, where)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bridge.store, "nearest", recorded_nearest)
+    found = bridge.retrieve("What happened with the Elm River bridge yesterday?", k=1, as_of=AS_OF, mode="dense")
+    assert [p.meta.id for p in found] == ["d-2025-07-08"]
+    assert searches[0] is None and searches[-1] is not None  # unfiltered first, then Chroma's `where`
+
+
+def test_as_of_defaults_to_today(bridge: Assistant) -> None:
+    answer = bridge.ask("Did a section of the Elm River bridge collapse during a storm?")
+    assert answer.as_of == date.today() and answer.citations[0].meta.id == AFTER_AS_OF
+
+
+def test_undated_articles_stay_retrievable_as_of_any_day(bridge: Assistant) -> None:
+    answer = bridge.ask("What colour will the Elm River bridge be painted?", as_of="2000-01-01")
+    assert {p.meta.id for p in answer.passages} == {UNDATED}  # the only article not known to be later
+    assert not answer.refused and "An undated Valley Courier article says that" in answer.text
+
+
+def test_a_window_with_no_article_is_a_refusal_that_names_it(bridge: Assistant) -> None:
+    answer = bridge.ask("What happened with the Elm River bridge in 2023?", as_of=AS_OF)
+    assert answer.refused and answer.citations == [] and answer.passages == []
+    assert answer.text == (
+        "No indexed article was published between 2023-01-01 and 2023-12-31 (“in 2023”, as of 2025-07-09), "
+        "so the articles I have don't answer this question."
+    )
+    after = bridge.ask("What happened with the Elm River bridge in 2026?", as_of=AS_OF)
+    assert after.refused and after.text.startswith("“in 2026” is after 2025-07-09")
+
+
+def test_a_bad_as_of_is_a_clear_error(bridge: Assistant) -> None:
+    with pytest.raises(AssistantError, match="as_of='next week' is not a date"):
+        bridge.ask("What happened?", as_of="next week")
+
+
+def test_the_cli_takes_as_of_and_prints_the_window(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ASSISTANT_LLM", "extractive")
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(corpus)]).exit_code == 0
+    asked = runner.invoke(app, ["ask", "What happened with the Elm River bridge last week?", "--as-of", "2025-07-09"])
+    assert asked.exit_code == 0, asked.output
+    assert asked.stdout.startswith("Searched articles published between 2025-06-30 and 2025-07-06.\n\nOn Jul 2, 2025,")
+    as_json = runner.invoke(app, ["ask", "What happened with the Elm River bridge yesterday?", "--as-of", "2025-07-09", "--json"])
+    answer = json.loads(as_json.stdout)
+    assert answer["as_of"] == "2025-07-09" and answer["window"]["since"] == answer["window"]["until"] == "2025-07-08"
+    assert answer["window"]["expressions"] == ["yesterday"] and answer["text"].startswith(answer["window"]["text"])
+    bad = runner.invoke(app, ["ask", "What happened?", "--as-of", "someday"])
+    assert bad.exit_code == 1 and bad.stderr.startswith("error: as_of='someday' is not a date")
+
+
+def test_eval_answers_each_question_as_of_its_own_date(
+    corpus: Path, encoder: OnnxInt8Encoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    questions = tmp_path / "questions.jsonl"
+    rows = [
+        {"id": "q1", "date": "2025-07-09", "question": "What arrived for the Elm River bridge yesterday?",
+         "choices": ["steel beams", "paint"], "answers": ["steel beams"], "answer_index": [0], "answer_in_corpus": True},
+        {"id": "q2", "date": "2025-06-12", "question": "Which company won the Elm River bridge contract this month?",
+         "choices": ["Norland Builders", "Acme"], "answers": ["Norland Builders"], "answer_index": [0], "answer_in_corpus": True},
+    ]  # fmt: skip
+    questions.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    options = EvalOptions(set_path=questions, corpus=(corpus,), out=tmp_path / "out", backend="extractive")
+    run_eval(options, encoder=encoder)  # by default each question is answered as of its own date
+    records = {r["id"]: r for r in map(json.loads, (tmp_path / "out" / "results.jsonl").read_text().splitlines())}
+    assert records["q1"]["answer"]["as_of"] == "2025-07-09" and records["q2"]["answer"]["as_of"] == "2025-06-12"
+    assert records["q1"]["answer"]["window"]["since"] == "2025-07-08"
+    assert records["q2"]["retrieval"]["hybrid"]["articles"] == ["b-2025-06"]  # the baselines searched the same window
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["accuracy"] == 1.0 and metrics["citation_coverage"] == 1.0  # the window line is no uncited sentence
+
+    one_day = replace(options, out=tmp_path / "one-day", as_of="2025-07-08")
+    run_eval(one_day, encoder=encoder)
+    answers = [json.loads(line)["answer"] for line in (tmp_path / "one-day" / "results.jsonl").read_text().splitlines()]
+    assert [a["as_of"] for a in answers] == ["2025-07-08", "2025-07-08"]
+    gold = tmp_path / "gold.jsonl"  # a gold-set line carries no date: answered as of today
+    gold.write_text(json.dumps({"id": "g", "question": "Who won the Elm River bridge contract?", "answers": ["Norland"]}) + "\n")
+    run_eval(replace(options, set_path=gold, out=tmp_path / "gold-out"), encoder=encoder)
+    [record] = map(json.loads, (tmp_path / "gold-out" / "results.jsonl").read_text().splitlines())
+    assert record["answer"]["as_of"] == date.today().isoformat()
+    with pytest.raises(EvalError, match="'someday' is not a date"):
+        run_eval(replace(options, as_of="someday", out=tmp_path / "bad"), encoder=encoder)
+
+
+# --- the seeds' disagreement --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dated_seeds(tmp_path_factory: pytest.TempPathFactory, encoder: OnnxInt8Encoder) -> Assistant:
+    """The two seed articles with both dates known: China's denial of any talks (Apr 25, 2025, the Friday the Foreign
+    Ministry posted it) and China weighing a U.S. offer of talks (Jul 2, 2025, the date in its byline)."""
+    folder = tmp_path_factory.mktemp("dated-seeds")
+    rows = [
+        {"id": DENIAL_ARTICLE, "published": "2025-04-25",
+         "title": "China Stands Firm in U.S. Trade War, Dismisses Negotiation Claims",
+         "text": (SEEDS / DENIAL_ARTICLE).read_text(encoding="utf-8")},
+        {"id": AKAZAWA_ARTICLE, "published": "2025-07-02", "source": "Stocktwits",
+         "title": "Trump Trade Talks: China Finally Mulls Opening Door For Negotiations, Japan Races To Close Deal By June",
+         "text": (SEEDS / AKAZAWA_ARTICLE).read_text(encoding="utf-8")},
+    ]  # fmt: skip
+    (folder / "seeds.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    bot = Assistant(Settings(home=folder / "home", seeds_dir=folder / "none", llm="extractive"), encoder=encoder)
+    bot.ingest([folder / "seeds.jsonl"])
+    return bot
+
+
+def test_the_seeds_disagreement_is_told_in_date_order(dated_seeds: Assistant) -> None:
+    answer = dated_seeds.ask("Is China negotiating with the United States on trade?", as_of=AS_OF)
+    assert not answer.refused
+    assert {c.meta.id for c in answer.citations} == {DENIAL_ARTICLE, AKAZAWA_ARTICLE}
+    older, newer = answer.text.index("On Apr 25, 2025, an article reported that"), answer.text.index("On Jul 2, 2025, Stocktwits")
+    assert older < newer  # the denial first, the later report of China weighing the offer after it
+    assert [c.meta.id for c in answer.citations] == [DENIAL_ARTICLE, AKAZAWA_ARTICLE]  # numbered in that order
+    assert answer.text.endswith("The Stocktwits article of Jul 2, 2025 is the newer one [2].")
+
+
+def test_the_seeds_as_shipped_name_the_undated_article(seeded: Assistant) -> None:
+    answer = seeded.ask("Is China negotiating with the United States on trade?")
+    assert {c.meta.id for c in answer.citations} == {DENIAL_ARTICLE, AKAZAWA_ARTICLE}
+    assert "On Jul 2, 2025, Stocktwits reported that" in answer.text and "An undated article says that" in answer.text
+    assert "newer" not in answer.text  # one date only: which is newer is not known
+    assert seeded.ask("Is China negotiating with the United States on trade?", as_of="2025-07-01").citations[0].meta.id == (
+        DENIAL_ARTICLE
+    )  # the Stocktwits article is not yet published; the undated one stays

@@ -123,7 +123,9 @@ def refresh_keyword_index(store: ChunkStore, keyword_dir: Path, current: Keyword
     """The keyword index at the store's revision. `current` (the one in memory) or the saved copy when either is at
     that revision already; else the newest copy brought up to date from Chroma: every chunk id is listed, only the
     chunks added since are read and tokenized, the chunks gone are dropped; a whole build only when there is no
-    copy at all. What was brought up to date is saved for the next process."""
+    copy at all. What changed comes from the store's journal when it reaches back to the copy's revision (a few ids,
+    whatever the index's size), else from listing every chunk id. What was brought up to date is saved for the next
+    process."""
     revision = store.revision()
     if current is not None and current.revision == revision:
         return current
@@ -134,9 +136,13 @@ def refresh_keyword_index(store: ChunkStore, keyword_dir: Path, current: Keyword
     if current is None:
         updated = KeywordIndex.build(keyword_rows(store.iter_chunks()), revision)
     else:
-        stored, held = store.all_chunk_ids(), current.chunk_ids()
-        added = sorted(stored - held)
-        updated = current.updated(keyword_rows(store.iter_chunks_by_id(added)), held - stored, revision)
+        revision, journaled = store.changes_since(current.revision)
+        if journaled is None:  # the journal does not reach back to it: compare every id
+            stored, held = store.all_chunk_ids(), current.chunk_ids()
+            added, removed = stored - held, held - stored
+        else:
+            added, removed = journaled
+        updated = current.updated(keyword_rows(store.iter_chunks_by_id(sorted(added))), removed, revision)
     try:
         updated.save(keyword_dir)
     except OSError as err:  # a full disk above all: one line, and the saved index stays as it was

@@ -5,17 +5,21 @@ Two collections per index fingerprint:
 - `articles-<digest>`: one record an article: the cleaned text (citations point into it) and, in its
   metadata, the content hash that makes ingest incremental. Keeping the manifest in Chroma means every
   client of a Chroma server sees the same one.
-The chunk collection's metadata carries a `revision` that changes whenever its chunks change; the keyword
-index beside Chroma is rebuilt when its revision differs. An embedded store is checked on opening against the
-article counts it last recorded (index/integrity.py), so an emptied or damaged one is refused, not recreated.
+The chunk collection's metadata carries a `revision` that changes whenever its chunks change, and a short journal
+of the chunk ids each recent revision added and removed; the keyword index beside Chroma is brought up to date when
+its revision differs (from the journal when it reaches back to the index's revision, else by listing every id).
+An embedded store is checked on opening against the article counts it last recorded (index/integrity.py), so an
+emptied or damaged one is refused, not recreated.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import json
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -36,6 +40,46 @@ if TYPE_CHECKING:
 PAGE = 5000
 ID_PAGE = 50000  # ids alone are small: fewer, larger pages
 CHANGING = "changing"  # chunk-collection metadata: an ingest is writing (or died writing) its chunks
+JOURNAL = "journal"  # chunk-collection metadata: JSON, the recent revisions' added and removed chunk ids
+JOURNAL_STEPS = 16  # revisions kept in the journal; a keyword index further behind lists every chunk id
+JOURNAL_MAX_IDS = 5000  # a change of more chunks than this is not journaled (listing every id is then cheap beside it)
+
+
+@dataclass
+class ChunkChanges:
+    """The chunk ids one ingest added and removed, from the revision it began at."""
+
+    since: str
+    added: set[str] = field(default_factory=set)
+    removed: set[str] = field(default_factory=set)
+    whole: bool = True  # False when something else changed the chunks too (an ingest killed before this one)
+
+    def step(self, revision: str) -> dict[str, Any] | None:
+        if not self.whole or len(self.added) + len(self.removed) > JOURNAL_MAX_IDS:
+            return None
+        return {"from": self.since, "to": revision, "added": sorted(self.added), "removed": sorted(self.removed - self.added)}
+
+
+def changes_between(journal: Sequence[dict[str, Any]], since: str, until: str) -> tuple[set[str], set[str]] | None:
+    """The chunk ids added and removed from revision `since` to `until`, by the journal's steps; None when the journal
+    does not link the two (too far back, or a change that was not journaled)."""
+    by_start = {step["from"]: step for step in journal}
+    added: set[str] = set()
+    removed: set[str] = set()
+    revision = since
+    for _ in range(len(journal)):
+        if revision == until:
+            break
+        step = by_start.get(revision)
+        if step is None:
+            return None
+        gone = set(step["removed"])
+        added = (added - gone) | set(step["added"])
+        removed = (removed | gone) - set(step["added"])
+        revision = step["to"]
+    return (added, removed) if revision == until else None
+
+
 ARTICLE_VECTOR = np.ones((1, 1), dtype=np.float32)  # article records are looked up by id only; Chroma still wants a vector
 
 
@@ -136,6 +180,7 @@ class ChunkStore:
         self.fingerprint = fingerprint
         self.client = client
         self.embedded_dir = embedded_dir
+        self._changes: ChunkChanges | None = None  # an ingest's, from begin_changes to bump_revision
         self.marker = StoreMarker(embedded_dir) if embedded_dir is not None else None
         if self.marker is not None:  # before get_or_create below would quietly make an emptied index anew
             self.marker.check(fingerprint.digest, self._existing_articles(f"articles-{fingerprint.digest}"))
@@ -250,6 +295,8 @@ class ChunkStore:
             for chunk, vector in zip(chunks, embeddings, strict=True)
         ]
         self.vectors.add(nodes)
+        if self._changes is not None:
+            self._changes.added.update(chunk.id for chunk in chunks)
 
     @_chroma_call
     def nearest(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
@@ -270,6 +317,8 @@ class ChunkStore:
 
     @_chroma_call
     def delete_chunks(self, chunk_ids: Sequence[str]) -> None:
+        if self._changes is not None:
+            self._changes.removed.update(chunk_ids)
         for start in range(0, len(chunk_ids), PAGE):
             self.chunks.delete(ids=list(chunk_ids[start : start + PAGE]))
 
@@ -347,14 +396,31 @@ class ChunkStore:
 
     @_chroma_call
     def begin_changes(self) -> None:
-        """Mark the chunks as changing, before an ingest's first write; bump_revision clears the mark."""
+        """Mark the chunks as changing, before an ingest's first write; bump_revision clears the mark. The chunk ids
+        written and deleted from now on are noted for the journal."""
+        metadata = self._metadata()
+        self._changes = ChunkChanges(since=str(metadata.get("revision", "")), whole=not metadata.get(CHANGING))
         self._write_metadata({CHANGING: True})
 
     @_chroma_call
     def bump_revision(self) -> str:
+        """A new revision, journaled with the ids added and removed since begin_changes when those are known and few;
+        otherwise the journal starts afresh (an index behind it lists every id)."""
         revision = uuid.uuid4().hex
-        self._write_metadata({"revision": revision})
+        metadata, changes, self._changes = self._metadata(), self._changes, None
+        journal = _journal(metadata)
+        step = changes.step(revision) if changes is not None and changes.since == metadata.get("revision", "") else None
+        journal = [*journal, step][-JOURNAL_STEPS:] if step is not None else []
+        self._write_metadata({"revision": revision, JOURNAL: json.dumps(journal)})
         return revision
+
+    @_chroma_call
+    def changes_since(self, since: str) -> tuple[str, tuple[set[str], set[str]] | None]:
+        """The current revision, and the chunk ids added and removed since revision `since` (None when the journal
+        cannot say), from one read of the collection's metadata."""
+        metadata = self._metadata()
+        revision = str(metadata.get("revision", ""))
+        return revision, changes_between(_journal(metadata), since, revision)
 
     def _metadata(self) -> dict[str, Any]:
         fresh = self.client.get_collection(self.chunks.name)  # another client may have changed it
@@ -376,3 +442,12 @@ class ChunkStore:
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE
+
+
+def _journal(metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """The journal's steps; anything unreadable there is no journal (the keyword index then lists every id)."""
+    try:
+        steps = json.loads(str(metadata.get(JOURNAL, "[]")))
+        return [s for s in steps if isinstance(s, dict) and {"from", "to", "added", "removed"} <= s.keys()]
+    except (ValueError, TypeError):
+        return []

@@ -41,6 +41,7 @@ from assistant import Answer, Assistant, Settings
 from index.errors import StoreError
 from index.faults import FAULT_AT, FAULT_KILL, POINTS
 from index.keyword import LOCK_FILE, STALE_SECONDS, STATE_FILE, KeywordIndex
+from index.store import JOURNAL
 from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
 from tests.servers import ChromaServer
 
@@ -87,11 +88,12 @@ def embedded_snapshot(home: Path) -> Snapshot:
 
 def assert_same_index(got: Snapshot, want: Snapshot, *, same_revision: bool = True) -> None:
     """Same collections, ids, documents and metadata; vectors equal within VECTOR_TOLERANCE. same_revision=False
-    leaves out the revision stamp, which every ingest that changes something draws anew."""
+    leaves out the revision stamp, which every ingest that changes something draws anew, and the journal naming it."""
     assert got.keys() == want.keys()
+    drawn = set() if same_revision else {"revision", JOURNAL}
     for name, wanted in want.items():
-        metadata = {k: v for k, v in got[name]["metadata"].items() if same_revision or k != "revision"}
-        assert metadata == {k: v for k, v in wanted["metadata"].items() if same_revision or k != "revision"}, name
+        metadata = {k: v for k, v in got[name]["metadata"].items() if k not in drawn}
+        assert metadata == {k: v for k, v in wanted["metadata"].items() if k not in drawn}, name
         records, expected = got[name]["records"], wanted["records"]
         assert records.keys() == expected.keys(), f"{name}: {len(records.keys() - expected.keys())} extra records, " + (
             f"{len(expected.keys() - records.keys())} missing"

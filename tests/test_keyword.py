@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 
 import index.keyword as keyword
+import index.store as store_module
 from assistant import Assistant
 from index.keyword import KeywordFilter, KeywordIndex, Row, keyword_rows, tokenize
 from index.pipeline import refresh_keyword_index
+from index.store import changes_between
 from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE
 
 QUESTIONS = [
@@ -179,6 +181,59 @@ def test_a_client_a_few_revisions_behind_catches_up_from_chroma(
     (seeds_copy / AKAZAWA_ARTICLE).unlink()
     writer.ingest([seeds_copy], prune=True)
     monkeypatch.setattr(reader.store, "iter_chunks", lambda: pytest.fail("read every chunk instead of the new ones"))
+    monkeypatch.setattr(reader.store, "all_chunk_ids", lambda: pytest.fail("listed every id: the journal covers this"))
     caught_up = refresh_keyword_index(reader.store, reader.keyword_dir.with_name("reader"), held)
     assert caught_up.revision == writer.store.revision()
     assert_same_ranking(caught_up, fresh_from_chroma(writer))
+
+
+def test_a_client_further_behind_than_the_journal_lists_every_id(
+    make_settings, encoder, seeds_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "JOURNAL_STEPS", 1)
+    writer = Assistant(make_settings(keyword_refresh_seconds=0), encoder=encoder)
+    (seeds_copy / DENIAL_ARTICLE).rename(seeds_copy.parent / DENIAL_ARTICLE)
+    writer.ingest([seeds_copy])
+    reader = Assistant(writer.settings, encoder=encoder)
+    held = refresh_keyword_index(reader.store, reader.keyword_dir.with_name("reader"))
+    (seeds_copy.parent / DENIAL_ARTICLE).rename(seeds_copy / DENIAL_ARTICLE)
+    writer.ingest([seeds_copy])
+    (seeds_copy / AKAZAWA_ARTICLE).unlink()
+    writer.ingest([seeds_copy], prune=True)  # the journal keeps this step only
+    listings: list[int] = []
+    list_ids = reader.store.all_chunk_ids
+
+    def counted_listing() -> set[str]:
+        listings.append(1)
+        return list_ids()
+
+    monkeypatch.setattr(reader.store, "all_chunk_ids", counted_listing)
+    caught_up = refresh_keyword_index(reader.store, reader.keyword_dir.with_name("reader"), held)
+    assert listings == [1] and caught_up.revision == writer.store.revision()
+    assert_same_ranking(caught_up, fresh_from_chroma(writer))
+
+
+def step(since: str, until: str, added: str = "", removed: str = "") -> dict[str, object]:
+    return {"from": since, "to": until, "added": added.split(), "removed": removed.split()}
+
+
+def test_the_journal_nets_out_chunks_added_then_removed_and_removed_then_added_again() -> None:
+    journal = [step("r0", "r1", added="a b"), step("r1", "r2", added="c", removed="a x"), step("r2", "r3", added="x")]
+    assert changes_between(journal, "r0", "r3") == ({"b", "c", "x"}, {"a"})
+    assert changes_between(journal, "r1", "r3") == ({"c", "x"}, {"a"})
+    assert changes_between(journal, "r3", "r3") == (set(), set())
+    assert changes_between(journal, "older", "r3") is None  # not in the journal: list every id
+    assert changes_between(journal[1:], "r0", "r3") is None
+    assert changes_between([step("r0", "r1"), step("r2", "r3")], "r0", "r3") is None  # a step not journaled
+
+
+def test_an_ingest_after_a_killed_one_journals_nothing(make_settings, encoder, seeds_copy: Path) -> None:
+    """The killed ingest's writes are not known to the next one, so the journal starts afresh: an index behind lists
+    every id."""
+    bot = Assistant(make_settings(), encoder=encoder)
+    bot.ingest([seeds_copy])
+    before = bot.store.revision()
+    bot.store.begin_changes()  # an ingest that dies before its revision bump
+    (seeds_copy / "zz_new.txt").write_text("A new article\n\nThe ferry to Quokka Island runs again.\n", encoding="utf-8")
+    bot.ingest([seeds_copy])
+    assert bot.store.changes_since(before)[1] is None

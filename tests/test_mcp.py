@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
 from tests.servers import chat_server
+from tests.test_offline import attempts, guard_library, guarded_env  # noqa: F401  (the last two are fixtures)
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +38,11 @@ def server_env(home: Path, **extra: str) -> dict[str, str]:
     )
 
 
-def over_stdio(home: Path, session: Session) -> None:
+def over_stdio(home: Path, session: Session, env: dict[str, str] | None = None) -> None:
     from mcp import Client, StdioServerParameters
 
-    params = StdioServerParameters(command=sys.executable, args=["-m", "assistant", "mcp"], env=server_env(home), cwd=str(home))
+    command = ["-m", "assistant", "mcp"]
+    params = StdioServerParameters(command=sys.executable, args=command, env=env or server_env(home), cwd=str(home))
 
     async def run() -> None:
         async with Client(params, read_timeout_seconds=300) as client:
@@ -139,6 +141,16 @@ def test_stdio_server_spawned_as_a_subprocess(tmp_path: Path) -> None:
         await bad_arguments_are_tool_errors(client)
 
     over_stdio(tmp_path, session)
+
+
+def test_the_stdio_server_reaches_no_network(guarded_env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    """tests/netguard.c preloaded into `assistant mcp`: a session with a question makes no lookup or connection."""
+
+    async def session(client: Any) -> None:
+        await answers_with_citations(client)
+
+    over_stdio(tmp_path, session, env=guarded_env | {"PYTHONPATH": str(REPO)})
+    assert attempts(guarded_env) == []
 
 
 @pytest.fixture(scope="module")

@@ -197,3 +197,15 @@ def leaves(error: BaseException) -> list[BaseException]:
     if isinstance(error, BaseExceptionGroup):
         return [leaf for inner in error.exceptions for leaf in leaves(inner)]
     return [error]
+
+
+def test_http_endpoint_refuses_another_machines_host_or_origin(chat_url: str) -> None:
+    """On 127.0.0.1 a page elsewhere cannot reach the tools through DNS rebinding, even with the key."""
+    import httpx2
+
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    accept = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {PASSWORD}"}
+    rebound = httpx2.post(f"{chat_url}mcp", json=call, headers=accept | {"Host": "news.example:80"})
+    assert (rebound.status_code, rebound.text) == (421, "Invalid Host header")
+    foreign = httpx2.post(f"{chat_url}mcp", json=call, headers=accept | {"Origin": "http://news.example"})
+    assert (foreign.status_code, foreign.text) == (403, "Invalid Origin header")

@@ -165,6 +165,18 @@ def chat(
         launch(bot, host=host, port=port, share=share, open_browser=open_browser, auth=logins)
 
 
+@app.command()
+def mcp(
+    llm: Annotated[str | None, typer.Option(help="Default answer backend of ask_news (ASSISTANT_LLM).")] = None,
+) -> None:
+    """Serve the news to an MCP client on stdin/stdout: the tools search_news (passages with their metadata) and
+    ask_news (an answer with its citations). The chat server serves the same tools at /mcp."""
+    with user_errors():
+        from assistant.mcp_server import serve_stdio
+
+        serve_stdio(make_assistant(llm=llm))
+
+
 @contextmanager
 def _progress_bar() -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr, drawn only once there is real work (so small ingests stay quiet)."""

@@ -75,11 +75,11 @@ class _ArticlesTab:
     status: "gr.Markdown"
 
 
-def build_app(bot: Assistant) -> "gr.Blocks":
+def build_app(bot: Assistant, pool: AssistantPool | None = None) -> "gr.Blocks":
     """The Blocks app: a Chat tab (answers, sources, settings) and an Articles tab (the index, uploads)."""
     import gradio as gr
 
-    pool = AssistantPool(bot)
+    pool = pool or AssistantPool(bot)
     reading = {"concurrency_id": QUESTIONS, "concurrency_limit": bot.settings.question_slots}
     with gr.Blocks(title="News Q&A") as demo:
         turns = gr.State([])
@@ -106,9 +106,12 @@ def launch(
     open_browser: bool = False,
     auth: Sequence[tuple[str, str]] | None = None,
 ) -> tuple["gr.Blocks", str]:
-    """Serve the app (login required when auth is given); with block=False it runs in a background thread and
-    (app, local URL) come back at once."""
-    demo = build_app(bot)
+    """Serve the app (login required when auth is given), with MCP at /mcp and the OpenAI-compatible API at /v1 on
+    the same port; with block=False it runs in a background thread and (app, local URL) come back at once."""
+    from assistant.ui.apis import api_app_kwargs
+
+    pool = AssistantPool(bot)
+    demo = build_app(bot, pool)
     demo.queue(default_concurrency_limit=bot.settings.question_slots)
     try:
         _, url, _ = demo.launch(
@@ -123,6 +126,7 @@ def launch(
             footer_links=["api"],
             css=CSS,
             quiet=not block,
+            app_kwargs=api_app_kwargs(pool, auth, host),
         )
     except OSError as err:  # the port is taken, or the host is not this machine's
         reason = "the port is in use (choose another with --port)" if "empty port" in str(err) else str(err).splitlines()[0]

@@ -125,7 +125,8 @@ def _print_sources(answer: Answer) -> None:
     typer.echo("")
     for c in answer.citations:
         meta = c.meta
-        where = ", ".join(x for x in (meta.source, meta.published) if x)
+        page = f"page {c.page}" if c.page else ""
+        where = ", ".join(x for x in (meta.source, meta.published, page) if x)
         typer.echo(f"[{c.number}] {meta.title}" + (f" ({where})" if where else "") + f"\n    {meta.location}\n    “{c.quote}”")
 
 

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunking import TokenLimit, chunk_text
-from index.cleaning import clean_text
+from index.cleaning import clean_article
 from index.embeddings import Encoder
 from index.errors import InputError, storage_error
 from index.faults import checkpoint
 from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
-from index.types import Article, ArticleRecord, StoredChunk
+from index.types import Article, ArticleRecord, StoredChunk, page_at
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 
@@ -58,6 +58,7 @@ class IngestOptions:
 class _Prepared:
     article: Article
     cleaned: str
+    page_starts: tuple[int, ...]  # into `cleaned`
     chunks: list[StoredChunk]
     existing: set[str]
 
@@ -172,7 +173,11 @@ def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict
         store.delete_chunks(sorted(stale))
         store.put_article(
             ArticleRecord(
-                meta=article.meta, content_hash=article.content_hash(), chunk_count=len(prepared.chunks), text=prepared.cleaned
+                meta=article.meta,
+                content_hash=article.content_hash(),
+                chunk_count=len(prepared.chunks),
+                text=prepared.cleaned,
+                page_starts=prepared.page_starts,
             )
         )
         if article.id in manifest:
@@ -208,7 +213,20 @@ def _prepare_in_background(
 
 
 def _prepare(article: Article, existing: set[str], options: IngestOptions) -> _Prepared:
-    cleaned = clean_text(article.text)
-    pieces = chunk_text(article.id, cleaned, options.limits, options.overlap_tokens, options.max_chars) if cleaned else []
-    chunks = [StoredChunk(id=p.id, meta=article.meta, index=p.index, text=p.text, start=p.start, end=p.end) for p in pieces]
-    return _Prepared(article=article, cleaned=cleaned, chunks=chunks, existing=existing)
+    cleaned = clean_article(article.text, article.page_starts)
+    text = cleaned.text
+    pieces = chunk_text(article.id, text, options.limits, options.overlap_tokens, options.max_chars) if text else []
+    chunks = [
+        StoredChunk(
+            id=p.id,
+            meta=article.meta,
+            index=p.index,
+            text=p.text,
+            start=p.start,
+            end=p.end,
+            page=page_at(cleaned.page_starts, p.start) or 0,
+            page_breaks=tuple(s for s in cleaned.page_starts if p.start < s < p.end),
+        )
+        for p in pieces
+    ]
+    return _Prepared(article=article, cleaned=text, page_starts=cleaned.page_starts, chunks=chunks, existing=existing)

@@ -57,7 +57,7 @@ def make_assistant(**overrides: Any) -> Assistant:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl[.gz]) or folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .pdf .jsonl[.gz]) or folders of them.")],
     prune: Annotated[bool, typer.Option(help="Remove indexed articles that are not among PATHS any more.")] = False,
 ) -> None:
     """Index articles. Unchanged articles are skipped; a bad file stops the run before anything changes."""

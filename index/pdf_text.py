@@ -14,10 +14,9 @@ from index.errors import InputError
 from index.metadata import parse_text_header
 from index.types import Article, ArticleMeta
 
-SENTENCE_END = (".", "!", "?", ":", '"', "”", "’", ")")
-# A line clearly shorter than the page's usual line ends its paragraph: a heading, a byline, a paragraph's last line.
-SHORT_LINE_SHARE = 0.85
-TYPICAL_LINE_QUANTILE = 0.8
+SENTENCE_END = (".", "!", "?", ":", '"', "”", "’")
+# A line on its own that is much shorter than the page's longest is a heading, a byline or a date line.
+HEADING_SHARE = 0.6
 FILE_NAME_TITLE = re.compile(r"(\.(docx?|pdf|odt|rtf|txt|indd)$|^microsoft word\b)", re.IGNORECASE)
 
 
@@ -48,17 +47,18 @@ def pdf_article(data: bytes, *, article_id: str, location: str) -> Article:
 
 def _paragraphs(page_text: str) -> list[str]:
     """pypdf gives one line per printed line: lines are joined back into paragraphs, so a sentence wrapped across
-    lines stays one sentence (cleaning and chunking read a line as a paragraph)."""
+    lines stays one sentence (cleaning and chunking read a line as a paragraph). A paragraph ends at a blank line,
+    after a line that ends a sentence (at worst a paragraph is cut between two of its sentences, never inside one),
+    and after a heading-like line on its own."""
     lines = [" ".join(line.split()) for line in page_text.splitlines()]
-    lengths = sorted(len(line) for line in lines if line)
-    typical = lengths[int(TYPICAL_LINE_QUANTILE * (len(lengths) - 1))] if lengths else 0
+    longest = max((len(line) for line in lines), default=0)
     paragraphs: list[str] = []
     current: list[str] = []
     for line in lines:
         if line:
             current.append(line)
-        short = len(line) < SHORT_LINE_SHARE * typical
-        ends_paragraph = not line or (short and (line.endswith(SENTENCE_END) or len(current) == 1))
+        heading = len(current) == 1 and len(line) < HEADING_SHARE * longest
+        ends_paragraph = not line or line.endswith(SENTENCE_END) or heading
         if current and ends_paragraph:
             paragraphs.append(" ".join(current))
             current = []

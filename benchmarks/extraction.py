@@ -8,7 +8,8 @@ without the descendants `exclude_xpath` selects (share buttons, ads inside it). 
 Per page and extractor, on lower-cased word tokens (multisets):
   - body recall: the share of the reference body's tokens that the extracted text holds;
   - furniture share: the share of the extracted text's tokens that are not in the reference body;
-  - sentence recall: the share of the reference body's sentences (8 words or more) found whole in the extracted text.
+  - sentence recall: the share of the reference body's sentences (8 words or more) found whole in the extracted text;
+  - time: milliseconds per page (each extractor is warmed up, imports included, before the clocks start).
 The table gives the mean over pages (and the pages where an extractor found nothing).
 
     .venv/bin/python benchmarks/extraction.py PAGES_DIR [--manifest benchmarks/extraction/pages.json] [--per-page]
@@ -21,9 +22,10 @@ import json
 import re
 import statistics
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,6 +72,7 @@ class Score:
     furniture_share: float
     sentence_recall: float
     found_nothing: bool
+    seconds: float = 0.0
 
 
 def reference_body(html: str, body_xpath: str, exclude_xpath: list[str]) -> str:
@@ -119,25 +122,30 @@ def main() -> None:
         sys.exit(f"error: {args.pages_dir} lacks {', '.join(m + '.html' for m in missing)} (see {args.manifest})")
     print(f"machine: {machine()}\n{len(pages)} pages from {args.manifest.relative_to(REPO)}\n")
     scores: dict[str, list[Score]] = {name: [] for name in EXTRACTORS}
+    for extract in EXTRACTORS.values():  # imports and warms every extractor before any clock starts
+        extract("<html><body><p>warm up</p></body></html>", "warm-up")
     for page in pages:
         html = (args.pages_dir / f"{page['name']}.html").read_text(encoding="utf-8")
         reference = reference_body(html, page["body_xpath"], page.get("exclude_xpath", []))
         if not WORD.search(reference):
             sys.exit(f"error: {page['name']}: body_xpath {page['body_xpath']!r} selects no text")
         for name, extract in EXTRACTORS.items():
-            result = score(extract(html, page.get("url", page["name"])), reference)
+            started = time.perf_counter()
+            extracted = extract(html, page.get("url", page["name"]))
+            result = replace(score(extracted, reference), seconds=time.perf_counter() - started)
             scores[name].append(result)
             if args.per_page:
                 print(f"{page['name']:<24} {name:<34} recall {result.body_recall:.3f}  furniture {result.furniture_share:.3f}"
                       f"  sentences {result.sentence_recall:.3f}")  # fmt: skip
-    print("| extractor | body recall (tokens) | sentence recall | furniture share | found nothing |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| extractor | body recall (tokens) | sentence recall | furniture share | found nothing | ms per page |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for name, results in scores.items():
         mean = {field: statistics.fmean(getattr(r, field) for r in results) for field in ("body_recall", "sentence_recall",
                                                                                            "furniture_share")}  # fmt: skip
         nothing = sum(r.found_nothing for r in results)
+        milliseconds = 1000 * statistics.fmean(r.seconds for r in results)
         print(f"| {name} | {mean['body_recall']:.3f} | {mean['sentence_recall']:.3f} | {mean['furniture_share']:.3f} | "
-              f"{nothing}/{len(results)} |")  # fmt: skip
+              f"{nothing}/{len(results)} | {milliseconds:.0f} |")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ def _escaped(line: str) -> str:
     return line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def text_pdf(pages: list[list[str]], *, title: str = "", author: str = "", password: str = "") -> bytes:
-    """A PDF with one page per list of lines; an empty list makes a page without any text."""
+def text_pdf(pages: list[list[str]], *, title: str = "", author: str = "", password: str = "", owner_password: str = "") -> bytes:
+    """A PDF with one page per list of lines; an empty list makes a page without any text. `password` locks it for
+    reading; `owner_password` alone only restricts editing (an empty password opens it)."""
     writer = PdfWriter()
     font = writer._add_object(  # pypdf has no public call for an indirect object
         DictionaryObject(
@@ -38,8 +39,8 @@ def text_pdf(pages: list[list[str]], *, title: str = "", author: str = "", passw
         page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
     if title or author:
         writer.add_metadata({key: value for key, value in (("/Title", title), ("/Author", author)) if value})
-    if password:
-        writer.encrypt(user_password=password, algorithm="AES-128")
+    if password or owner_password:
+        writer.encrypt(user_password=password, owner_password=owner_password or None, algorithm="AES-128")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -156,6 +156,11 @@ def test_a_wrapped_pdf_sentence_stays_one_paragraph() -> None:
     assert f"{lines[0]} {lines[1]}" in article.text.splitlines()
 
 
+def test_a_pdf_locked_only_for_editing_is_read() -> None:
+    data = text_pdf([["Open to read, locked against editing."]], owner_password="owner")
+    assert "Open to read, locked against editing." in pdf_article(data, article_id="o.pdf", location="o.pdf").text
+
+
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [

@@ -94,3 +94,18 @@ def test_a_scanned_pdf_stops_the_ingest_and_changes_nothing(report: Path, make_s
     with pytest.raises(InputError, match=r"scan\.pdf: the PDF has no text layer \(a scan\?\); run OCR on it first$"):
         bot.ingest([report])
     assert {a.id: a.content_hash for a in bot.sources()} == before
+
+
+def test_a_pdf_upload_goes_through_the_same_loader(tmp_path: Path, make_settings, encoder: OnnxInt8Encoder) -> None:
+    from assistant.ui.session import add_uploads
+
+    bot = Assistant(make_settings(), encoder=encoder)
+    upload = tmp_path / "portwick-harbour.pdf"
+    upload.write_bytes(text_pdf(REPORT_PAGES, title="Harbour wall to be rebuilt"))
+    assert add_uploads(bot, [upload]).added == 1
+    answer = bot.ask("When was the Portwick harbour wall last rebuilt?")
+    assert [c.page for c in answer.citations if "1952" in c.quote] == [3]
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(text_pdf([[]]))
+    with pytest.raises(InputError, match=r"^scan\.pdf: the PDF has no text layer"):
+        add_uploads(bot, [scan])

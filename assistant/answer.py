@@ -38,10 +38,16 @@ class Passage:
     def text(self) -> str:
         return self.chunk.text
 
+    @property
+    def page(self) -> int | None:
+        """The page the passage starts on, for an article with pages (a PDF)."""
+        return self.chunk.page_at(self.chunk.start)
+
     def to_dict(self) -> dict[str, Any]:
         c = self.chunk
         return {"rank": self.rank, "chunk_id": c.id, **_flat_meta(c.meta), "text": c.text, "start": c.start, "end": c.end,
-                "score": self.score, "dense_score": self.dense_score, "keyword_score": self.keyword_score}  # fmt: skip
+                "page": self.page, "score": self.score, "dense_score": self.dense_score,
+                "keyword_score": self.keyword_score}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,10 +61,11 @@ class Citation:
     end: int
     score: float
     chunk_id: str = ""
+    page: int | None = None  # the page the quote starts on, for an article with pages (a PDF)
 
     def to_dict(self) -> dict[str, Any]:
         return {"number": self.number, **_flat_meta(self.meta), "quote": self.quote, "start": self.start, "end": self.end,
-                "score": self.score, "chunk_id": self.chunk_id}  # fmt: skip
+                "page": self.page, "score": self.score, "chunk_id": self.chunk_id}  # fmt: skip
 
 
 @dataclass

@@ -57,7 +57,7 @@ def make_assistant(**overrides: Any) -> Assistant:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .jsonl[.gz]) or folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .pdf .jsonl[.gz]) or folders of them.")],
     prune: Annotated[bool, typer.Option(help="Remove indexed articles that are not among PATHS any more.")] = False,
 ) -> None:
     """Index articles. Unchanged articles are skipped; a bad file stops the run before anything changes."""
@@ -125,7 +125,8 @@ def _print_sources(answer: Answer) -> None:
     typer.echo("")
     for c in answer.citations:
         meta = c.meta
-        where = ", ".join(x for x in (meta.source, meta.published) if x)
+        page = f"page {c.page}" if c.page else ""
+        where = ", ".join(x for x in (meta.source, meta.published, page) if x)
         typer.echo(f"[{c.number}] {meta.title}" + (f" ({where})" if where else "") + f"\n    {meta.location}\n    “{c.quote}”")
 
 

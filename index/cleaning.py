@@ -6,6 +6,9 @@ The cleaned text is kept per article, because citations carry offsets into it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 CLEANER_VERSION = "1"  # part of the index's fingerprint: changing the rules re-indexes everything
 
@@ -29,13 +32,46 @@ BOILERPLATE = re.compile(r"^(?:" + "|".join(BOILERPLATE_LINES) + r")[.!]?$", re.
 PHOTO_CREDIT = re.compile(r"\s*\((?:photo|image|picture)[^)]{0,120}\)\s*$", re.IGNORECASE)
 WORD = re.compile(r"\w+")
 MIN_WORDS_TO_DEDUPLICATE = 4
+PARAGRAPH_BREAK = "\n\n"
+
+
+@dataclass(frozen=True)
+class CleanedText:
+    text: str
+    page_starts: tuple[int, ...] = ()  # where each page of the source begins in `text`, for a paged article
 
 
 def clean_text(text: str) -> str:
     """Paragraphs (one per non-empty line) without boilerplate or repeats, joined by blank lines."""
-    kept: list[str] = []
+    return PARAGRAPH_BREAK.join(paragraph for _, paragraph in _kept_paragraphs(text))
+
+
+def clean_article(text: str, page_starts: Sequence[int] = ()) -> CleanedText:
+    """clean_text, and the page starts carried over: a page begins at its first kept paragraph (or where the
+    next kept paragraph begins, when cleaning left nothing of it)."""
+    kept = list(_kept_paragraphs(text))
+    cleaned = PARAGRAPH_BREAK.join(paragraph for _, paragraph in kept)
+    if not page_starts:
+        return CleanedText(cleaned)
+    starts: list[int] = []  # cleaned offset of each kept paragraph
+    offset = 0
+    for _, paragraph in kept:
+        starts.append(offset)
+        offset += len(paragraph) + len(PARAGRAPH_BREAK)
+    origins = [origin for origin, _ in kept]
+    mapped = []
+    for page_start in page_starts:
+        first_kept = bisect_left(origins, page_start)
+        mapped.append(starts[first_kept] if first_kept < len(starts) else len(cleaned))
+    return CleanedText(cleaned, tuple(mapped))
+
+
+def _kept_paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    """(offset of its line in `text`, paragraph) for every line kept."""
     seen: set[str] = set()
-    for line in text.splitlines():
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        origin, offset = offset, offset + len(line)
         paragraph = PHOTO_CREDIT.sub("", " ".join(line.split()))
         if not paragraph or BOILERPLATE.match(paragraph):
             continue
@@ -45,5 +81,4 @@ def clean_text(text: str) -> str:
             if key in seen:
                 continue
             seen.add(key)
-        kept.append(paragraph)
-    return "\n\n".join(kept)
+        yield origin, paragraph

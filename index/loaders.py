@@ -1,4 +1,4 @@
-"""Files → Articles: plain text, Markdown, HTML and JSONL corpora (optionally gzipped).
+"""Files → Articles: plain text, Markdown, HTML, PDF and JSONL corpora (optionally gzipped).
 
 Loading is a generator so that a large corpus is streamed, never held whole. Every problem with an
 input raises InputError naming the file (and line, for JSONL) in one line.
@@ -10,19 +10,22 @@ import codecs
 import gzip
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from index.errors import InputError
-from index.html_text import html_to_article
+from index.html_page import html_article
 from index.metadata import parse_date, parse_text_header, source_from_url
+from index.pdf_text import pdf_article
 from index.types import Article, ArticleMeta
 
 TEXT_SUFFIXES = (".txt", ".text")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
+PDF_SUFFIXES = (".pdf",)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + HTML_SUFFIXES + PDF_SUFFIXES + JSONL_SUFFIXES
+SUPPORTED_NAMES = ".txt, .md, .html, .pdf or .jsonl"  # for messages
 JSONL_FIELDS = {"id", "title", "text", "url", "published", "source", "author"}
 
 
@@ -45,12 +48,12 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
                 if p.is_file() and suffix_of(p) in SUPPORTED_SUFFIXES and not _is_hidden(p.relative_to(path))
             )
             if not found:
-                raise InputError(f"{path}: no article files in it (.txt, .md, .html, .jsonl)")
+                raise InputError(f"{path}: no article files in it ({SUPPORTED_NAMES})")
             files.extend(found)
         elif suffix_of(path) in SUPPORTED_SUFFIXES:
             files.append(path)
         else:
-            raise InputError(f"{path}: unsupported file type (use .txt, .md, .html or .jsonl)")
+            raise InputError(f"{path}: unsupported file type (use {SUPPORTED_NAMES})")
     return files
 
 
@@ -61,26 +64,19 @@ def _is_hidden(relative: Path) -> bool:
 def iter_articles(files: Iterable[Path], *, max_bytes: int) -> Iterator[Article]:
     """Articles from already expanded files; JSONL files yield one article a line."""
     for path in files:
-        suffix = suffix_of(path)
-        if suffix in JSONL_SUFFIXES:
-            yield from _iter_jsonl(path, max_bytes=max_bytes)
-            continue
-        text = read_text_file(path, max_bytes=max_bytes)
-        if suffix in HTML_SUFFIXES:
-            yield _html_article(path, text)
-        elif suffix in MARKDOWN_SUFFIXES:
-            yield _markdown_article(path, text)
-        else:
-            yield _text_article(path, text)
+        yield from LOADERS[suffix_of(path)](path, max_bytes)
 
 
 def read_text_file(path: Path, *, max_bytes: int) -> str:
     """The file's text, refusing what is not an article: empty, too large, binary or not UTF-8."""
+    return _decode(_read_bytes(path, max_bytes), str(path))
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
     size = path.stat().st_size
     if size > max_bytes:
         raise InputError(f"{path}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit (ASSISTANT_MAX_FILE_MB)")
-    data = path.read_bytes()
-    return _decode(data, str(path))
+    return path.read_bytes()
 
 
 BOMS = (  # UTF-32 before UTF-16: the UTF-32-LE mark begins with the UTF-16-LE one
@@ -117,6 +113,25 @@ def _text_article(path: Path, text: str) -> Article:
     return parse_text_header(text, article_id=path.name, location=str(path))
 
 
+def _load_text(path: Path, max_bytes: int) -> Iterator[Article]:
+    yield _text_article(path, read_text_file(path, max_bytes=max_bytes))
+
+
+def _load_markdown(path: Path, max_bytes: int) -> Iterator[Article]:
+    yield _markdown_article(path, read_text_file(path, max_bytes=max_bytes))
+
+
+def _load_html(path: Path, max_bytes: int) -> Iterator[Article]:
+    yield html_article(read_text_file(path, max_bytes=max_bytes), article_id=path.name, location=str(path))
+
+
+def _load_pdf(path: Path, max_bytes: int) -> Iterator[Article]:
+    data = _read_bytes(path, max_bytes)
+    if not data.strip():
+        raise InputError(f"{path}: empty file")
+    yield pdf_article(data, article_id=path.name, location=str(path))
+
+
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
 MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
@@ -125,15 +140,6 @@ MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
 def _markdown_article(path: Path, text: str) -> Article:
     plain = MARKDOWN_HEADING.sub("", MARKDOWN_EMPHASIS.sub("", MARKDOWN_LINK.sub(r"\1", text)))
     return _text_article(path, plain)
-
-
-def _html_article(path: Path, text: str) -> Article:
-    page = html_to_article(text, article_id=path.name, location=str(path))
-    if not page.text.strip():
-        raise InputError(f"{path}: no visible text in the HTML")
-    header = _text_article(path, page.text)  # the byline and date lines of the visible text, for what the tags lack
-    # Without a title from the tags, the first line was read as the title and belongs out of the body.
-    return Article(meta=page.meta.filled_from(header.meta), text=page.text if page.meta.title else header.text)
 
 
 def _iter_jsonl(path: Path, *, max_bytes: int) -> Iterator[Article]:
@@ -190,3 +196,13 @@ def _jsonl_article(line: str, where: str, path: Path) -> Article:
 
 def _optional_str(value: object) -> str:
     return "" if value is None else str(value).strip()
+
+
+Loader = Callable[[Path, int], Iterator[Article]]  # (file, max bytes) → its articles
+LOADERS: dict[str, Loader] = {
+    **dict.fromkeys(TEXT_SUFFIXES, _load_text),
+    **dict.fromkeys(MARKDOWN_SUFFIXES, _load_markdown),
+    **dict.fromkeys(HTML_SUFFIXES, _load_html),
+    **dict.fromkeys(PDF_SUFFIXES, _load_pdf),
+    **dict.fromkeys(JSONL_SUFFIXES, lambda path, max_bytes: _iter_jsonl(path, max_bytes=max_bytes)),
+}

@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.chunking import TokenLimit, chunk_text
-from index.cleaning import clean_text
+from index.cleaning import clean_article
 from index.embeddings import Encoder
 from index.errors import InputError, storage_error
 from index.faults import checkpoint
 from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
-from index.types import Article, ArticleRecord, StoredChunk
+from index.types import Article, ArticleRecord, StoredChunk, page_at
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,6 +68,7 @@ class IngestOptions:
 class _Prepared:
     article: Article
     cleaned: str
+    page_starts: tuple[int, ...]  # into `cleaned`
     chunks: list[StoredChunk]
     existing: set[str]
 
@@ -227,7 +228,13 @@ def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict
     store.delete_chunks(sorted(stale))
     store.put_articles(
         [
-            ArticleRecord(meta=p.article.meta, content_hash=p.article.content_hash(), chunk_count=len(p.chunks), text=p.cleaned)
+            ArticleRecord(
+                meta=p.article.meta,
+                content_hash=p.article.content_hash(),
+                chunk_count=len(p.chunks),
+                text=p.cleaned,
+                page_starts=p.page_starts,
+            )
             for p in pending
         ]
     )
@@ -264,7 +271,20 @@ def _prepare_in_background(
 
 
 def _prepare(article: Article, existing: set[str], options: IngestOptions) -> _Prepared:
-    cleaned = clean_text(article.text)
-    pieces = chunk_text(article.id, cleaned, options.limits, options.overlap_tokens, options.max_chars) if cleaned else []
-    chunks = [StoredChunk(id=p.id, meta=article.meta, index=p.index, text=p.text, start=p.start, end=p.end) for p in pieces]
-    return _Prepared(article=article, cleaned=cleaned, chunks=chunks, existing=existing)
+    cleaned = clean_article(article.text, article.page_starts)
+    text = cleaned.text
+    pieces = chunk_text(article.id, text, options.limits, options.overlap_tokens, options.max_chars) if text else []
+    chunks = [
+        StoredChunk(
+            id=p.id,
+            meta=article.meta,
+            index=p.index,
+            text=p.text,
+            start=p.start,
+            end=p.end,
+            page=page_at(cleaned.page_starts, p.start) or 0,
+            page_breaks=tuple(s for s in cleaned.page_starts if p.start < s < p.end),
+        )
+        for p in pieces
+    ]
+    return _Prepared(article=article, cleaned=text, page_starts=cleaned.page_starts, chunks=chunks, existing=existing)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -62,12 +63,28 @@ def day_number(published: str) -> int:
     return int(published.replace("-", "")) if published else 0
 
 
+def page_at(page_starts: Sequence[int], offset: int) -> int | None:
+    """The 1-based page holding `offset`, or None for an article without pages. An empty page shares its start with
+    the next one, which then wins, as it should: nothing can be quoted from an empty page."""
+    return bisect_right(page_starts, offset) if page_starts else None
+
+
+def _offsets_to_metadata(offsets: Sequence[int]) -> str:
+    return ",".join(map(str, offsets))
+
+
+def _offsets_from_metadata(value: object) -> tuple[int, ...]:
+    return tuple(int(part) for part in str(value).split(",")) if value else ()
+
+
 @dataclass(frozen=True)
 class Article:
-    """One news article as loaded, before cleaning."""
+    """One news article as loaded, before cleaning. A paged source (a PDF) keeps where each page begins in `text`:
+    page n starts at page_starts[n - 1]; other sources have none."""
 
     meta: ArticleMeta
     text: str
+    page_starts: tuple[int, ...] = ()
 
     @property
     def id(self) -> str:
@@ -78,6 +95,8 @@ class Article:
         The payload is the flat field set it has always been, so existing indexes keep their hashes."""
         fields = {**asdict(self.meta), "text": self.text}
         fields |= {name: fields[name] or None for name in OPTIONAL_IN_HASH}  # None, as the loaders once stored it
+        if self.page_starts:  # only paged articles hash their pages, so every other article keeps its hash
+            fields["page_starts"] = list(self.page_starts)
         payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -92,14 +111,25 @@ class StoredChunk:
     text: str
     start: int
     end: int
+    page: int = 0  # the page the chunk starts on; 0 for an article without pages
+    page_breaks: tuple[int, ...] = ()  # offsets (into the cleaned article) where later pages begin inside the chunk
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of an offset into the cleaned article inside this chunk; None when the article has no pages."""
+        return self.page + bisect_right(self.page_breaks, offset) if self.page else None
 
     def metadata(self) -> dict[str, str | int]:
+        # Only paged chunks carry the page fields, so every other chunk's metadata is what it has always been.
+        pages: dict[str, str | int] = (
+            {"page": self.page, "page_breaks": _offsets_to_metadata(self.page_breaks)} if self.page else {}
+        )
         return {
             "article_id": self.meta.id,
             "chunk_index": self.index,
             "start": self.start,
             "end": self.end,
             **self.meta.as_metadata(),
+            **pages,
         }
 
     @classmethod
@@ -111,6 +141,8 @@ class StoredChunk:
             text=text,
             start=int(meta["start"]),
             end=int(meta["end"]),
+            page=int(meta.get("page", 0)),
+            page_breaks=_offsets_from_metadata(meta.get("page_breaks")),
         )
 
 
@@ -122,13 +154,18 @@ class ArticleRecord:
     content_hash: str
     chunk_count: int
     text: str = ""  # the cleaned text, which citation offsets point into; empty when only metadata was asked for
+    page_starts: tuple[int, ...] = ()  # where each page begins in the cleaned text, for a paged article (a PDF)
 
     @property
     def id(self) -> str:
         return self.meta.id
 
+    def page_at(self, offset: int) -> int | None:
+        return page_at(self.page_starts, offset)
+
     def metadata(self) -> dict[str, str | int]:
-        return {**self.meta.as_metadata(), "content_hash": self.content_hash, "chunk_count": self.chunk_count}
+        pages = {"page_starts": _offsets_to_metadata(self.page_starts)} if self.page_starts else {}
+        return {**self.meta.as_metadata(), "content_hash": self.content_hash, "chunk_count": self.chunk_count, **pages}
 
     @classmethod
     def from_record(cls, article_id: str, meta: Mapping[str, Any], text: str = "") -> ArticleRecord:
@@ -137,4 +174,5 @@ class ArticleRecord:
             content_hash=str(meta.get("content_hash", "")),
             chunk_count=int(meta.get("chunk_count", 0)),
             text=text,
+            page_starts=_offsets_from_metadata(meta.get("page_starts")),
         )

@@ -37,6 +37,7 @@ CITATION_FIELDS = {
     "quote",
     "start",
     "end",
+    "page",
     "score",
     "chunk_id",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -114,6 +115,17 @@ def test_sources_panel_falls_back_to_the_quote_when_the_article_changed() -> Non
     refused = sources_panel(make_answer("no", "", 0, 0, refused=True), 0, lambda _: None)
     assert "nothing is cited" in refused and "2 more passages retrieved" in refused
     assert "Ask a question" in EMPTY_PANEL
+
+
+def test_a_pdf_citation_card_names_its_page_and_others_name_none() -> None:
+    quote = "Repairs will cost 4.2 million pounds."
+    text, start, end = article_with(quote)
+    answer = make_answer("q [1]", quote, start, end, location="/docs/report.pdf")
+    paged = replace(answer, citations=[replace(answer.citations[0], page=3)])
+    assert '<span class="location">/docs/report.pdf</span> · <span class="page">page 3</span>' in sources_panel(
+        paged, 0, lambda _: text
+    )
+    assert 'class="page"' not in sources_panel(answer, 0, lambda _: text)
 
 
 def test_a_real_answer_renders_with_its_quote_marked_in_the_real_article(seeded: Assistant) -> None:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BACKENDS: tuple[str, ...] = ("auto", *backend_names())
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".jsonl", ".gz"]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".jsonl", ".gz"]
 ARTICLE_COLUMNS = ["Title", "Outlet", "Published", "Chunks", "Id"]
 API_NAME = "ask"
 UPLOAD_API = "upload"
@@ -202,7 +202,7 @@ def _articles_tab() -> _ArticlesTab:
             show_search="search",
         )
         files = gr.File(
-            label="Add articles (.txt, .md, .html, .jsonl)",
+            label="Add articles (.txt, .md, .html, .pdf, .jsonl)",
             file_count="multiple",
             file_types=UPLOAD_TYPES,
             elem_id="upload",

@@ -107,7 +107,7 @@ def _citation_card(citation: Citation, turn: int, lookup: ArticleLookup) -> str:
     return (
         f'<div class="source-card" id="{cite_id(turn, citation.number)}">'
         f'<div class="card-title"><span class="num">[{citation.number}]</span> {html.escape(title)}</div>'
-        f'<div class="meta">{_meta(citation.meta)}</div>'
+        f'<div class="meta">{_meta(citation.meta, citation.page)}</div>'
         f'<div class="article-text">{body}</div></div>'
     )
 
@@ -130,7 +130,7 @@ def _uncited(passages: Sequence[Passage]) -> str:
         return ""
     items = "".join(
         f'<div class="passage"><div class="card-title">{html.escape(p.meta.title or p.meta.id)}</div>'
-        f'<div class="meta">{_meta(p.meta)}</div>'
+        f'<div class="meta">{_meta(p.meta, p.page)}</div>'
         f'<div class="passage-text">{html.escape(p.text)}</div></div>'
         for p in passages
     )
@@ -138,8 +138,8 @@ def _uncited(passages: Sequence[Passage]) -> str:
     return f'<details class="uncited"><summary>{len(passages)} more {noun} retrieved, not cited</summary>{items}</details>'
 
 
-def _meta(meta: ArticleMeta) -> str:
-    """Outlet · date · location (a link only for web addresses)."""
+def _meta(meta: ArticleMeta, page: int | None = None) -> str:
+    """Outlet · date · location (a link only for web addresses) · page (of a PDF)."""
     facts = [html.escape(x) for x in (meta.source, meta.published) if x]
     location = meta.location
     if location.startswith(("http://", "https://")):
@@ -147,4 +147,6 @@ def _meta(meta: ArticleMeta) -> str:
         facts.append(f'<a href="{link}" target="_blank" rel="noopener noreferrer">{link}</a>')
     elif location:
         facts.append(f'<span class="location">{html.escape(location)}</span>')
+    if page:
+        facts.append(f'<span class="page">page {page}</span>')
     return " · ".join(facts)

@@ -12,7 +12,7 @@ from threading import Lock
 from assistant.answer import Answer
 from assistant.engine import Assistant
 from index.errors import InputError
-from index.loaders import SUPPORTED_SUFFIXES, expand_paths, iter_articles, suffix_of
+from index.loaders import SUPPORTED_NAMES, SUPPORTED_SUFFIXES, expand_paths, iter_articles, suffix_of
 from index.pipeline import IngestReport, Progress
 
 
@@ -69,10 +69,10 @@ def add_uploads(bot: Assistant, uploads: Sequence[str | Path], progress: Progres
     """
     files = [Path(u) for u in uploads]
     if not files:
-        raise InputError("no files to add: choose .txt, .md, .html or .jsonl articles")
+        raise InputError(f"no files to add: choose {SUPPORTED_NAMES} articles")
     for path in files:
         if suffix_of(path) not in SUPPORTED_SUFFIXES:
-            raise InputError(f"{path.name}: unsupported file type (use .txt, .md, .html or .jsonl)")
+            raise InputError(f"{path.name}: unsupported file type (use {SUPPORTED_NAMES})")
     max_bytes = int(bot.settings.max_file_mb * 1e6)
     try:
         for _ in iter_articles(expand_paths(files), max_bytes=max_bytes):

@@ -128,10 +128,16 @@ def _markdown_article(path: Path, text: str) -> Article:
 
 
 def _html_article(path: Path, text: str) -> Article:
-    page = html_to_article(text, article_id=path.name, location=str(path))
+    return html_article(text, article_id=path.name, location=str(path))
+
+
+def html_article(html: str, *, article_id: str, location: str) -> Article:
+    """An HTML page's article, from a file or a fetched URL; InputError when the page shows no text."""
+    page = html_to_article(html, article_id=article_id, location=location)
     if not page.text.strip():
-        raise InputError(f"{path}: no visible text in the HTML")
-    header = _text_article(path, page.text)  # the byline and date lines of the visible text, for what the tags lack
+        raise InputError(f"{location}: no visible text in the HTML")
+    # the byline and date lines of the visible text, for what the tags lack
+    header = parse_text_header(page.text, article_id=article_id, location=location)
     # Without a title from the tags, the first line was read as the title and belongs out of the body.
     return Article(meta=page.meta.filled_from(header.meta), text=page.text if page.meta.title else header.text)
 

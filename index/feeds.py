@@ -63,7 +63,8 @@ def parse_feed(download: Download) -> Feed:
 
 
 def _day(entry: Any) -> str:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: FeedParserDict's own get maps a missing updated_parsed to published_parsed, with a warning
+    parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     return time.strftime("%Y-%m-%d", parsed) if parsed else ""
 
 

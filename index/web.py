@@ -5,7 +5,8 @@ fails, for whatever reason, is one FetchFailure and never stops the others. Only
 the feeds among them are fetched, nothing a page links to.
 
 A feed item whose page fails is a failure of its own (naming the item's URL and its feed); the feed's other items
-are still read, and the item is not remembered as seen, so the next `sync` fetches it again. An article an item
+are still read. The feed is then remembered without its ETag/Last-Modified, so the next `sync` reads it whole and
+fetches the failed item again (the items read fine are asked only whether they changed). An article the failed item
 gave earlier stays indexed as it was. Items that left a feed are forgotten by `sync`; their articles stay indexed.
 """
 
@@ -159,6 +160,10 @@ class WebReader:
                 remembered[task.item.link] = SeenItem(outcome.article.id, validators.etag, validators.last_modified)
             else:
                 raise AssertionError(f"an item read as {outcome!r}")
+        for failure in harvest.failures:
+            if failure.feed:  # not remembered as read, so the next sync reads it again and retries its failed items
+                feed = harvest.feeds[failure.feed]
+                feed.etag = feed.last_modified = ""
         harvest.articles = _first_of_each_id(harvest.articles)
         log.info("%d articles read, %d unchanged, %d failed", len(harvest.articles), harvest.not_modified, len(harvest.failures))
         return harvest

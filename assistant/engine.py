@@ -147,8 +147,9 @@ class Assistant:
         one line in `report.failed` and the others are indexed. Feeds are remembered for `sync`."""
         sources = list(sources)
         paths = [source for source in sources if not is_url(source)]
-        expand_paths(paths)  # a mistyped path fails before any URL is fetched
         urls = [str(source) for source in sources if is_url(source)]
+        if urls:
+            expand_paths(paths)  # a mistyped path fails before any URL is fetched
         harvest = self._web_reader_run(lambda reader: reader.read(urls)) if urls else WebHarvest()
         if prune and harvest.failures:
             log.warning("--prune skipped: %d URL(s) failed, so what they hold is unknown", len(harvest.failures))

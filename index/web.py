@@ -112,6 +112,7 @@ class _Task:
     feed: Feed | None = None  # set for an item's page
     item: FeedItem | None = None
     seen: SeenItem | None = None  # what the last sync recorded for this item
+    must_be_feed: bool = False  # a feed remembered for sync: a page there now is no feed's items
 
 
 class WebReader:
@@ -128,7 +129,8 @@ class WebReader:
     def sync(self, known: dict[str, SeenFeed], indexed: set[str]) -> WebHarvest:
         """The known feeds asked whether they changed; a changed feed's items likewise, when their article is still
         indexed (`indexed`: article ids); only what changed is fetched whole."""
-        return self._harvest([_Task(url, seen.validators) for url, seen in known.items()], known, indexed)
+        tasks = [_Task(url, seen.validators, must_be_feed=True) for url, seen in known.items()]
+        return self._harvest(tasks, known, indexed)
 
     def _harvest(self, tasks: list[_Task], known: dict[str, SeenFeed], indexed: set[str]) -> WebHarvest:
         harvest = WebHarvest()
@@ -144,22 +146,7 @@ class WebReader:
                 items += [_item_task(outcome, item, previous.items.get(item.link), indexed) for item in outcome.items]
             # None: a feed unchanged since the last sync
         for task, outcome in self._fetch_all(items):
-            assert task.feed is not None and task.item is not None
-            remembered = harvest.feeds[task.feed.url].items
-            if isinstance(outcome, FetchFailure):
-                harvest.failures.append(outcome)
-                if task.seen:  # the indexed version is still the one those validators name
-                    remembered[task.item.link] = task.seen
-            elif outcome is None:
-                harvest.not_modified += 1
-                assert task.seen is not None
-                remembered[task.item.link] = task.seen
-            elif isinstance(outcome, _Page):
-                harvest.articles.append(outcome.article)
-                validators = outcome.validators
-                remembered[task.item.link] = SeenItem(outcome.article.id, validators.etag, validators.last_modified)
-            else:
-                raise AssertionError(f"an item read as {outcome!r}")
+            _record_item(harvest, task, outcome)
         for failure in harvest.failures:
             if failure.feed:  # not remembered as read, so the next sync reads it again and retries its failed items
                 feed = harvest.feeds[failure.feed]
@@ -186,6 +173,8 @@ class WebReader:
                 if task.feed is not None:
                     raise FetchError(task.url, "a feed item that is itself a feed; ingest it as a feed of its own")
                 return loaded
+            if task.must_be_feed:
+                raise FetchError(task.url, f"not an RSS or Atom feed any more ({download.content_type})")
             return _Page(_with_fallback_metadata(loaded, task.feed, task.item, download.url), download.validators)
         except FetchError as err:
             log.info("failed: %s", err)
@@ -193,6 +182,26 @@ class WebReader:
         except Exception as err:  # a parser's surprise must not stop the other URLs
             log.exception("unexpected failure reading %s", task.url)
             return FetchFailure(url=task.url, reason=f"cannot be read ({type(err).__name__}: {err})", feed=feed_url)
+
+
+def _record_item(harvest: WebHarvest, task: _Task, outcome: _Outcome) -> None:
+    """An item page's outcome into the harvest, and what the next sync is to ask its server."""
+    assert task.feed is not None and task.item is not None
+    remembered = harvest.feeds[task.feed.url].items
+    if isinstance(outcome, FetchFailure):
+        harvest.failures.append(outcome)
+        if task.seen:  # the indexed version is still the one those validators name
+            remembered[task.item.link] = task.seen
+    elif outcome is None:
+        assert task.seen is not None
+        harvest.not_modified += 1
+        remembered[task.item.link] = task.seen
+    elif isinstance(outcome, _Page):
+        harvest.articles.append(outcome.article)
+        validators = outcome.validators
+        remembered[task.item.link] = SeenItem(outcome.article.id, validators.etag, validators.last_modified)
+    else:
+        raise AssertionError(f"an item read as {outcome!r}")
 
 
 def _item_task(feed: Feed, item: FeedItem, seen: SeenItem | None, indexed: set[str]) -> _Task:

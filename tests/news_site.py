@@ -33,12 +33,15 @@ class Resource:
         return formatdate(self.modified, usegmt=True)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Request:
+    """Recorded when it arrives (so a client that gave up on a slow answer still finds it); its status is set as the
+    status line is sent, before the client can read any of the answer."""
+
     path: str
-    status: int
     conditional: bool  # sent If-None-Match or If-Modified-Since
     user_agent: str
+    status: int = 0
 
 
 class NewsSite:
@@ -52,8 +55,18 @@ class NewsSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
+            record: Request
+
             def do_GET(self) -> None:  # the name http.server calls
-                site._serve(self)
+                headers = self.headers
+                conditional = bool(headers.get("If-None-Match") or headers.get("If-Modified-Since"))
+                self.record = Request(self.path, conditional, headers.get("User-Agent", ""))
+                site.requests.append(self.record)
+                site._respond(self, self.path)
+
+            def send_response(self, code: int, message: str | None = None) -> None:
+                self.record.status = code
+                super().send_response(code, message)
 
             def log_message(self, format: str, *args: object) -> None:  # quiet
                 pass
@@ -76,12 +89,6 @@ class NewsSite:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
-        path = handler.path
-        conditional = bool(handler.headers.get("If-None-Match") or handler.headers.get("If-Modified-Since"))
-        status = self._respond(handler, path)
-        self.requests.append(Request(path, status, conditional, handler.headers.get("User-Agent", "")))
 
     def _respond(self, handler: BaseHTTPRequestHandler, path: str) -> int:
         if path == "/slow":

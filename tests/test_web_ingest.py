@@ -20,7 +20,7 @@ from assistant import Assistant
 from index.errors import StoreError
 from index.feeds import KnownFeeds, SeenFeed, SeenItem, parse_feed
 from index.fetch import Download, Fetcher, FetchError, FetchSettings, Validators
-from index.web import CONTENT_LOADERS, is_url, url_article_id
+from index.web import CONTENT_LOADERS, WebReader, is_url, url_article_id
 from tests.conftest import REPO, SEEDS
 from tests.news_site import NewsSite, article_page, atom, rss20
 from tests.servers import free_port
@@ -210,6 +210,25 @@ def test_a_refused_connection_is_one_reason() -> None:
     with Fetcher(fetch_settings()) as fetcher, pytest.raises(FetchError) as raised:
         fetcher.get(url)
     assert raised.value.reason.startswith("cannot connect (") and "\n" not in raised.value.reason
+
+
+def test_a_page_given_directly_and_as_a_feed_item_is_read_once(site: NewsSite) -> None:
+    with Fetcher(fetch_settings()) as fetcher:
+        harvest = WebReader(fetcher, workers=2).read([site.url("/news/glenmoor.html"), site.url("/rss.xml")])
+    assert harvest.failures == []
+    assert sorted(a.meta.location for a in harvest.articles) == [
+        site.url("/news/glenmoor.html"),
+        site.url("/news/port-elsworth.html"),
+    ]
+    assert list(harvest.feeds) == [site.url("/rss.xml")]
+
+
+def test_a_remembered_feed_that_became_a_page_is_one_failure(site: NewsSite) -> None:
+    site.put("/rss.xml", "text/html", GLENMOOR)
+    with Fetcher(fetch_settings()) as fetcher:
+        harvest = WebReader(fetcher, workers=2).sync({site.url("/rss.xml"): SeenFeed("The Coast Courier")}, set())
+    assert [str(f) for f in harvest.failures] == [f"{site.url('/rss.xml')}: not an RSS or Atom feed any more (text/html)"]
+    assert harvest.articles == [] and harvest.feeds == {}
 
 
 # --- the real pipeline: encoder, Chroma, extractive answers ----------------------------------------------------------

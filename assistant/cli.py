@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -14,6 +15,7 @@ import typer
 if TYPE_CHECKING:
     from assistant.answer import Answer
     from assistant.engine import Assistant
+    from index.pipeline import IngestReport
 
 app = typer.Typer(
     name="assistant",
@@ -22,6 +24,48 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+DISTRIBUTION = "news-assistant"
+LOGGED_PACKAGES = ("assistant", "index", "eval")  # the loggers -v shows
+LOG_HANDLER_NAME = "assistant-cli"
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"assistant {version(DISTRIBUTION)}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[
+        int,
+        typer.Option("--verbose", "-v", count=True, help="Log what happens on stderr: -v steps (INFO), -vv details (DEBUG)."),
+    ] = 0,
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Answers questions from news articles with citations to the exact passages, offline."""
+    if verbose:
+        configure_logging(logging.INFO if verbose == 1 else logging.DEBUG)
+
+
+def configure_logging(level: int) -> None:
+    """One stderr handler on the project's loggers (index/fetch.py logs each request). The root
+    logger is left alone, so a host application's or pytest's handlers still see every record."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(LOG_HANDLER_NAME)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    for name in LOGGED_PACKAGES:
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if h.get_name() == LOG_HANDLER_NAME]:
+            logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(level)
 
 
 AS_OF_HELP = (
@@ -57,20 +101,55 @@ def make_assistant(**overrides: Any) -> Assistant:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files (.txt .md .html .pdf .jsonl[.gz]) or folders of them.")],
-    prune: Annotated[bool, typer.Option(help="Remove indexed articles that are not among PATHS any more.")] = False,
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SOURCE",
+            help="Files (.txt .md .html .pdf .jsonl[.gz]), folders of them, or URLs (http/https): an HTML page, or an RSS or "
+            "Atom feed, whose items' pages are all ingested and which `assistant sync` polls from then on.",
+        ),
+    ],
+    prune: Annotated[bool, typer.Option(help="Remove indexed articles that are not among SOURCES any more.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ingest report as JSON.")] = False,
 ) -> None:
-    """Index articles. Unchanged articles are skipped; a bad file stops the run before anything changes."""
+    """Index articles. Unchanged articles are skipped; a bad file stops the run before anything changes. A URL that
+    fails is one line on stderr, the others are indexed, and the exit code is 1."""
     with user_errors():
         bot = make_assistant()
         with _progress_bar() as progress:
-            report = bot.ingest(paths, prune=prune, progress=progress)
-    typer.echo(
-        f"added {report.added}, updated {report.updated}, removed {report.removed}, unchanged {report.unchanged}; "
-        f"{report.chunks} chunks embedded in {report.seconds:.1f} s"
-    )
+            report = bot.ingest(sources, prune=prune, progress=progress)
+    _print_report(report, as_json)
+
+
+@app.command()
+def sync(as_json: Annotated[bool, typer.Option("--json", help="Print the ingest report as JSON.")] = False) -> None:
+    """Poll the feeds ingested before and index their new or changed items. Each server is asked whether anything
+    changed since the last time (ETag, Last-Modified); an unchanged feed or page is not downloaded again."""
+    with user_errors():
+        bot = make_assistant()
+        if not bot.feeds():
+            typer.echo("no feeds to sync: run `assistant ingest FEED_URL` first", err=True)
+            return
+        with _progress_bar() as progress:
+            report = bot.sync(progress=progress)
+    _print_report(report, as_json)
+
+
+def _print_report(report: IngestReport, as_json: bool) -> None:
+    """The report on stdout; each URL that failed and each article left out on stderr; exit 1 when a URL failed."""
+    if as_json:
+        typer.echo(json.dumps(asdict(report), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(
+            f"added {report.added}, updated {report.updated}, removed {report.removed}, unchanged {report.unchanged}; "
+            f"{report.chunks} chunks embedded in {report.seconds:.1f} s"
+        )
     for article_id in report.skipped:
         typer.echo(f"warning: {article_id} has no text left after cleaning; not indexed", err=True)
+    for failure in report.failed:
+        typer.echo(f"error: {failure}", err=True)
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -131,10 +210,14 @@ def _print_sources(answer: Answer) -> None:
 
 
 @app.command()
-def sources() -> None:
-    """List the indexed articles: date, outlet, chunks, id and title."""
+def sources(as_json: Annotated[bool, typer.Option("--json", help="Print the articles as a JSON list.")] = False) -> None:
+    """List the indexed articles: date, outlet, chunks, id and title (with --json: every field, and the location)."""
     with user_errors():
         articles = make_assistant().sources()
+    if as_json:
+        rows = [{**asdict(a.meta), "chunks": a.chunk_count} for a in articles]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
     if not articles:
         typer.echo("no articles indexed yet: run `assistant ingest PATH`")
     for a in articles:

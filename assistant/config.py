@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.chunking import CHARS_PER_TOKEN
 from index.embeddings import INT8_BATCH_SIZE
+from index.fetch import FetchSettings
 
 REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -81,7 +82,17 @@ class Settings(BaseSettings):
         description="Hard cap on a chunk's characters, whatever its tokens (text without spaces); unset means "
         f"{CHARS_PER_TOKEN} per chunk token (2048 for 256).",
     )
-    max_file_mb: float = Field(64.0, gt=0, description="Larger input files are refused.")
+    max_file_mb: float = Field(64.0, gt=0, description="Larger input files (and fetched pages and feeds) are refused.")
+    fetch_timeout: float = Field(
+        20.0, gt=0, description="Seconds a URL being ingested may take to connect, and to send the next piece of its body."
+    )
+    fetch_user_agent: str = Field(
+        "news-assistant/0.1 (offline news Q&A; fetches only the URLs and feeds its user names)",
+        min_length=1,
+        description="User-Agent header sent with every fetch.",
+    )
+    fetch_max_redirects: int = Field(10, ge=0, le=50, description="Redirects a fetch follows before giving up.")
+    fetch_workers: int = Field(4, ge=1, le=32, description="Pages fetched at once (a feed's items).")
 
     ingest_wait_seconds: float = Field(
         600.0, ge=0, description="How long an ingest waits for another ingest into the same data directory to finish."
@@ -166,6 +177,19 @@ class Settings(BaseSettings):
     @property
     def keyword_dir(self) -> Path:
         return self.home / "keyword"
+
+    @property
+    def fetch(self) -> FetchSettings:
+        return FetchSettings(
+            timeout=self.fetch_timeout,
+            user_agent=self.fetch_user_agent,
+            max_redirects=self.fetch_max_redirects,
+            max_bytes=self.max_bytes,
+        )
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_file_mb * 1e6)
 
     @property
     def models_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,12 +23,16 @@ from assistant.retrieval import Filters, HybridRetriever, Mode
 from assistant.time_window import TimeWindow, resolve, without_time_expressions
 from index.chunking import TokenLimit, tiktoken_limit
 from index.embeddings import Encoder, make_encoder
+from index.feeds import KnownFeeds
+from index.fetch import Fetcher
 from index.fingerprint import IndexFingerprint
 from index.keyword import KeywordIndex
+from index.loaders import expand_paths
 from index.lock import ingest_lock
 from index.pipeline import IngestOptions, IngestReport, Progress, ingest, refresh_keyword_index
 from index.store import ChunkStore, open_client
 from index.types import ArticleRecord, StoredChunk
+from index.web import WebHarvest, WebReader, is_url
 
 History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest first
 Exclude = Callable[[StoredChunk], bool]  # chunks to leave out of retrieval
@@ -36,6 +41,7 @@ NOTE_BREAK = "\n\n"  # between the searched-window line and the answer
 
 
 T = TypeVar("T")  # a component built on first use
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -138,9 +144,40 @@ class Assistant:
             self._refreshing.release()
         return current
 
-    # --- indexing ------------------------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, progress: Progress | None = None) -> IngestReport:
-        """Index files, folders or corpus JSONL; unchanged articles cost nothing, bad input changes nothing."""
+    # --- indexing ---------------------------------------------------------------------------------
+    def ingest(self, sources: Iterable[str | Path], *, prune: bool = False, progress: Progress | None = None) -> IngestReport:
+        """Index files, folders, corpus JSONL and URLs (a string starting http:// or https://: a page, or a feed whose
+        items' pages are all read). Unchanged articles cost nothing. A bad file changes nothing; a URL that fails is
+        one line in `report.failed` and the others are indexed. Feeds are remembered for `sync`."""
+        sources = list(sources)
+        paths = [source for source in sources if not is_url(source)]
+        urls = [str(source) for source in sources if is_url(source)]
+        if urls:
+            expand_paths(paths)  # a mistyped path fails before any URL is fetched
+        harvest = self._web_reader_run(lambda reader: reader.read(urls)) if urls else WebHarvest()
+        if prune and harvest.failures:
+            log.warning("--prune skipped: %d URL(s) failed, so what they hold is unknown", len(harvest.failures))
+            prune = False
+        return self._index(paths, harvest, prune=prune, progress=progress)
+
+    def sync(self, *, progress: Progress | None = None) -> IngestReport:
+        """Ask every remembered feed whether it changed (ETag / Last-Modified) and index what is new or changed."""
+        known = KnownFeeds(self.settings.home).load()
+        if not known:
+            return IngestReport()
+        indexed = set(self.store.manifest())
+        harvest = self._web_reader_run(lambda reader: reader.sync(known, indexed))
+        return self._index([], harvest, prune=False, progress=progress)
+
+    def feeds(self) -> list[str]:
+        """The feeds `sync` polls: every feed URL ingested into this data directory."""
+        return sorted(KnownFeeds(self.settings.home).load())
+
+    def _web_reader_run(self, read: Callable[[WebReader], WebHarvest]) -> WebHarvest:
+        with Fetcher(self.settings.fetch) as fetcher:
+            return read(WebReader(fetcher, self.settings.fetch_workers))
+
+    def _index(self, paths: list[str | Path], harvest: WebHarvest, *, prune: bool, progress: Progress | None) -> IngestReport:
         s = self.settings
         limits: tuple[TokenLimit, ...] = (
             tiktoken_limit(s.chunk_tokens),
@@ -150,11 +187,18 @@ class Assistant:
             limits=limits,
             overlap_tokens=s.chunk_overlap,
             max_chars=s.max_chunk_chars,
-            max_bytes=int(s.max_file_mb * 1e6),
+            max_bytes=s.max_bytes,
             prune=prune,
         )
         with ingest_lock(s.home, s.ingest_wait_seconds):  # a second ingest waits, then finds the work done
-            report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress, self._keyword)
+            report = ingest(
+                paths, self.store, self.encoder, options, self.keyword_dir, progress, self._keyword, loaded=harvest.articles
+            )
+            if harvest.feeds:  # remembered once their articles are indexed: a failed ingest leaves them to the next try
+                known = KnownFeeds(s.home)
+                known.save(known.load() | harvest.feeds)
+        report.unchanged += harvest.not_modified
+        report.failed = [str(failure) for failure in harvest.failures]
         self._keyword_checked = 0.0  # the next question compares revisions (and rebuilds) at once
         self._index_checked = True
         return report

@@ -1,6 +1,7 @@
 """ingest(paths) → IngestReport: incremental by content hash, and all-or-nothing about bad input.
 
-Two passes over the inputs:
+The inputs are files and folders, and articles already in memory (pages fetched from URLs by index/web.py).
+Two passes over them:
 1. plan: load and hash every article. Any bad file stops the run here, before anything is written.
 2. apply: three stages overlap. A worker thread loads, cleans and chunks the new or changed articles; the
    encoder embeds the next batches (ONNX Runtime releases the GIL, so it runs on all the encoder's cores); the
@@ -16,11 +17,12 @@ without the killed ingest's writes are brought up to date.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 EMBED_AHEAD = 2  # batches embedded ahead of the one being written
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,6 +55,7 @@ class IngestReport:
     chunks: int = 0  # chunks embedded in this run
     seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)  # articles with no text left after cleaning
+    failed: list[str] = field(default_factory=list)  # one line per URL that gave nothing to index ("URL: reason")
 
 
 @dataclass(frozen=True)
@@ -73,17 +77,29 @@ class _Prepared:
     existing: set[str]
 
 
-def plan(paths: Iterable[str | Path], max_bytes: int) -> tuple[list[Path], dict[str, str]]:
-    """Every input checked and hashed: (files, article id → content hash)."""
-    files = expand_paths(paths)
+@dataclass(frozen=True)
+class Inputs:
+    """What one ingest reads: files (streamed, read once to plan and once to index) and articles already loaded."""
+
+    files: list[Path]
+    loaded: Sequence[Article] = ()
+
+    def articles(self, max_bytes: int) -> Iterator[Article]:
+        yield from iter_articles(self.files, max_bytes=max_bytes)
+        yield from self.loaded
+
+
+def plan(paths: Iterable[str | Path], max_bytes: int, loaded: Sequence[Article] = ()) -> tuple[Inputs, dict[str, str]]:
+    """Every input checked and hashed: (inputs, article id → content hash)."""
+    inputs = Inputs(expand_paths(paths), loaded)
     hashes: dict[str, str] = {}
     origin: dict[str, str] = {}
-    for article in iter_articles(files, max_bytes=max_bytes):
+    for article in inputs.articles(max_bytes):
         if article.id in hashes:
             raise InputError(f"article id {article.id!r} appears twice ({origin[article.id]} and {article.meta.location})")
         hashes[article.id] = article.content_hash()
         origin[article.id] = article.meta.location
-    return files, hashes
+    return inputs, hashes
 
 
 def ingest(
@@ -94,20 +110,24 @@ def ingest(
     keyword_dir: Path,
     progress: Progress | None = None,
     keyword: KeywordIndex | None = None,
+    *,
+    loaded: Sequence[Article] = (),
 ) -> IngestReport:
-    """keyword: the caller's keyword index in memory, if any; brought up to date from it rather than from disk."""
+    """keyword: the caller's keyword index in memory, if any; brought up to date from it rather than from disk.
+    loaded: articles already in memory (fetched pages), indexed beside the files."""
     started = time.perf_counter()
-    files, hashes = plan(paths, options.max_bytes)
+    inputs, hashes = plan(paths, options.max_bytes, loaded)
     manifest = store.manifest()
     todo = {aid for aid, digest in hashes.items() if manifest.get(aid) != digest}
     report = IngestReport(unchanged=len(hashes) - len(todo))
+    log.info("%d articles read: %d new or changed, %d unchanged", len(hashes), len(todo), report.unchanged)
     stale = sorted(set(manifest) - set(hashes)) if options.prune else []
     unfinished = store.unfinished_changes()  # an earlier ingest died mid-write: its revision bump is still owed
     checkpoint("ingest-planned")
     if todo or stale:
         store.begin_changes()
     if todo:
-        _apply(files, todo, manifest, store, encoder, options, report, progress)
+        _apply(inputs, todo, manifest, store, encoder, options, report, progress)
     for article_id in stale:
         store.delete_article(article_id)
         report.removed += 1
@@ -117,6 +137,7 @@ def ingest(
         store.record_articles()  # what an emptied or damaged store is later checked against
     refresh_keyword_index(store, keyword_dir, keyword)
     report.seconds = time.perf_counter() - started
+    log.info("added %d, updated %d, removed %d; %d chunks embedded", report.added, report.updated, report.removed, report.chunks)
     return report
 
 
@@ -152,7 +173,7 @@ def refresh_keyword_index(store: ChunkStore, keyword_dir: Path, current: Keyword
 
 
 def _apply(
-    files: list[Path],
+    inputs: Inputs,
     todo: set[str],
     manifest: dict[str, str],
     store: ChunkStore,
@@ -168,7 +189,7 @@ def _apply(
     ahead: deque[_Batch] = deque()
     with ThreadPoolExecutor(max_workers=EMBED_AHEAD, thread_name_prefix="ingest-encode") as embedding:
         try:
-            for batch in _batches(_prepare_in_background(files, todo, set(manifest), store, options), options, report):
+            for batch in _batches(_prepare_in_background(inputs, todo, set(manifest), store, options), options, report):
                 batch.vectors = embedding.submit(encoder.encode_documents, [c.text for c in batch.chunks])
                 ahead.append(batch)
                 if len(ahead) > EMBED_AHEAD:
@@ -246,14 +267,14 @@ def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict
 
 
 def _prepare_in_background(
-    files: list[Path], todo: set[str], indexed: set[str], store: ChunkStore, options: IngestOptions
+    inputs: Inputs, todo: set[str], indexed: set[str], store: ChunkStore, options: IngestOptions
 ) -> Iterator[_Prepared]:
     """Load, clean and chunk on a worker thread (bounded queue), so the main thread only embeds."""
     handoff: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=64)
 
     def work() -> None:
         try:
-            for article in iter_articles(files, max_bytes=options.max_bytes):
+            for article in inputs.articles(options.max_bytes):
                 if article.id in todo:
                     existing = store.chunk_ids_of(article.id) if article.id in indexed else set()
                     handoff.put(_prepare(article, existing, options))

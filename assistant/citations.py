@@ -124,6 +124,7 @@ def quote_passage(number: int, passage: Passage, claims: list[tuple[str, tuple[i
         end=chunk.start + end,
         score=passage.score,
         chunk_id=chunk.id,
+        also_in=passage.also_in,
     )
 
 

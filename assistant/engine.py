@@ -18,7 +18,7 @@ from assistant.errors import AssistantError
 from assistant.followups import rewrite_followup
 from assistant.prompts import EMPTY_QUESTION, NOTHING_IN_WINDOW, REFUSAL_TEXT, WINDOW_AFTER_AS_OF
 from assistant.question import Question
-from assistant.retrieval import Filters, HybridRetriever, Mode
+from assistant.retrieval import Filters, HybridRetriever, Mode, Recency
 from assistant.time_window import TimeWindow, resolve, without_time_expressions
 from index.chunking import TokenLimit, tiktoken_limit
 from index.embeddings import Encoder, make_encoder
@@ -106,7 +106,10 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         s = self.settings
         return self._built(
-            "_retriever", lambda: HybridRetriever(self.store, self._keyword_index, candidates=s.candidates, rrf_k=s.rrf_k)
+            "_retriever",
+            lambda: HybridRetriever(
+                self.store, self._keyword_index, candidates=s.candidates, rrf_k=s.rrf_k, collapse_stories=s.stories.collapse
+            ),
         )
 
     @property
@@ -148,6 +151,7 @@ class Assistant:
             max_chars=s.max_chunk_chars,
             max_bytes=int(s.max_file_mb * 1e6),
             prune=prune,
+            story_threshold=s.stories.threshold if s.stories.group else None,
         )
         with ingest_lock(s.home, s.ingest_wait_seconds):  # a second ingest waits, then finds the work done
             report = ingest(list(paths), self.store, self.encoder, options, self.keyword_dir, progress)
@@ -191,7 +195,16 @@ class Assistant:
         question = _checked_question(question)
         as_of_day = self.as_of_day(as_of)
         filters = _filters(since, until, sources, as_of_day)
-        return self._retrieve(self.searched_question(question), filters.within(resolve(question, as_of_day)), k, mode, exclude)
+        window = resolve(question, as_of_day)
+        recency = self.recency(window, as_of_day)
+        return self._retrieve(self.searched_question(question), filters.within(window), k, mode, exclude, recency)
+
+    def recency(self, window: TimeWindow | None, as_of: date) -> Recency | None:
+        """The recency boost a question gets: with scope `latest` only when it asks for the latest or current state."""
+        r = self.settings.recency
+        if r.scope == "off" or not r.weight or (r.scope == "latest" and not (window and window.latest)):
+            return None
+        return Recency(as_of=as_of, weight=r.weight, half_life_days=r.half_life_days)
 
     def question(self, text: str) -> Question:
         """The question with its vector, which retrieval and answering share."""
@@ -206,10 +219,16 @@ class Assistant:
         return _as_date(value, "as_of") or self.settings.as_of or date.today()
 
     def _retrieve(
-        self, question: Question, filters: Filters, k: int | None = None, mode: Mode = "hybrid", exclude: Exclude | None = None
+        self,
+        question: Question,
+        filters: Filters,
+        k: int | None = None,
+        mode: Mode = "hybrid",
+        exclude: Exclude | None = None,
+        recency: Recency | None = None,
     ) -> list[Passage]:
         self.ensure_index()
-        return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode, exclude)
+        return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode, exclude, recency)
 
     def ask(
         self,
@@ -264,7 +283,8 @@ class Assistant:
         standalone = self._standalone(question, turns)
         asked = Asked(question, standalone, as_of_day, resolve(standalone, as_of_day))
         searched = self.searched_question(standalone)
-        passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude)
+        recency = self.recency(asked.window, as_of_day)
+        passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude, recency=recency)
         if not passages and not self._any_chunk(filters) and (filters.active or self.store.count()):
             # a plain refusal would read as "the articles don't say"; it is the filter (or the as-of day) that left
             # nothing to read

@@ -11,11 +11,13 @@ import gzip
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from index.errors import InputError
 from index.html_text import html_to_article
-from index.metadata import parse_date, parse_text_header, source_from_url
+from index.metadata import HEADER_LINES, infer_date, parse_date, parse_text_header, source_from_url
+from index.page_dates import inferred_page_date
 from index.types import Article, ArticleMeta
 
 TEXT_SUFFIXES = (".txt", ".text")
@@ -132,8 +134,11 @@ def _html_article(path: Path, text: str) -> Article:
     if not page.text.strip():
         raise InputError(f"{path}: no visible text in the HTML")
     header = _text_article(path, page.text)  # the byline and date lines of the visible text, for what the tags lack
+    meta = page.meta.filled_from(header.meta)
+    if not meta.published and (guessed := inferred_page_date(text)):
+        meta = replace(meta, published=guessed, date_inferred=True)
     # Without a title from the tags, the first line was read as the title and belongs out of the body.
-    return Article(meta=page.meta.filled_from(header.meta), text=page.text if page.meta.title else header.text)
+    return Article(meta=meta, text=page.text if page.meta.title else header.text)
 
 
 def _iter_jsonl(path: Path, *, max_bytes: int) -> Iterator[Article]:
@@ -175,15 +180,17 @@ def _jsonl_article(line: str, where: str, path: Path) -> Article:
     if not text.strip():
         raise InputError(f"{where}: missing or empty 'text'")
     title = str(row.get("title") or "").strip() or text.strip().splitlines()[0][:120]
-    published = row.get("published")
+    published = (parse_date(str(row["published"])) or "") if row.get("published") else ""
+    inferred = "" if published else infer_date(text.splitlines()[:HEADER_LINES])
     url = _optional_str(row.get("url"))
     meta = ArticleMeta(
         id=str(row["id"]),
         title=title,
         source=_optional_str(row.get("source")) or source_from_url(url),
         author=_optional_str(row.get("author")),
-        published=(parse_date(str(published)) or "") if published else "",
+        published=published or inferred,
         location=url or f"{path}#{row['id']}",
+        date_inferred=bool(inferred),
     )
     return Article(meta=meta, text=text)
 

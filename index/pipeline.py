@@ -17,7 +17,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.chunking import TokenLimit, chunk_text
@@ -28,6 +28,7 @@ from index.faults import checkpoint
 from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
+from index.stories import NO_SIGNATURE, StoryGrouper, encode_signature, minhash
 from index.types import Article, ArticleRecord, StoredChunk
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
@@ -52,6 +53,7 @@ class IngestOptions:
     max_bytes: int
     batch_size: int = 256  # chunks embedded and written together
     prune: bool = False
+    story_threshold: float | None = None  # group near-duplicate articles at this MinHash Jaccard; None: no grouping
 
 
 @dataclass
@@ -60,6 +62,7 @@ class _Prepared:
     cleaned: str
     chunks: list[StoredChunk]
     existing: set[str]
+    signature: str = ""  # the cleaned text's MinHash, stored with the article record for later ingests to group against
 
 
 def plan(paths: Iterable[str | Path], max_bytes: int) -> tuple[list[Path], dict[str, str]]:
@@ -94,7 +97,8 @@ def ingest(
     if todo or stale:
         store.begin_changes()
     if todo:
-        _apply(files, todo, manifest, store, encoder, options, report, progress)
+        grouper = _story_grouper(store, set(stale), options.story_threshold)
+        _apply(files, todo, manifest, store, encoder, options, report, progress, grouper)
     for article_id in stale:
         store.delete_article(article_id)
         report.removed += 1
@@ -130,11 +134,12 @@ def _apply(
     options: IngestOptions,
     report: IngestReport,
     progress: Progress | None,
+    grouper: StoryGrouper | None,
 ) -> None:
     pending: list[_Prepared] = []  # articles whose chunks are not all written yet
     batch: list[StoredChunk] = []
     done = 0
-    for prepared in _prepare_in_background(files, todo, set(manifest), store, options):
+    for prepared in _prepare_in_background(files, todo, set(manifest), store, options, grouper):
         if not prepared.chunks:
             report.skipped.append(prepared.article.id)
             done += 1
@@ -170,9 +175,16 @@ def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict
         article = prepared.article
         stale = prepared.existing - {c.id for c in prepared.chunks}
         store.delete_chunks(sorted(stale))
+        # Chunks whose text did not change were not written again; their metadata (a date now inferred, a story group)
+        # may have.
+        store.update_chunk_metadata([c for c in prepared.chunks if c.id in prepared.existing])
         store.put_article(
             ArticleRecord(
-                meta=article.meta, content_hash=article.content_hash(), chunk_count=len(prepared.chunks), text=prepared.cleaned
+                meta=prepared.chunks[0].meta,  # with its story group
+                content_hash=article.content_hash(),
+                chunk_count=len(prepared.chunks),
+                text=prepared.cleaned,
+                signature=prepared.signature,
             )
         )
         if article.id in manifest:
@@ -183,9 +195,15 @@ def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict
 
 
 def _prepare_in_background(
-    files: list[Path], todo: set[str], indexed: set[str], store: ChunkStore, options: IngestOptions
+    files: list[Path],
+    todo: set[str],
+    indexed: set[str],
+    store: ChunkStore,
+    options: IngestOptions,
+    grouper: StoryGrouper | None,
 ) -> Iterator[_Prepared]:
-    """Load, clean and chunk on a worker thread (bounded queue), so the main thread only embeds."""
+    """Load, clean, group and chunk on a worker thread (bounded queue), so the main thread only embeds. The worker
+    alone touches the grouper, in input order, so a run groups its articles as one article after another would."""
     handoff: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=64)
 
     def work() -> None:
@@ -193,7 +211,7 @@ def _prepare_in_background(
             for article in iter_articles(files, max_bytes=options.max_bytes):
                 if article.id in todo:
                     existing = store.chunk_ids_of(article.id) if article.id in indexed else set()
-                    handoff.put(_prepare(article, existing, options))
+                    handoff.put(_prepare(article, existing, options, grouper))
             handoff.put(None)
         except BaseException as err:  # handed to the consumer, which re-raises it
             handoff.put(err)
@@ -207,8 +225,36 @@ def _prepare_in_background(
     worker.join()
 
 
-def _prepare(article: Article, existing: set[str], options: IngestOptions) -> _Prepared:
+def _prepare(article: Article, existing: set[str], options: IngestOptions, grouper: StoryGrouper | None) -> _Prepared:
     cleaned = clean_text(article.text)
     pieces = chunk_text(article.id, cleaned, options.limits, options.overlap_tokens, options.max_chars) if cleaned else []
-    chunks = [StoredChunk(id=p.id, meta=article.meta, index=p.index, text=p.text, start=p.start, end=p.end) for p in pieces]
-    return _Prepared(article=article, cleaned=cleaned, chunks=chunks, existing=existing)
+    meta, signature = article.meta, ""
+    sketch = minhash(cleaned) if grouper is not None and pieces else None
+    if grouper is not None and sketch is not None:
+        meta = replace(meta, story=grouper.assign(article.id, sketch))
+        signature = encode_signature(sketch)
+    elif grouper is not None:
+        grouper.remove(article.id)  # too short to group now: no later article joins its older text
+        signature = NO_SIGNATURE
+    chunks = [StoredChunk(id=p.id, meta=meta, index=p.index, text=p.text, start=p.start, end=p.end) for p in pieces]
+    return _Prepared(article=article, cleaned=cleaned, chunks=chunks, existing=existing, signature=signature)
+
+
+def _story_grouper(store: ChunkStore, leaving: set[str], threshold: float | None) -> StoryGrouper | None:
+    """The indexed articles' MinHashes in an LSH index, from the signatures stored with their records (those about to
+    be pruned left out). An article indexed before grouping existed has none: its MinHash is made from its stored
+    text and stored with it, once; it keeps being its own story's first, since its chunks name no group."""
+    if threshold is None:
+        return None
+    records = [r for r in store.list_articles() if r.id not in leaving]
+    grouper = StoryGrouper.from_signatures(((r.id, r.meta.story, r.signature) for r in records), threshold)
+    for record in records:
+        if record.signature:
+            continue
+        full = store.get_article(record.id)
+        sketch = minhash(full.text) if full is not None else None
+        if sketch is not None:
+            grouper.add(record.id, sketch, record.meta.story_group)
+        if full is not None:  # stored, so that the next ingest reads it instead of the text
+            store.put_article(replace(full, signature=encode_signature(sketch) if sketch is not None else NO_SIGNATURE))
+    return grouper

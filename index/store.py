@@ -244,6 +244,13 @@ class ChunkStore:
         self.vectors.add(nodes)
 
     @_chroma_call
+    def update_chunk_metadata(self, chunks: Sequence[StoredChunk]) -> None:
+        """Write the metadata of chunks already stored, their text and vector untouched (Chroma merges the fields)."""
+        for start in range(0, len(chunks), PAGE):
+            page = chunks[start : start + PAGE]
+            self.chunks.update(ids=[c.id for c in page], metadatas=[c.metadata() for c in page])
+
+    @_chroma_call
     def nearest(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Ids and cosines of the n chunks closest to vector (passing `where`, a Chroma filter), best first.
 

@@ -14,6 +14,7 @@ import typer
 if TYPE_CHECKING:
     from assistant.answer import Answer
     from assistant.engine import Assistant
+    from index.types import ArticleMeta, ArticleRecord
 
 app = typer.Typer(
     name="assistant",
@@ -124,21 +125,41 @@ def _print_sources(answer: Answer) -> None:
         return
     typer.echo("")
     for c in answer.citations:
-        meta = c.meta
-        where = ", ".join(x for x in (meta.source, meta.published) if x)
-        typer.echo(f"[{c.number}] {meta.title}" + (f" ({where})" if where else "") + f"\n    {meta.location}\n    “{c.quote}”")
+        typer.echo(f"[{c.number}] {c.meta.title}{_outlet_and_day(c.meta)}\n    {c.meta.location}\n    “{c.quote}”")
+        if c.also_in:
+            typer.echo("    also carried by: " + "; ".join(f"{m.title}{_outlet_and_day(m)}" for m in c.also_in))
+
+
+def _outlet_and_day(meta: ArticleMeta) -> str:
+    """ " (Stocktwits, 2025-07-02)", " (Stocktwits, 2025-07-02, dated by inference)", " (undated)"."""
+    day = f"{meta.published}, dated by inference" if meta.date_inferred else meta.published or "undated"
+    return " (" + ", ".join(x for x in (meta.source, day) if x) + ")"
 
 
 @app.command()
 def sources() -> None:
-    """List the indexed articles: date, outlet, chunks, id and title."""
+    """List the indexed articles: date (~ after a date inferred from the text or page, not given; ---------- undated),
+    outlet, chunks, id and title, and under an article the others that tell the same story (near-duplicates)."""
+    from assistant.engine import story_groups
+
     with user_errors():
         articles = make_assistant().sources()
     if not articles:
         typer.echo("no articles indexed yet: run `assistant ingest PATH`")
+    groups = story_groups(articles)
     for a in articles:
-        m = a.meta
-        typer.echo(f"{m.published or '----------'}  {m.source or '-':<16.16}  {a.chunk_count:>3} chunks  {m.id}  {m.title}")
+        story = groups.get(a.meta.story_group, [a])
+        if story[0] is not a:
+            continue  # listed under its story's first article
+        typer.echo(_source_line(a))
+        for other in story[1:]:
+            typer.echo("  same story: " + _source_line(other))
+
+
+def _source_line(a: ArticleRecord) -> str:
+    m = a.meta
+    day = (m.published + ("~" if m.date_inferred else " ")) if m.published else "---------- "
+    return f"{day} {m.source or '-':<16.16}  {a.chunk_count:>3} chunks  {m.id}  {m.title}"
 
 
 @app.command()

@@ -397,6 +397,17 @@ class Asked:
         return self.window.describe() if self.window else ""
 
 
+def story_groups(articles: Sequence[ArticleRecord]) -> dict[str, list[ArticleRecord]]:
+    """The stories told by more than one of these articles: the group's id → its articles in the order given (the
+    group's first article first when it is among them)."""
+    groups: dict[str, list[ArticleRecord]] = {}
+    for article in articles:
+        groups.setdefault(article.meta.story_group, []).append(article)
+    for group, members in groups.items():
+        members.sort(key=lambda a: a.id != group)  # stable: the rest keep their order
+    return {group: members for group, members in groups.items() if len(members) > 1}
+
+
 def _checked_question(question: str) -> str:
     if question is not None and not isinstance(question, str):
         raise AssistantError(f"the question must be text, not {type(question).__name__}")

@@ -121,14 +121,20 @@ def infer_date(lines: list[str]) -> str:
             return found
         if len(line) > 120 or line.endswith(".") or not (found := parse_date(line)):
             continue
-        if BY_LINE_START.match(line) or AUTHOR_OUTLET.match(line) or len(_without_dates(line)) <= BARE_DATE_REST:
+        if BY_LINE_START.match(line) or any(_is_a_date(part) for part in BYLINE_PARTS.split(line)):
             return found
     return ""
 
 
+BYLINE_PARTS = re.compile(r"[·|]")  # "Jane Roe · Reuters · 2 July 2025"
 BY_LINE_START = re.compile(r"^\s*by\s+[A-Z]", re.IGNORECASE)
 TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\b(?:gmt|utc|e[sd]t|p[sd]t)[+-]?\d*\b", re.IGNORECASE)
 WEEKDAY_NAME = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
+
+
+def _is_a_date(text: str) -> bool:
+    """A date and little else: "Wednesday, July 2, 2025 8:31 PM", or the date part of "Jane Roe · Reuters · 2 July 2025"."""
+    return parse_date(text) is not None and len(_without_dates(text)) <= BARE_DATE_REST
 
 
 def _without_dates(line: str) -> str:

@@ -15,9 +15,16 @@ from index.types import ArticleMeta, StoredChunk
 
 
 def _flat_meta(meta: ArticleMeta) -> dict[str, Any]:
-    """The metadata keys the JSON has always had (the author is in the Python objects, not yet in the JSON)."""
+    """The metadata keys of the JSON (the author is in the Python objects, not yet in the JSON): `date_inferred` says
+    `published` was read from the text or guessed from the page, not given; `story` is the article's story group."""
     return {"article_id": meta.id, "title": meta.title, "source": meta.source, "published": meta.published,
-            "location": meta.location}  # fmt: skip
+            "date_inferred": meta.date_inferred, "location": meta.location, "story": meta.story_group}  # fmt: skip
+
+
+def _also_in(metas: tuple[ArticleMeta, ...]) -> list[dict[str, Any]]:
+    """The other articles of the story that carried the same passage: which outlet, when, where."""
+    return [{"article_id": m.id, "source": m.source, "published": m.published, "date_inferred": m.date_inferred,
+             "location": m.location} for m in metas]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class Passage:
     score: float  # fused score
     dense_score: float | None = None  # cosine similarity to the question, when the dense side found it
     keyword_score: float | None = None  # BM25 score, when the keyword side found it
+    also_in: tuple[ArticleMeta, ...] = ()  # other articles of its story with the same passage, collapsed into this one
 
     @property
     def meta(self) -> ArticleMeta:
@@ -47,7 +55,7 @@ class Passage:
         c = self.chunk
         return {"rank": self.rank, "chunk_id": c.id, **_flat_meta(c.meta), "text": c.text, "start": c.start, "end": c.end,
                 "page": self.page, "score": self.score, "dense_score": self.dense_score,
-                "keyword_score": self.keyword_score}  # fmt: skip
+                "keyword_score": self.keyword_score, "also_in": _also_in(self.also_in)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -62,10 +70,11 @@ class Citation:
     score: float
     chunk_id: str = ""
     page: int | None = None  # the page the quote starts on, for an article with pages (a PDF)
+    also_in: tuple[ArticleMeta, ...] = ()  # the other outlets' articles of the same story that carried the passage
 
     def to_dict(self) -> dict[str, Any]:
         return {"number": self.number, **_flat_meta(self.meta), "quote": self.quote, "start": self.start, "end": self.end,
-                "page": self.page, "score": self.score, "chunk_id": self.chunk_id}  # fmt: skip
+                "page": self.page, "score": self.score, "chunk_id": self.chunk_id, "also_in": _also_in(self.also_in)}  # fmt: skip
 
 
 @dataclass

@@ -12,7 +12,14 @@ from dataclasses import replace
 from datetime import date
 
 from assistant.backends.base import Claim
-from assistant.prompts import DATED_CLAIM, DATED_CLAIM_AGAIN, NEWEST_ARTICLE, UNDATED_CLAIM, UNDATED_CLAIM_AGAIN
+from assistant.prompts import (
+    DATED_CLAIM,
+    DATED_CLAIM_AGAIN,
+    INFERRED_DAY,
+    NEWEST_ARTICLE,
+    UNDATED_CLAIM,
+    UNDATED_CLAIM_AGAIN,
+)
 from assistant.text import STOPWORDS
 from index.types import ArticleMeta
 
@@ -29,9 +36,16 @@ def spelled_day(iso: str) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
-def attributed(claim: str, meta: ArticleMeta, *, again: bool = False) -> str:
-    """ "On Jul 2, 2025, Stocktwits reported that …", or "An undated Stocktwits article says that …"."""
+def article_day(meta: ArticleMeta) -> str:
+    """The article's day as an answer says it: "Jul 2, 2025", "Jul 2, 2025 (dated by inference)", or "" undated."""
     day = spelled_day(meta.published)
+    return INFERRED_DAY.format(day=day) if day and meta.date_inferred else day
+
+
+def attributed(claim: str, meta: ArticleMeta, *, again: bool = False) -> str:
+    """ "On Jul 2, 2025, Stocktwits reported that …", or "An undated Stocktwits article says that …"; a date the article
+    did not give is said as such ("On Jul 2, 2025 (dated by inference), …")."""
+    day = article_day(meta)
     claim = _continuing(claim)
     if day:
         template = DATED_CLAIM_AGAIN if again else DATED_CLAIM
@@ -71,7 +85,7 @@ def _newest_claim(ordered: list[tuple[Claim, ArticleMeta]], date_count: int) -> 
     claim, meta = next(iter(articles.values()))
     text = NEWEST_ARTICLE.format(
         outlet=f"{meta.source} " if meta.source else "",
-        day=spelled_day(meta.published),
+        day=article_day(meta),
         newest="newer" if date_count == 2 else "newest",
     )
     return Claim(text=text, sources=claim.sources[:1])

@@ -125,6 +125,7 @@ def quote_passage(number: int, passage: Passage, claims: list[tuple[str, tuple[i
         score=passage.score,
         chunk_id=chunk.id,
         page=chunk.page_at(chunk.start + start),
+        also_in=passage.also_in,
     )
 
 

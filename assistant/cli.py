@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from assistant.answer import Answer
     from assistant.engine import Assistant
     from index.pipeline import IngestReport
+    from index.types import ArticleMeta, ArticleRecord
 
 app = typer.Typer(
     name="assistant",
@@ -173,7 +174,9 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles (the seed articles are indexed first if the index is empty).
 
-    "Today", "last week", "in June", "since Monday", "in 2024" in the question limit the search to those days (from --as-of)."""
+    "Today", "last week", "in June", "since Monday", "in 2024" in the question limit the search to those days (from --as-of);
+    "latest", "current", "now" rank newer articles higher (ASSISTANT_RECENCY__SCOPE). A passage several outlets carried
+    (one story) is read once, and its citation lists the others."""
     with user_errors():
         bot = make_assistant(top_k=top_k, llm=llm)
         stream = bot.stream(question, since=since, until=until, sources=source, as_of=as_of)
@@ -203,15 +206,25 @@ def _print_sources(answer: Answer) -> None:
         return
     typer.echo("")
     for c in answer.citations:
-        meta = c.meta
-        page = f"page {c.page}" if c.page else ""
-        where = ", ".join(x for x in (meta.source, meta.published, page) if x)
-        typer.echo(f"[{c.number}] {meta.title}" + (f" ({where})" if where else "") + f"\n    {meta.location}\n    “{c.quote}”")
+        page = f", page {c.page}" if c.page else ""
+        typer.echo(f"[{c.number}] {c.meta.title}{_outlet_and_day(c.meta, page)}\n    {c.meta.location}\n    “{c.quote}”")
+        if c.also_in:
+            typer.echo("    also carried by: " + "; ".join(f"{m.title}{_outlet_and_day(m)}" for m in c.also_in))
+
+
+def _outlet_and_day(meta: ArticleMeta, page: str = "") -> str:
+    """ " (Stocktwits, 2025-07-02)", " (Stocktwits, 2025-07-02, dated by inference)", " (undated, page 2)"."""
+    day = f"{meta.published}, dated by inference" if meta.date_inferred else meta.published or "undated"
+    return " (" + ", ".join(x for x in (meta.source, day) if x) + page + ")"
 
 
 @app.command()
 def sources(as_json: Annotated[bool, typer.Option("--json", help="Print the articles as a JSON list.")] = False) -> None:
-    """List the indexed articles: date, outlet, chunks, id and title (with --json: every field, and the location)."""
+    """List the indexed articles: date (~ after a date inferred from the text or page, not given; ---------- undated),
+    outlet, chunks, id and title, and under an article the others that tell the same story (near-duplicates); with
+    --json: every field, and the location."""
+    from assistant.engine import story_groups
+
     with user_errors():
         articles = make_assistant().sources()
     if as_json:
@@ -220,9 +233,20 @@ def sources(as_json: Annotated[bool, typer.Option("--json", help="Print the arti
         return
     if not articles:
         typer.echo("no articles indexed yet: run `assistant ingest PATH`")
+    groups = story_groups(articles)
     for a in articles:
-        m = a.meta
-        typer.echo(f"{m.published or '----------'}  {m.source or '-':<16.16}  {a.chunk_count:>3} chunks  {m.id}  {m.title}")
+        story = groups.get(a.meta.story_group, [a])
+        if story[0] is not a:
+            continue  # listed under its story's first article
+        typer.echo(_source_line(a))
+        for other in story[1:]:
+            typer.echo("  same story: " + _source_line(other))
+
+
+def _source_line(a: ArticleRecord) -> str:
+    m = a.meta
+    day = (m.published + ("~" if m.date_inferred else " ")) if m.published else "---------- "
+    return f"{day} {m.source or '-':<16.16}  {a.chunk_count:>3} chunks  {m.id}  {m.title}"
 
 
 @app.command()

@@ -19,7 +19,7 @@ from assistant.errors import AssistantError
 from assistant.followups import rewrite_followup
 from assistant.prompts import EMPTY_QUESTION, NOTHING_IN_WINDOW, REFUSAL_TEXT, WINDOW_AFTER_AS_OF
 from assistant.question import Question
-from assistant.retrieval import Filters, HybridRetriever, Mode
+from assistant.retrieval import Filters, HybridRetriever, Mode, Recency
 from assistant.time_window import TimeWindow, resolve, without_time_expressions
 from index.chunking import TokenLimit, tiktoken_limit
 from index.embeddings import Encoder, make_encoder
@@ -115,7 +115,10 @@ class Assistant:
     def retriever(self) -> HybridRetriever:
         s = self.settings
         return self._built(
-            "_retriever", lambda: HybridRetriever(self.store, self._keyword_index, candidates=s.candidates, rrf_k=s.rrf_k)
+            "_retriever",
+            lambda: HybridRetriever(
+                self.store, self._keyword_index, candidates=s.candidates, rrf_k=s.rrf_k, collapse_stories=s.stories.collapse
+            ),
         )
 
     @property
@@ -189,6 +192,7 @@ class Assistant:
             max_chars=s.max_chunk_chars,
             max_bytes=s.max_bytes,
             prune=prune,
+            story_threshold=s.stories.threshold if s.stories.group else None,
         )
         with ingest_lock(s.home, s.ingest_wait_seconds):  # a second ingest waits, then finds the work done
             report = ingest(
@@ -239,7 +243,16 @@ class Assistant:
         question = _checked_question(question)
         as_of_day = self.as_of_day(as_of)
         filters = _filters(since, until, sources, as_of_day)
-        return self._retrieve(self.searched_question(question), filters.within(resolve(question, as_of_day)), k, mode, exclude)
+        window = resolve(question, as_of_day)
+        recency = self.recency(window, as_of_day)
+        return self._retrieve(self.searched_question(question), filters.within(window), k, mode, exclude, recency)
+
+    def recency(self, window: TimeWindow | None, as_of: date) -> Recency | None:
+        """The recency boost a question gets: with scope `latest` only when it asks for the latest or current state."""
+        r = self.settings.recency
+        if r.scope == "off" or not r.weight or (r.scope == "latest" and not (window and window.latest)):
+            return None
+        return Recency(as_of=as_of, weight=r.weight, half_life_days=r.half_life_days)
 
     def question(self, text: str) -> Question:
         """The question with its vector, which retrieval and answering share."""
@@ -254,10 +267,16 @@ class Assistant:
         return _as_date(value, "as_of") or self.settings.as_of or date.today()
 
     def _retrieve(
-        self, question: Question, filters: Filters, k: int | None = None, mode: Mode = "hybrid", exclude: Exclude | None = None
+        self,
+        question: Question,
+        filters: Filters,
+        k: int | None = None,
+        mode: Mode = "hybrid",
+        exclude: Exclude | None = None,
+        recency: Recency | None = None,
     ) -> list[Passage]:
         self.ensure_index()
-        return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode, exclude)
+        return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode, exclude, recency)
 
     def ask(
         self,
@@ -312,7 +331,8 @@ class Assistant:
         standalone = self._standalone(question, turns)
         asked = Asked(question, standalone, as_of_day, resolve(standalone, as_of_day))
         searched = self.searched_question(standalone)
-        passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude)
+        recency = self.recency(asked.window, as_of_day)
+        passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude, recency=recency)
         if not passages and not self._any_chunk(filters) and (filters.active or self.store.count()):
             # a plain refusal would read as "the articles don't say"; it is the filter (or the as-of day) that left
             # nothing to read
@@ -423,6 +443,17 @@ class Asked:
     def note(self) -> str:
         """The line an answer starts with when the question's window narrowed the search; "" otherwise."""
         return self.window.describe() if self.window else ""
+
+
+def story_groups(articles: Sequence[ArticleRecord]) -> dict[str, list[ArticleRecord]]:
+    """The stories told by more than one of these articles: the group's id → its articles in the order given (the
+    group's first article first when it is among them)."""
+    groups: dict[str, list[ArticleRecord]] = {}
+    for article in articles:
+        groups.setdefault(article.meta.story_group, []).append(article)
+    for group, members in groups.items():
+        members.sort(key=lambda a: a.id != group)  # stable: the rest keep their order
+    return {group: members for group, members in groups.items() if len(members) > 1}
 
 
 def _checked_question(question: str) -> str:

@@ -17,6 +17,7 @@ DATED_CLAIM_AGAIN = "On {day}, {who} also reported that {claim}"
 UNDATED_CLAIM = "An undated {outlet}article says that {claim}"
 UNDATED_CLAIM_AGAIN = "The same undated {outlet}article also says that {claim}"
 NEWEST_ARTICLE = "The {outlet}article of {day} is the {newest} one."
+INFERRED_DAY = "{day} (dated by inference)"  # a date read from the article's dateline or guessed from its page
 
 EMPTY_QUESTION = "the question is empty; ask something about the articles"
 

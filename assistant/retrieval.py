@@ -1,4 +1,5 @@
-"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank, with filters.
+"""Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank, with filters, a recency boost for questions
+that ask for the latest, and one passage per story (near-duplicate articles grouped at ingest) for the same text.
 
 The dense side queries the Chroma collection that ingest fills through llama-index's ChromaVectorStore,
 directly: the question path then never imports llama_index.core (over a second of a cold `ask`).
@@ -7,7 +8,7 @@ directly: the question path then never imports llama_index.core (over a second o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ from assistant.time_window import TimeWindow
 from index.faults import checkpoint
 from index.keyword import KeywordFilter, KeywordIndex
 from index.store import ChunkStore
+from index.stories import same_passage
 from index.types import ArticleMeta, StoredChunk
 
 Mode = Literal["hybrid", "dense", "keyword"]
@@ -117,12 +119,61 @@ def _day(value: date | None) -> int | None:
     return value.year * 10000 + value.month * 100 + value.day if value else None
 
 
+@dataclass(frozen=True)
+class Recency:
+    """A boost for newer articles, fused with the retrieval scores: a new article gains `weight` times a first place
+    in one more ranking (1 / (rrf_k + 1)), halving every `half_life_days` of age before the as-of day. Undated
+    articles gain nothing; articles after the as-of day are filtered out before this counts."""
+
+    as_of: date
+    weight: float
+    half_life_days: float
+
+    def boost(self, published_day: int, rrf_k: int) -> float:
+        if not published_day or not self.weight:
+            return 0.0
+        year, rest = divmod(published_day, 10000)
+        try:
+            age = max((self.as_of - date(year, rest // 100, rest % 100)).days, 0)
+        except ValueError:  # a day the index holds that is no calendar day
+            return 0.0
+        return self.weight * 0.5 ** (age / self.half_life_days) / (rrf_k + 1)
+
+
+@dataclass
+class _Kept:
+    """A passage kept, and the other articles of its story that carried the same text (collapsed into it)."""
+
+    chunk: StoredChunk
+    vector: np.ndarray
+    also_in: list[ArticleMeta] = field(default_factory=list)
+
+    def absorbs(self, other: StoredChunk) -> bool:
+        """Is `other` the same passage of the same story, in another article?"""
+        mine = self.chunk.meta
+        return (
+            other.meta.id != mine.id
+            and other.meta.story_group == mine.story_group
+            and all(other.meta.id != m.id for m in self.also_in)
+            and same_passage(self.chunk.text, other.text)
+        )
+
+
 class HybridRetriever:
-    def __init__(self, store: ChunkStore, keyword_index: Callable[[], KeywordIndex], *, candidates: int, rrf_k: int) -> None:
+    def __init__(
+        self,
+        store: ChunkStore,
+        keyword_index: Callable[[], KeywordIndex],
+        *,
+        candidates: int,
+        rrf_k: int,
+        collapse_stories: bool = False,
+    ) -> None:
         self.store = store
         self.keyword_index = keyword_index  # a callable, so a rebuilt index is picked up
         self.candidates = candidates
         self.rrf_k = rrf_k
+        self.collapse_stories = collapse_stories
 
     def retrieve(
         self,
@@ -131,9 +182,11 @@ class HybridRetriever:
         filters: Filters | None = None,
         mode: Mode = "hybrid",
         exclude: Callable[[StoredChunk], bool] | None = None,
+        recency: Recency | None = None,
     ) -> list[Passage]:
         """The k best passages; `exclude` leaves chunks out and fills their places from the other candidates (the
-        eval's counterfactual questions: the same question with every answer-bearing chunk taken away)."""
+        eval's counterfactual questions: the same question with every answer-bearing chunk taken away); `recency`
+        ranks newer articles higher."""
         filters = filters or Filters()
         n = max(self.candidates, k)
         vector = question.vector
@@ -145,25 +198,47 @@ class HybridRetriever:
         for ranking in ([chunk_id for chunk_id, _ in dense], [h.chunk_id for h in keyword]):
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        if recency is not None:  # the day each candidate was published, as the keyword index holds it
+            for chunk_id in fused:
+                fused[chunk_id] += recency.boost(keyword_index.day_of(chunk_id), self.rrf_k)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
-        # Only the k winners are read in full (all candidates when some may be excluded); chunks only the keyword side
-        # found get their cosine from their vector. The filters are checked again on what is read: the as-of condition
-        # was left out of the dense search when the keyword index knew of no newer chunk, and another client may have
-        # added one since the keyword index was last refreshed.
-        read = self.store.get_chunks_with_vectors(ranked if exclude else ranked[:k])
-        kept = [(chunk, stored) for chunk, stored in read if filters.admits(chunk.meta) and not (exclude and exclude(chunk))][:k]
+        kept = self._read(ranked, k, filters, exclude)
         dense_scores = dict(dense)
         keyword_scores = {h.chunk_id: h.score for h in keyword}
         return [
             Passage(
                 rank=rank,
-                chunk=chunk,
-                score=fused[chunk.id],
-                dense_score=dense_scores.get(chunk.id, float(vector @ stored_vector)),
-                keyword_score=keyword_scores.get(chunk.id),
+                chunk=item.chunk,
+                score=fused[item.chunk.id],
+                dense_score=dense_scores.get(item.chunk.id, float(vector @ item.vector)),
+                keyword_score=keyword_scores.get(item.chunk.id),
+                also_in=tuple(item.also_in),
             )
-            for rank, (chunk, stored_vector) in enumerate(kept, start=1)
+            for rank, item in enumerate(kept, start=1)
         ]
+
+    def _read(self, ranked: list[str], k: int, filters: Filters, exclude: Callable[[StoredChunk], bool] | None) -> list[_Kept]:
+        """The k best candidates that pass, read in full. Only the k winners are read at first (all candidates when
+        some may be excluded), and more only as far as some were dropped; chunks only the keyword side found get their
+        cosine from their vector. The filters are checked again on what is read: the as-of condition was left out of
+        the dense search when the keyword index knew of no newer chunk, and another client may have added one since
+        the keyword index was last refreshed. With stories collapsed, a passage of an article whose story a better
+        passage already tells, in the same words, is not kept but listed with it."""
+        kept: list[_Kept] = []
+        position, batch = 0, len(ranked) if exclude else k
+        while len(kept) < k and position < len(ranked):
+            read = self.store.get_chunks_with_vectors(ranked[position : position + batch])
+            position += batch
+            for chunk, stored_vector in read:
+                if not filters.admits(chunk.meta) or (exclude and exclude(chunk)):
+                    continue
+                twin = next((item for item in kept if item.absorbs(chunk)), None) if self.collapse_stories else None
+                if twin is not None:
+                    twin.also_in.append(chunk.meta)
+                elif len(kept) < k:
+                    kept.append(_Kept(chunk, stored_vector))
+            batch = k - len(kept)
+        return kept
 
     def _dense(self, vector: np.ndarray, n: int, filters: Filters, keywords: KeywordIndex) -> list[tuple[str, float]]:
         """The n chunks nearest the question that pass the filters. A Chroma `where` makes a query about 80 times slower

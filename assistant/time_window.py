@@ -3,7 +3,8 @@
 One rule table, read top to bottom: each rule is a pattern and the published-date range it means on a given as-of
 day. Weeks start on Monday. A range never runs past the as-of day (nothing published later can be read anyway);
 a range wholly after it ("in 2027" asked as of 2026) is empty. "latest" / "most recent" set no range, only a flag
-for recency ranking. A question without any of these expressions gets no window at all.
+for recency ranking, and so do "current", "currently", "now". A question without any of these expressions gets no window
+at all.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class TimeWindow:
     since: date | None  # None (with until None): no hard range, only the latest flag
     until: date | None
     expressions: tuple[str, ...]  # the words of the question it came from, as written
-    latest: bool = False  # "latest", "most recent": for ranking newer articles higher, never a filter
+    latest: bool = False  # "latest", "most recent", "currently": for ranking newer articles higher, never a filter
 
     @property
     def hard(self) -> bool:
@@ -126,6 +127,7 @@ RULES: tuple[TimeRule, ...] = (
     _rule(rf"since {WEEKDAY}", _since_weekday),
     _rule(rf"in {YEAR}", lambda found, _: (date(int(found.group("year")), 1, 1), date(int(found.group("year")), 12, 31))),
     _rule(r"(?:the )?(?:latest|most recent|newest)", None),
+    _rule(r"(?:currently|current|right now|now)", None),  # the current state: the latest too
 )
 
 

@@ -328,6 +328,11 @@ class KeywordIndex:
         slots = self._live_slots
         return lambda chunk_id: (i := slots.get(chunk_id)) is None or bool(keep[i])
 
+    def day_of(self, chunk_id: str) -> int:
+        """The published day (YYYYMMDD) this index holds for a chunk; 0 when undated or unknown to it."""
+        i = self._live_slots.get(chunk_id)
+        return 0 if i is None else int(self.days[i])
+
     @property
     def newest_day(self) -> int:
         """The latest published day (YYYYMMDD) of any live chunk; 0 when none is dated."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from index.errors import InputError
 from index.html_page import html_article
-from index.metadata import parse_date, parse_text_header, source_from_url
+from index.metadata import HEADER_LINES, infer_date, parse_date, parse_text_header, source_from_url
 from index.pdf_text import pdf_article
 from index.types import Article, ArticleMeta
 
@@ -181,15 +181,17 @@ def _jsonl_article(line: str, where: str, path: Path) -> Article:
     if not text.strip():
         raise InputError(f"{where}: missing or empty 'text'")
     title = str(row.get("title") or "").strip() or text.strip().splitlines()[0][:120]
-    published = row.get("published")
+    published = (parse_date(str(row["published"])) or "") if row.get("published") else ""
+    inferred = "" if published else infer_date(text.splitlines()[:HEADER_LINES])
     url = _optional_str(row.get("url"))
     meta = ArticleMeta(
         id=str(row["id"]),
         title=title,
         source=_optional_str(row.get("source")) or source_from_url(url),
         author=_optional_str(row.get("author")),
-        published=(parse_date(str(published)) or "") if published else "",
+        published=published or inferred,
         location=url or f"{path}#{row['id']}",
+        date_inferred=bool(inferred),
     )
     return Article(meta=meta, text=text)
 

@@ -38,6 +38,10 @@ DATE_LINE = re.compile(r"^\s*(?:updated|published|posted|last updated|date)\b[:\
 AUTHOR_OUTLET = re.compile(r"^\s*(?P<author>[^·|]{2,60}?)\s*[·|]\s*(?P<source>[^·|]{2,60}?)\s*$")
 BY_LINE = re.compile(r"^\s*by\s+(?P<author>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,4})\s*$", re.IGNORECASE)
 HEADER_LINES = 12
+# "WASHINGTON, July 2, 2025 (Reuters) -", "PARIS (AP) — Jul 2, 2025": a dateline opens the body with a place in capitals.
+DATELINE = re.compile(r"^\s*[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.'’ -]{1,30})?\s*[,(—–-]")
+DATELINE_CHARS = 80  # the date of a dateline comes within this many characters of its start
+BARE_DATE_REST = 12  # a line that is a date and little else ("Wednesday, July 2, 2025 8:31 PM") is a dateline too
 
 
 def parse_date(text: str) -> str | None:
@@ -77,7 +81,16 @@ def parse_text_header(text: str, *, article_id: str, location: str) -> Article:
             author = by.group("author").strip()
             metadata_lines.add(i)
     body = "\n".join(line for i, line in enumerate(lines) if i not in metadata_lines)
-    meta = ArticleMeta(id=article_id, title=title, source=source, author=author, published=published, location=location)
+    inferred = "" if published else infer_date(lines[first + 1 : first + 1 + HEADER_LINES])
+    meta = ArticleMeta(
+        id=article_id,
+        title=title,
+        source=source,
+        author=author,
+        published=published or inferred,
+        location=location,
+        date_inferred=bool(inferred),
+    )
     return Article(meta=meta, text=body)
 
 
@@ -94,3 +107,38 @@ def source_from_url(url: str) -> str:
     """The outlet's host name ("cnn.com") when an article has a URL but names no source."""
     host = urlparse(url).hostname or "" if url else ""
     return host.removeprefix("www.")
+
+
+def infer_date(lines: list[str]) -> str:
+    """The date of a dated byline or dateline among an article's opening lines ("By Jane Doe, July 2, 2025",
+    "WASHINGTON, July 2, 2025 (Reuters) —", a line that is a date), or "". Dates inside sentences are not read:
+    "talks resume on July 9, 2025" says nothing of when the article appeared."""
+    for raw in lines:
+        line = raw.strip()
+        if not line or len(line) > 160:
+            continue
+        if DATELINE.match(line) and (found := parse_date(line[:DATELINE_CHARS])):
+            return found
+        if len(line) > 120 or line.endswith(".") or not (found := parse_date(line)):
+            continue
+        if BY_LINE_START.match(line) or any(_is_a_date(part) for part in BYLINE_PARTS.split(line)):
+            return found
+    return ""
+
+
+BYLINE_PARTS = re.compile(r"[·|]")  # "Jane Roe · Reuters · 2 July 2025"
+BY_LINE_START = re.compile(r"^\s*by\s+[A-Z]", re.IGNORECASE)
+TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\b(?:gmt|utc|e[sd]t|p[sd]t)[+-]?\d*\b", re.IGNORECASE)
+WEEKDAY_NAME = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
+
+
+def _is_a_date(text: str) -> bool:
+    """A date and little else: "Wednesday, July 2, 2025 8:31 PM", or the date part of "Jane Roe · Reuters · 2 July 2025"."""
+    return parse_date(text) is not None and len(_without_dates(text)) <= BARE_DATE_REST
+
+
+def _without_dates(line: str) -> str:
+    """The line without its dates, times and weekday names: what is left of a line that is only a date is punctuation."""
+    for pattern in (ISO_DATE, MONTH_DAY_YEAR, DAY_MONTH_YEAR, TIME_OF_DAY, WEEKDAY_NAME):
+        line = pattern.sub("", line)
+    return re.sub(r"[\W_]+", " ", line).strip()

@@ -24,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,7 @@ from index.faults import checkpoint
 from index.keyword import KeywordIndex, keyword_rows
 from index.loaders import expand_paths, iter_articles
 from index.store import ChunkStore
+from index.stories import NO_SIGNATURE, StoryGrouper, encode_signature, minhash
 from index.types import Article, ArticleRecord, StoredChunk, page_at
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class IngestOptions:
     max_bytes: int
     batch_size: int = 128  # chunks embedded and written together (an article's chunks are never split)
     prune: bool = False
+    story_threshold: float | None = None  # group near-duplicate articles at this MinHash Jaccard; None: no grouping
 
 
 @dataclass
@@ -75,6 +77,7 @@ class _Prepared:
     page_starts: tuple[int, ...]  # into `cleaned`
     chunks: list[StoredChunk]
     existing: set[str]
+    signature: str = ""  # the cleaned text's MinHash, stored with the article record for later ingests to group against
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,8 @@ def ingest(
     if todo or stale:
         store.begin_changes()
     if todo:
-        _apply(inputs, todo, manifest, store, encoder, options, report, progress)
+        grouper = _story_grouper(store, set(stale), options.story_threshold)
+        _apply(inputs, todo, manifest, store, encoder, options, report, progress, grouper)
     for article_id in stale:
         store.delete_article(article_id)
         report.removed += 1
@@ -181,6 +185,7 @@ def _apply(
     options: IngestOptions,
     report: IngestReport,
     progress: Progress | None,
+    grouper: StoryGrouper | None,
 ) -> None:
     # Embedding runs ahead of writing by EMBED_AHEAD batches, on threads of its own: while the next batches are
     # embedded, this thread writes the oldest one and records its articles. Writes stay in order and sequential (the
@@ -189,7 +194,7 @@ def _apply(
     ahead: deque[_Batch] = deque()
     with ThreadPoolExecutor(max_workers=EMBED_AHEAD, thread_name_prefix="ingest-encode") as embedding:
         try:
-            for batch in _batches(_prepare_in_background(inputs, todo, set(manifest), store, options), options, report):
+            for batch in _batches(_prepare_in_background(inputs, todo, set(manifest), store, options, grouper), options, report):
                 batch.vectors = embedding.submit(encoder.encode_documents, [c.text for c in batch.chunks])
                 ahead.append(batch)
                 if len(ahead) > EMBED_AHEAD:
@@ -247,14 +252,18 @@ def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict
     """The articles' chunks are written: drop their stale chunks, then record their new hashes (one write for all)."""
     stale = set().union(*(prepared.existing - {c.id for c in prepared.chunks} for prepared in pending))
     store.delete_chunks(sorted(stale))
+    # Chunks whose text did not change were not written again; their metadata (a date now inferred, a story group)
+    # may have.
+    store.update_chunk_metadata([c for p in pending for c in p.chunks if c.id in p.existing])
     store.put_articles(
         [
             ArticleRecord(
-                meta=p.article.meta,
+                meta=p.chunks[0].meta,  # with its story group
                 content_hash=p.article.content_hash(),
                 chunk_count=len(p.chunks),
                 text=p.cleaned,
                 page_starts=p.page_starts,
+                signature=p.signature,
             )
             for p in pending
         ]
@@ -267,9 +276,15 @@ def _commit_articles(pending: list[_Prepared], store: ChunkStore, manifest: dict
 
 
 def _prepare_in_background(
-    inputs: Inputs, todo: set[str], indexed: set[str], store: ChunkStore, options: IngestOptions
+    inputs: Inputs,
+    todo: set[str],
+    indexed: set[str],
+    store: ChunkStore,
+    options: IngestOptions,
+    grouper: StoryGrouper | None,
 ) -> Iterator[_Prepared]:
-    """Load, clean and chunk on a worker thread (bounded queue), so the main thread only embeds."""
+    """Load, clean, group and chunk on a worker thread (bounded queue), so the main thread only embeds. The worker
+    alone touches the grouper, in input order, so a run groups its articles as one article after another would."""
     handoff: queue.Queue[_Prepared | BaseException | None] = queue.Queue(maxsize=64)
 
     def work() -> None:
@@ -277,7 +292,7 @@ def _prepare_in_background(
             for article in inputs.articles(options.max_bytes):
                 if article.id in todo:
                     existing = store.chunk_ids_of(article.id) if article.id in indexed else set()
-                    handoff.put(_prepare(article, existing, options))
+                    handoff.put(_prepare(article, existing, options, grouper))
             handoff.put(None)
         except BaseException as err:  # handed to the consumer, which re-raises it
             handoff.put(err)
@@ -291,14 +306,22 @@ def _prepare_in_background(
     worker.join()
 
 
-def _prepare(article: Article, existing: set[str], options: IngestOptions) -> _Prepared:
+def _prepare(article: Article, existing: set[str], options: IngestOptions, grouper: StoryGrouper | None) -> _Prepared:
     cleaned = clean_article(article.text, article.page_starts)
     text = cleaned.text
     pieces = chunk_text(article.id, text, options.limits, options.overlap_tokens, options.max_chars) if text else []
+    meta, signature = article.meta, ""
+    sketch = minhash(text) if grouper is not None and pieces else None
+    if grouper is not None and sketch is not None:
+        meta = replace(meta, story=grouper.assign(article.id, sketch))
+        signature = encode_signature(sketch)
+    elif grouper is not None:
+        grouper.remove(article.id)  # too short to group now: no later article joins its older text
+        signature = NO_SIGNATURE
     chunks = [
         StoredChunk(
             id=p.id,
-            meta=article.meta,
+            meta=meta,
             index=p.index,
             text=p.text,
             start=p.start,
@@ -308,4 +331,26 @@ def _prepare(article: Article, existing: set[str], options: IngestOptions) -> _P
         )
         for p in pieces
     ]
-    return _Prepared(article=article, cleaned=text, page_starts=cleaned.page_starts, chunks=chunks, existing=existing)
+    return _Prepared(
+        article=article, cleaned=text, page_starts=cleaned.page_starts, chunks=chunks, existing=existing, signature=signature
+    )
+
+
+def _story_grouper(store: ChunkStore, leaving: set[str], threshold: float | None) -> StoryGrouper | None:
+    """The indexed articles' MinHashes in an LSH index, from the signatures stored with their records (those about to
+    be pruned left out). An article indexed before grouping existed has none: its MinHash is made from its stored
+    text and stored with it, once; it keeps being its own story's first, since its chunks name no group."""
+    if threshold is None:
+        return None
+    records = [r for r in store.list_articles() if r.id not in leaving]
+    grouper = StoryGrouper.from_signatures(((r.id, r.meta.story, r.signature) for r in records), threshold)
+    for record in records:
+        if record.signature:
+            continue
+        full = store.get_article(record.id)
+        sketch = minhash(full.text) if full is not None else None
+        if sketch is not None:
+            grouper.add(record.id, sketch, record.meta.story_group)
+        if full is not None:  # stored, so that the next ingest reads it instead of the text
+            store.put_article(replace(full, signature=encode_signature(sketch) if sketch is not None else NO_SIGNATURE))
+    return grouper

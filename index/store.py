@@ -299,6 +299,16 @@ class ChunkStore:
             self._changes.added.update(chunk.id for chunk in chunks)
 
     @_chroma_call
+    def update_chunk_metadata(self, chunks: Sequence[StoredChunk]) -> None:
+        """Write the metadata of chunks already stored, their text and vector untouched (Chroma merges the fields).
+        Journaled as added: a keyword index holding them reads their day and outlet again."""
+        if self._changes is not None:
+            self._changes.added.update(c.id for c in chunks)
+        for start in range(0, len(chunks), PAGE):
+            page = chunks[start : start + PAGE]
+            self.chunks.update(ids=[c.id for c in page], metadatas=[c.metadata() for c in page])
+
+    @_chroma_call
     def nearest(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """Ids and cosines of the n chunks closest to vector (passing `where`, a Chroma filter), best first.
 

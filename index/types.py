@@ -23,6 +23,13 @@ class ArticleMeta:
     author: str = ""
     published: str = ""  # YYYY-MM-DD, or "" when unknown
     location: str = ""  # the file path or the article's URL
+    date_inferred: bool = False  # `published` was read from the text (a dateline) or guessed by htmldate, not given
+    story: str = ""  # the story group (index/stories.py): the id of the first indexed article of the same story
+
+    @property
+    def story_group(self) -> str:
+        """The story this article tells: its group's id, or its own id when no other article tells it."""
+        return self.story or self.id
 
     @property
     def published_day(self) -> int:
@@ -38,11 +45,16 @@ class ArticleMeta:
             "published": self.published,
             "published_day": self.published_day,
             "location": self.location,
+            "date_inferred": self.date_inferred,
+            "story": self.story,
         }
 
     def filled_from(self, other: ArticleMeta) -> ArticleMeta:
         """These fields, with the empty ones taken from `other` (a second reading of the same article)."""
-        return replace(self, **{name: value for name, value in asdict(other).items() if not getattr(self, name)})
+        filled = {name: value for name, value in asdict(other).items() if not getattr(self, name) and name != "date_inferred"}
+        if "published" in filled:  # whether a date was inferred goes with the date
+            filled["date_inferred"] = other.date_inferred
+        return replace(self, **filled)
 
     @classmethod
     def from_metadata(cls, article_id: str, meta: Mapping[str, Any]) -> ArticleMeta:
@@ -53,10 +65,14 @@ class ArticleMeta:
             author=str(meta.get("author", "")),
             published=str(meta.get("published", "")),
             location=str(meta.get("location", "")),
+            date_inferred=bool(meta.get("date_inferred", False)),
+            story=str(meta.get("story", "")),
         )
 
 
 OPTIONAL_IN_HASH = ("source", "author", "published")
+ADDED_TO_HASH = ("date_inferred",)  # fields newer than the hash: in it only when set, so older indexes keep their hashes
+NOT_IN_HASH = ("story",)  # decided at ingest from the other articles, not read from the article
 
 
 def day_number(published: str) -> int:
@@ -95,6 +111,8 @@ class Article:
         The payload is the flat field set it has always been, so existing indexes keep their hashes."""
         fields = {**asdict(self.meta), "text": self.text}
         fields |= {name: fields[name] or None for name in OPTIONAL_IN_HASH}  # None, as the loaders once stored it
+        for name in NOT_IN_HASH + tuple(name for name in ADDED_TO_HASH if not fields[name]):
+            del fields[name]
         if self.page_starts:  # only paged articles hash their pages, so every other article keeps its hash
             fields["page_starts"] = list(self.page_starts)
         payload = json.dumps(fields, sort_keys=True, ensure_ascii=False)
@@ -155,6 +173,7 @@ class ArticleRecord:
     chunk_count: int
     text: str = ""  # the cleaned text, which citation offsets point into; empty when only metadata was asked for
     page_starts: tuple[int, ...] = ()  # where each page begins in the cleaned text, for a paged article (a PDF)
+    signature: str = ""  # the text's MinHash (index/stories.py), which later ingests group new articles against
 
     @property
     def id(self) -> str:
@@ -164,8 +183,9 @@ class ArticleRecord:
         return page_at(self.page_starts, offset)
 
     def metadata(self) -> dict[str, str | int]:
-        pages = {"page_starts": _offsets_to_metadata(self.page_starts)} if self.page_starts else {}
-        return {**self.meta.as_metadata(), "content_hash": self.content_hash, "chunk_count": self.chunk_count, **pages}
+        extra = {"page_starts": _offsets_to_metadata(self.page_starts)} if self.page_starts else {}
+        extra |= {"signature": self.signature} if self.signature else {}
+        return {**self.meta.as_metadata(), "content_hash": self.content_hash, "chunk_count": self.chunk_count, **extra}
 
     @classmethod
     def from_record(cls, article_id: str, meta: Mapping[str, Any], text: str = "") -> ArticleRecord:
@@ -175,4 +195,5 @@ class ArticleRecord:
             chunk_count=int(meta.get("chunk_count", 0)),
             text=text,
             page_starts=_offsets_from_metadata(meta.get("page_starts")),
+            signature=str(meta.get("signature", "")),
         )

@@ -100,7 +100,7 @@ def answer_prompt(question: str, evidence: Evidence) -> str:
         EVIDENCE_LINE.format(
             number=s.passage.rank,
             source=s.passage.meta.source or "unknown outlet",
-            published=s.passage.meta.published or "undated",
+            published=(s.passage.meta.published + (" inferred" if s.passage.meta.date_inferred else "")) or "undated",
             text=s.text,
         )
         for s in evidence.sentences

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from assistant.answer import Answer
 from assistant.backends import backend_names
-from assistant.engine import Assistant
+from assistant.engine import Assistant, story_groups
 from assistant.errors import USER_ERRORS, AssistantError
 from assistant.ui.assets import CSS, PANEL_JS
 from assistant.ui.auth import parse_auth
@@ -35,11 +35,12 @@ if TYPE_CHECKING:
     import gradio as gr
 
     from index.pipeline import IngestReport
+    from index.types import ArticleMeta
 
 log = logging.getLogger(__name__)
 BACKENDS: tuple[str, ...] = ("auto", *backend_names())
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".pdf", ".jsonl", ".gz"]
-ARTICLE_COLUMNS = ["Title", "Outlet", "Published", "Chunks", "Id"]
+ARTICLE_COLUMNS = ["Title", "Outlet", "Published", "Chunks", "Id", "Story"]  # Story: shared by near-duplicates
 API_NAME = "ask"
 UPLOAD_API = "upload"
 # Two concurrency groups: questions (Settings.question_slots at once) and indexing (one upload at a time, as the
@@ -194,11 +195,11 @@ def _articles_tab() -> _ArticlesTab:
         summary = gr.Markdown(elem_id="articles-summary")
         table = gr.Dataframe(
             headers=ARTICLE_COLUMNS,
-            datatype=["str", "str", "str", "number", "str"],
+            datatype=["str", "str", "str", "number", "str", "str"],
             interactive=False,
             elem_id="articles",
             wrap=True,
-            column_widths=["44%", "16%", "12%", "8%", "20%"],
+            column_widths=["36%", "14%", "12%", "6%", "16%", "16%"],
             show_search="search",
         )
         files = gr.File(
@@ -405,11 +406,26 @@ def _article_list(bot: Assistant) -> tuple[Any, Any, str]:
     import gradio as gr
 
     records = bot.sources()
-    rows = [[a.meta.title, a.meta.source, a.meta.published, a.chunk_count, a.meta.id] for a in records]
+    groups = story_groups(records)  # only stories told by two articles or more get a Story cell
+    rows = [
+        [
+            a.meta.title,
+            a.meta.source,
+            _published(a.meta),
+            a.chunk_count,
+            a.meta.id,
+            a.meta.story_group if a.meta.story_group in groups else "",
+        ]
+        for a in records
+    ]
     outlets = sorted({a.meta.source for a in records if a.meta.source})
     noun = "article" if len(records) == 1 else "articles"
     summary = f"{len(records)} {noun} indexed in `{escape_text(str(bot.settings.home))}`."
     return gr.Dataframe(value=rows, headers=ARTICLE_COLUMNS), gr.Dropdown(choices=outlets), summary
+
+
+def _published(meta: "ArticleMeta") -> str:
+    return f"{meta.published} (inferred)" if meta.published and meta.date_inferred else meta.published
 
 
 def _upload_status(file_count: int, report: "IngestReport") -> str:

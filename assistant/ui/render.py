@@ -107,9 +107,17 @@ def _citation_card(citation: Citation, turn: int, lookup: ArticleLookup) -> str:
     return (
         f'<div class="source-card" id="{cite_id(turn, citation.number)}">'
         f'<div class="card-title"><span class="num">[{citation.number}]</span> {html.escape(title)}</div>'
-        f'<div class="meta">{_meta(citation.meta, citation.page)}</div>'
+        f'<div class="meta">{_meta(citation.meta, citation.page)}</div>{_also_in(citation)}'
         f'<div class="article-text">{body}</div></div>'
     )
+
+
+def _also_in(citation: Citation) -> str:
+    """The other outlets whose copy of the same story carried this passage."""
+    if not citation.also_in:
+        return ""
+    others = "; ".join(f"{html.escape(m.title or m.id)} ({_meta(m)})" for m in citation.also_in)
+    return f'<div class="also-in">Also carried by: {others}</div>'
 
 
 def _highlighted(text: str, citation: Citation) -> str:
@@ -140,7 +148,8 @@ def _uncited(passages: Sequence[Passage]) -> str:
 
 def _meta(meta: ArticleMeta, page: int | None = None) -> str:
     """Outlet · date · location (a link only for web addresses) · page (of a PDF)."""
-    facts = [html.escape(x) for x in (meta.source, meta.published) if x]
+    day = f"{meta.published} (dated by inference)" if meta.published and meta.date_inferred else meta.published or "undated"
+    facts = [html.escape(x) for x in (meta.source, day) if x]
     location = meta.location
     if location.startswith(("http://", "https://")):
         link = html.escape(location, quote=True)

@@ -20,6 +20,9 @@ EXTRACTION_OPTIONS: dict[str, Any] = {
     "include_links": False,
     "deduplicate": False,  # trafilatura's cache is process-wide: a page ingested twice would lose its text
     "with_metadata": True,
+    # Dates from the page's markup only (meta tags, JSON-LD, <time>, the URL): a date htmldate guesses from the text is
+    # inferred, and index/page_dates.py reads it and marks it so.
+    "date_extraction_params": {"original_date": True, "extensive_search": False},
 }
 # Below its own minimum (MIN_EXTRACTED_SIZE) trafilatura falls back to a dump of the page's text blocks, which splits
 # inline markup into lines and keeps navigation; our own visible-text extractor does that job better, so such a short

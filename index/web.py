@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeAlias
 from urllib.parse import urlsplit
@@ -224,9 +224,11 @@ def _with_fallback_metadata(article: Article, feed: Feed | None, item: FeedItem 
     failing those, the host as the outlet."""
     meta = article.meta
     if feed is not None and item is not None:
+        if meta.date_inferred and item.published:  # the feed states the date the page only let us guess
+            meta = replace(meta, published="", date_inferred=False)
         meta = meta.filled_from(ArticleMeta(id=meta.id, title=item.title, source=feed.title, published=item.published))
     meta = meta.filled_from(ArticleMeta(id=meta.id, title="", source=source_from_url(url)))
-    return Article(meta=meta, text=article.text)
+    return replace(article, meta=meta)  # its text and, for a PDF, its pages
 
 
 def _first_of_each_id(articles: list[Article]) -> list[Article]:

@@ -17,7 +17,7 @@ from assistant.cli import LOG_HANDLER_NAME, LOGGED_PACKAGES, app
 from tests.conftest import REPO
 
 REPORT_FIELDS = {"added", "updated", "removed", "unchanged", "chunks", "seconds", "skipped", "failed"}
-SOURCE_FIELDS = {"id", "title", "source", "author", "published", "location", "chunks"}
+SOURCE_FIELDS = {"id", "title", "source", "author", "published", "date_inferred", "story", "location", "chunks"}
 
 
 @pytest.fixture

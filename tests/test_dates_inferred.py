@@ -69,10 +69,17 @@ def test_jsonl_without_a_date_infers_one_from_its_dateline(tmp_path: Path) -> No
 
 
 def test_an_html_page_without_date_tags_is_dated_by_htmldate_offline(tmp_path: Path, no_network: list[object]) -> None:
-    page = tmp_path / "page.html"
+    page = tmp_path / "page.html"  # a date only at the foot of the text: htmldate's guess, so inferred
     page.write_text(
+        "<html><head><title>Ferry returns</title></head><body><article><h1>Ferry returns</h1>"
+        "<p>The river ferry returns to service with two new boats, the operator said on the quay.</p>"
+        "<p>The operator said the timetable stays as it was.</p><p>Tickets cost the same.</p><p>The mayor welcomed it.</p>"
+        "<p>3 May 2025</p></article></body></html>"
+    )
+    structured = tmp_path / "structured.html"  # JSON-LD is the publisher's own statement: given
+    structured.write_text(
         '<html><head><title>Ferry returns</title><script type="application/ld+json">{"@type": "NewsArticle", '
-        '"datePublished": "2025-05-03T08:00:00Z"}</script></head><body><article><h1>Ferry returns</h1>'
+        '"datePublished": "2025-05-02T08:00:00Z"}</script></head><body><article><h1>Ferry returns</h1>'
         "<p>The river ferry returns to service with two new boats, the operator said on the quay.</p></article></body></html>"
     )
     tagged = tmp_path / "tagged.html"
@@ -80,8 +87,9 @@ def test_an_html_page_without_date_tags_is_dated_by_htmldate_offline(tmp_path: P
         '<html><head><title>Ferry</title><meta property="article:published_time" content="2025-05-04"></head>'
         "<body><p>The river ferry returns to service with two new boats, the operator said.</p></body></html>"
     )
-    [p], [t] = load(page), load(tagged)
+    [p], [t], [j] = load(page), load(tagged), load(structured)
     assert (p.meta.published, p.meta.date_inferred) == ("2025-05-03", True)
+    assert (j.meta.published, j.meta.date_inferred) == ("2025-05-02", False)
     assert (t.meta.published, t.meta.date_inferred) == ("2025-05-04", False)
     assert no_network == []  # htmldate was handed the parsed page, never a URL to fetch
 

@@ -20,11 +20,13 @@ from assistant import Assistant
 from index.errors import StoreError
 from index.feeds import KnownFeeds, SeenFeed, SeenItem, parse_feed
 from index.fetch import Download, Fetcher, FetchError, FetchSettings, Validators
-from index.web import CONTENT_LOADERS, WebReader, is_url, url_article_id
+from index.web import CONTENT_LOADERS, WebReader, is_url, pdf_download_article, url_article_id
 from tests.conftest import REPO, SEEDS
 from tests.news_site import NewsSite, article_page, atom, rss20
+from tests.pdfs import text_pdf
 from tests.servers import free_port
 from tests.test_offline import GUARD_SOURCE
+from tests.test_pdf_ingest import REPORT_PAGES
 
 PORT_ELSWORTH = article_page(
     "Port Elsworth opens bids for ferry terminal",
@@ -152,7 +154,7 @@ def test_the_content_type_registry_reads_pages_and_feeds_only() -> None:
         "text/html",
         "application/xhtml+xml",
     }
-    assert "application/pdf" not in CONTENT_LOADERS  # the `extract` branch adds its PDF loader here
+    assert CONTENT_LOADERS["application/pdf"] is pdf_download_article
 
 
 def test_known_feeds_round_trip_and_a_damaged_file_is_one_line(tmp_path: Path) -> None:
@@ -255,6 +257,18 @@ def test_a_feed_is_ingested_and_answered_with_a_citation_to_the_item_url(make_se
 
     kestrel = next(a for a in bot.sources() if "Kestrel" in a.meta.title)
     assert kestrel.meta.location == site.url("/news/kestrel.html")  # an Atom item's relative link, resolved
+
+
+def test_a_pdf_at_a_url_is_cited_with_its_url_and_page(make_settings, encoder, site: NewsSite) -> None:
+    site.put("/reports/portwick.pdf", "application/pdf", text_pdf(REPORT_PAGES, title="Harbour wall to be rebuilt"))
+    site.put("/reports/scan.pdf", "application/pdf", text_pdf([[]]))
+    bot = Assistant(make_settings(), encoder=encoder)
+    report = bot.ingest([site.url("/reports/portwick.pdf"), site.url("/reports/scan.pdf")])
+    assert report.added == 1 and len(report.failed) == 1 and report.failed[0].startswith(site.url("/reports/scan.pdf") + ": ")
+    assert "no text layer" in report.failed[0]
+    answer = bot.ask("When was the Portwick harbour wall last rebuilt?")
+    cited = next(c for c in answer.citations if "1952" in c.quote)
+    assert cited.meta.location == site.url("/reports/portwick.pdf") and cited.page == 3
 
 
 def test_sync_reembeds_only_the_changed_item_and_a_304_feed_costs_nothing(make_settings, encoder, site: NewsSite) -> None:

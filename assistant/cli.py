@@ -263,7 +263,8 @@ def chat(
     ] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the chat in the default browser.")] = False,
 ) -> None:
-    """Chat in the browser (Gradio): streamed answers, clickable citations, an Articles tab with uploads."""
+    """Chat in the browser (Gradio): streamed answers, clickable citations, an Articles tab with uploads. The same port
+    serves the MCP tools at /mcp and an OpenAI-compatible API at /v1 (behind the login as a bearer key, when set)."""
     with user_errors():
         from assistant.ui import launch, login_pairs
 

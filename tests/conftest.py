@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,37 @@ from tests.servers import ChromaServer
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SHARED = REPO.parent / "shared"
+GUARD_SOURCE = Path(__file__).with_name("netguard.c")
 AKAZAWA_ARTICLE = "000_1a37bf94d89fa01f.txt"
 DENIAL_ARTICLE = "004_478727a100a7c5f2.txt"
+
+
+@pytest.fixture(scope="session")
+def guard_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/netguard.c built once: preloaded into a process (LD_PRELOAD), it logs and refuses every name lookup and
+    connection outside 127.0.0.1, even those Python's socket module never sees."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        pytest.skip("needs a C compiler (the README lists one: llama-cpp-python builds from source)")
+    library = tmp_path_factory.mktemp("netguard") / "netguard.so"
+    subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library), str(GUARD_SOURCE), "-ldl"], check=True)
+    return library
+
+
+def server_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of an `assistant` server process on its own data directory, answering extractively."""
+    return (
+        os.environ
+        | {
+            "ASSISTANT_HOME": str(home / "data"),
+            "ASSISTANT_SEEDS_DIR": str(SEEDS),
+            "ASSISTANT_LLM": "extractive",
+            "HF_HUB_OFFLINE": "1",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "PYTHONPATH": str(REPO),
+        }
+        | extra
+    )
 
 
 @pytest.fixture(scope="session")

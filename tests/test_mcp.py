@@ -3,7 +3,6 @@ subprocess, and the /mcp endpoint of `assistant chat` running with a login."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -12,30 +11,15 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
+from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS, server_env
 from tests.servers import chat_server
-from tests.test_offline import attempts, guard_library, guarded_env  # noqa: F401  (the last two are fixtures)
+from tests.test_offline import attempts, guarded_env  # noqa: F401  (guarded_env is a fixture)
 
 pytestmark = pytest.mark.slow
 
 PASSWORD = "pa:ss word"
 QUESTION = "Who is Japan's chief negotiator?"
 Session = Callable[[Any], Awaitable[None]]
-
-
-def server_env(home: Path, **extra: str) -> dict[str, str]:
-    return (
-        os.environ
-        | {
-            "ASSISTANT_HOME": str(home / "data"),
-            "ASSISTANT_SEEDS_DIR": str(SEEDS),
-            "ASSISTANT_LLM": "extractive",
-            "HF_HUB_OFFLINE": "1",
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "PYTHONPATH": str(REPO),
-        }
-        | extra
-    )
 
 
 def over_stdio(home: Path, session: Session, env: dict[str, str] | None = None) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -20,23 +19,12 @@ import pytest
 
 from tests.conftest import REPO, SEEDS
 
-GUARD_SOURCE = Path(__file__).with_name("netguard.c")
 TELEMETRY_ON = {
     "ORT_DISABLE_TELEMETRY": "0",
     "ANONYMIZED_TELEMETRY": "True",
     "GRADIO_ANALYTICS_ENABLED": "True",
     "HF_HUB_DISABLE_TELEMETRY": "0",
 }
-
-
-@pytest.fixture(scope="module")
-def guard_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        pytest.skip("needs a C compiler (the README lists one: llama-cpp-python builds from source)")
-    library = tmp_path_factory.mktemp("netguard") / "netguard.so"
-    subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library), str(GUARD_SOURCE), "-ldl"], check=True)
-    return library
 
 
 @pytest.fixture

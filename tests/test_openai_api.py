@@ -3,17 +3,15 @@ with a login and without one; and how a request's messages become a question wit
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from assistant.openai_api import MODELS, ApiError, ChatMessage, conversation
-from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
+from tests.conftest import AKAZAWA_ARTICLE, SEEDS, server_env
 from tests.servers import chat_server
 
 PASSWORD = "pa:ss word"
@@ -62,21 +60,6 @@ def test_model_names_pick_the_backend() -> None:
 
 
 # --- against the real server -------------------------------------------------------------------------------------
-
-
-def server_env(home: Path, **extra: str) -> dict[str, str]:
-    return (
-        os.environ
-        | {
-            "ASSISTANT_HOME": str(home / "data"),
-            "ASSISTANT_SEEDS_DIR": str(SEEDS),
-            "ASSISTANT_LLM": "extractive",
-            "HF_HUB_OFFLINE": "1",
-            "GRADIO_ANALYTICS_ENABLED": "False",
-            "PYTHONPATH": str(REPO),
-        }
-        | extra
-    )
 
 
 @pytest.fixture(scope="module")

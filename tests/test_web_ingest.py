@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,7 +24,6 @@ from tests.conftest import REPO, SEEDS
 from tests.news_site import NewsSite, article_page, atom, rss20
 from tests.pdfs import text_pdf
 from tests.servers import free_port
-from tests.test_offline import GUARD_SOURCE
 from tests.test_pdf_ingest import REPORT_PAGES
 
 PORT_ELSWORTH = article_page(
@@ -326,17 +324,9 @@ def test_a_failing_item_is_reported_with_its_feed_and_tried_again_by_the_next_sy
 
 
 # --- the real command, as a process, under the network guard -------------------------------------------------------
-@pytest.fixture(scope="module")
-def guard(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        pytest.skip("needs a C compiler for tests/netguard.c")
-    library = tmp_path_factory.mktemp("netguard") / "netguard.so"
-    subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library), str(GUARD_SOURCE), "-ldl"], check=True)
-    return library
-
-
-def test_the_cli_reports_each_failing_url_in_one_line_and_ingests_the_rest(tmp_path: Path, site: NewsSite, guard: Path) -> None:
+def test_the_cli_reports_each_failing_url_in_one_line_and_ingests_the_rest(
+    tmp_path: Path, site: NewsSite, guard_library: Path
+) -> None:
     site.put("/empty.html", "text/html", "<html><body><nav>Home</nav><script>x()</script></body></html>")
     site.put("/photo.png", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(64))
     site.put("/fake-feed.xml", "application/rss+xml", "<html><body><p>not a feed</p></body></html>")
@@ -369,19 +359,18 @@ def test_the_cli_reports_each_failing_url_in_one_line_and_ingests_the_rest(tmp_p
         "ASSISTANT_MAX_FILE_MB": "0.05",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
-        "LD_PRELOAD": str(guard),
+        "LD_PRELOAD": str(guard_library),
         "NETGUARD_LOG": str(tmp_path / "network.log"),
         "PYTHONPATH": str(REPO),
     }
     sources = [site.url("/rss.xml"), str(article_file), *failing, site.url("/news/kestrel.html")]
-    done = subprocess.run(
-        [sys.executable, "-m", "assistant", "ingest", *sources, "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant", *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+        )
+
+    done = cli("ingest", *sources, "--json")
     assert done.returncode == 1, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == len(failing), done.stderr
@@ -390,14 +379,7 @@ def test_the_cli_reports_each_failing_url_in_one_line_and_ingests_the_rest(tmp_p
     report = json.loads(done.stdout)
     assert (report["added"], report["updated"], len(report["failed"])) == (4, 0, len(failing))
 
-    listed = subprocess.run(
-        [sys.executable, "-m", "assistant", "sources", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=300,
-    )
+    listed = cli("sources", "--json")
     assert listed.returncode == 0, listed.stderr
     locations = sorted(row["location"] for row in json.loads(listed.stdout))
     assert locations == sorted(

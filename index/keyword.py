@@ -242,7 +242,7 @@ class KeywordIndex:
         """This index with chunks added and removed (by id), stamped with `revision`; this one is left as it was.
         An added id already held replaces the old chunk."""
         rows = list(added)
-        slot_of = self.slot_of()
+        slot_of = self._live_slots
         dead = {slot_of[chunk_id] for chunk_id in {*removed, *(row[0] for row in rows)} if chunk_id in slot_of}
         dead.update(int(slot) for slot in self.dead)
         segments = list(self.segments)

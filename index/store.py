@@ -410,7 +410,7 @@ class ChunkStore:
         written and deleted from now on are noted for the journal."""
         metadata = self._metadata()
         self._changes = ChunkChanges(since=str(metadata.get("revision", "")), whole=not metadata.get(CHANGING))
-        self._write_metadata({CHANGING: True})
+        self._write_metadata(metadata, {CHANGING: True})
 
     @_chroma_call
     def bump_revision(self) -> str:
@@ -421,7 +421,7 @@ class ChunkStore:
         journal = _journal(metadata)
         step = changes.step(revision) if changes is not None and changes.since == metadata.get("revision", "") else None
         journal = [*journal, step][-JOURNAL_STEPS:] if step is not None else []
-        self._write_metadata({"revision": revision, JOURNAL: json.dumps(journal)})
+        self._write_metadata(metadata, {"revision": revision, JOURNAL: json.dumps(journal)})
         return revision
 
     @_chroma_call
@@ -436,10 +436,10 @@ class ChunkStore:
         fresh = self.client.get_collection(self.chunks.name)  # another client may have changed it
         return dict(fresh.metadata or {})
 
-    def _write_metadata(self, fields: dict[str, Any]) -> None:
-        """Chroma replaces a collection's metadata whole (hnsw: settings cannot be changed, so they are left out);
-        any write but begin_changes ends the changes."""
-        kept = {key: value for key, value in self._metadata().items() if not key.startswith("hnsw:") and key != CHANGING}
+    def _write_metadata(self, current: dict[str, Any], fields: dict[str, Any]) -> None:
+        """`current` (just read by the caller) with `fields` written over it: Chroma replaces a collection's metadata
+        whole (hnsw: settings cannot be changed, so they are left out); any write but begin_changes ends the changes."""
+        kept = {key: value for key, value in current.items() if not key.startswith("hnsw:") and key != CHANGING}
         self.chunks.modify(metadata=kept | fields)
 
     @staticmethod

@@ -140,12 +140,17 @@ class Assistant:
         try:
             current = self._keyword
             if current is None or time.monotonic() - self._keyword_checked >= self.settings.keyword_refresh_seconds:
-                current = refresh_keyword_index(self.store, self.keyword_dir, current)  # what changed, if anything
-                self._keyword = current
-                self._keyword_checked = time.monotonic()
+                current = self._refreshed_keyword_index()
         finally:
             self._refreshing.release()
         return current
+
+    def _refreshed_keyword_index(self) -> KeywordIndex:
+        """The keyword index at the store's revision, installed for the questions that follow (only what changed is
+        read). The caller holds self._refreshing."""
+        self._keyword = refresh_keyword_index(self.store, self.keyword_dir, self._keyword)
+        self._keyword_checked = time.monotonic()
+        return self._keyword
 
     # --- indexing ---------------------------------------------------------------------------------
     def ingest(self, sources: Iterable[str | Path], *, prune: bool = False, progress: Progress | None = None) -> IngestReport:
@@ -203,7 +208,8 @@ class Assistant:
                 known.save(known.load() | harvest.feeds)
         report.unchanged += harvest.not_modified
         report.failed = [str(failure) for failure in harvest.failures]
-        self._keyword_checked = 0.0  # the next question compares revisions (and rebuilds) at once
+        with self._refreshing:  # installed now: a question racing the ingest cannot leave the next one the old index
+            self._refreshed_keyword_index()
         self._index_checked = True
         return report
 

@@ -31,8 +31,10 @@ from assistant.answer import Passage
 from assistant.attribution import dated_claims
 from assistant.backends.base import Claim, Draft, Source
 from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sentences, choice_rows, naming_matrix
+from assistant.choice_reader import READER_FEATURES, ChoiceReader, read_choices, reader_rows
 from assistant.choices import is_negated
 from assistant.config import HeuristicEvidenceSettings, Settings
+from assistant.prompts import EVIDENCE_LINE
 from assistant.question import Question
 from assistant.text import capitalised_words, content_stems, date_forms, has_number, has_time_expression, sentences, stem
 from index.embeddings import Encoder
@@ -69,6 +71,8 @@ QUESTION_FEATURES = (
     "best_dense",  # the best passage cosine
     "top_lexical",  # the best sentence's word overlap
 )
+READER_CHOICE_FEATURES = CHOICE_FEATURES + READER_FEATURES  # the choice model of a backend whose model reads choices
+CHOICE_EXCERPTS = 8  # the likeliest sentences a reading model sees (and the likeliest naming each choice)
 
 
 @dataclass(frozen=True)
@@ -118,16 +122,26 @@ class EvidenceModel:
     max_sentences: int
     choice: LogisticModel | None = None  # P(this choice is the answer and the evidence shows it), per choice
     choice_threshold: float = 1.0  # … at or above which a multiple-choice question is answered
+    reader_choice: LogisticModel | None = None  # the same, with a language model's reading of the choices
+    reader_choice_threshold: float = 1.0
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "version": self.version,
-            "sentence": self.sentence.to_dict(),
-            "answerable": self.answerable.to_dict(),
-            "answer_threshold": self.answer_threshold,
-            "second_sentence_ratio": self.second_sentence_ratio,
-            "max_sentences": self.max_sentences,
-        } | ({"choice": self.choice.to_dict(), "choice_threshold": self.choice_threshold} if self.choice else {})
+        return (
+            {
+                "version": self.version,
+                "sentence": self.sentence.to_dict(),
+                "answerable": self.answerable.to_dict(),
+                "answer_threshold": self.answer_threshold,
+                "second_sentence_ratio": self.second_sentence_ratio,
+                "max_sentences": self.max_sentences,
+            }
+            | ({"choice": self.choice.to_dict(), "choice_threshold": self.choice_threshold} if self.choice else {})
+            | (
+                {"reader_choice": self.reader_choice.to_dict(), "reader_choice_threshold": self.reader_choice_threshold}
+                if self.reader_choice
+                else {}
+            )
+        )
 
     def save(self, path: Path = MODEL_FILE) -> None:
         path.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
@@ -145,6 +159,10 @@ def load_evidence_model(path: Path = MODEL_FILE) -> EvidenceModel:
         max_sentences=int(data["max_sentences"]),
         choice=LogisticModel.from_dict(data["choice"], CHOICE_FEATURES) if "choice" in data else None,
         choice_threshold=float(data.get("choice_threshold", 1.0)),
+        reader_choice=(
+            LogisticModel.from_dict(data["reader_choice"], READER_CHOICE_FEATURES) if "reader_choice" in data else None
+        ),
+        reader_choice_threshold=float(data.get("reader_choice_threshold", 1.0)),
     )
 
 
@@ -206,13 +224,15 @@ class EvidenceSelector(ABC):
 
     encoder: Encoder
 
-    def select(self, question: Question, passages: list[Passage]) -> Evidence:
+    def select(self, question: Question, passages: list[Passage], reader: ChoiceReader | None = None) -> Evidence:
+        """The evidence for the question; `reader`, a backend's language model, reads multiple-choice questions
+        for the choice model when a model fitted with its reading is in the model file."""
         about_article = article_metadata_evidence(question.text, passages)
         if about_article is not None:
             return about_article
         model = self.evidence_model()
         if question.choices and model.choice is not None:
-            return choose(model, question, passages, self.encoder)
+            return choose(model, question, passages, self.encoder, reader)
         return self.from_sentences(question, passages)
 
     def evidence_model(self) -> EvidenceModel:
@@ -341,19 +361,46 @@ def spelled_date(iso: str) -> str:
     return f"{forms[0]} ({iso})" if forms else iso
 
 
-def choose(model: EvidenceModel, question: Question, passages: list[Passage], encoder: Encoder) -> Evidence:
+def choose(
+    model: EvidenceModel, question: Question, passages: list[Passage], encoder: Encoder, reader: ChoiceReader | None = None
+) -> Evidence:
     """For a multiple-choice question: the likeliest choice, cited to the likeliest sentence that names it (for "which
-    is not …", the likeliest sentence of all), when the choice model is sure enough."""
+    is not …", the likeliest sentence of all), when the choice model is sure enough. With a reader (and a choice model
+    fitted with one), the reader's distribution over the choices joins the evidence's features."""
     assert model.choice is not None, "select() asks only a model that has a choice part"
     scored = score_choices(model, question.stem, question.choices, passages, encoder)
     if scored is None:
         return NO_EVIDENCE
-    probabilities = model.choice.probability(scored.rows)
+    choice_model, threshold, rows = model.choice, model.choice_threshold, scored.rows
+    if reader is not None and model.reader_choice is not None:
+        distribution = read_choices(reader, question.stem, question.choices, choice_excerpts(scored))
+        choice_model, threshold = model.reader_choice, model.reader_choice_threshold
+        rows = np.hstack([rows, reader_rows(distribution)])
+    probabilities = choice_model.probability(rows)
     best = int(np.argmax(probabilities))
     at = int(scored.cited[best]) if scored.cited[best] >= 0 else int(np.argmax(scored.sentence_probability))
     sure = float(probabilities[best])
     chosen = replace(scored.sentences.sentences[at], probability=sure, statement=f"{question.choices[best]}.")
-    return Evidence([chosen], answerable=sure, answers=sure >= model.choice_threshold, stated=True)
+    return Evidence([chosen], answerable=sure, answers=sure >= threshold, stated=True)
+
+
+def choice_excerpts(scored: ScoredChoices) -> list[str]:
+    """What a reading model sees of the passages: the CHOICE_EXCERPTS likeliest sentences and the likeliest sentence
+    naming each choice, in passage order, each with its passage number, outlet and date."""
+    likeliest = np.argsort(-scored.sentence_probability, kind="stable")[:CHOICE_EXCERPTS]
+    shown = sorted({int(i) for i in likeliest} | {int(i) for i in scored.cited if i >= 0})
+    return [evidence_line(scored.sentences.sentences[i]) for i in shown]
+
+
+def evidence_line(sentence: EvidenceSentence) -> str:
+    """A sentence as a model is shown it: its passage number, outlet and date, then its text."""
+    meta = sentence.passage.meta
+    return EVIDENCE_LINE.format(
+        number=sentence.passage.rank,
+        source=meta.source or "unknown outlet",
+        published=(meta.published + (" inferred" if meta.date_inferred else "")) or "undated",
+        text=sentence.text,
+    )
 
 
 @dataclass(frozen=True)

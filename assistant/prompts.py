@@ -47,3 +47,19 @@ CONDENSE_USER = """Conversation:
 
 Follow-up question: {question}
 Rewritten question:"""
+
+# A multiple-choice question read by the local model (assistant/choice_reader.py): only its first token is scored,
+# over the letters, so the reply format is all the prompt has to fix.
+CHOICE_SYSTEM = """You answer a multiple-choice question about the news using only the numbered excerpts you are given.
+Reply with the letter of the right choice and nothing else. If the excerpts do not say which choice is right,
+reply with the letter of "The excerpts do not say"."""
+
+CHOICE_USER = """Excerpts:
+{excerpts}
+
+Question: {question}
+{options}
+Answer with one letter."""
+
+CHOICE_OPTION = "{letter}. {text}"
+NOT_STATED = "The excerpts do not say"

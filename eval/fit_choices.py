@@ -1,7 +1,7 @@
 """Fit the choice model (the "choice" part of assistant/evidence_model.json) on development data, and say how it does.
 
     python -m eval.fit_choices RTQA_DIR [--months 2024-01,2024-02,2024-03,2024-04] [--cases cases.pkl]
-        [--plot artifacts/choice-pr.png]
+        [--plot artifacts/choice-pr.png] [--reader local]
 
 Data: the RealTime QA questions of the given months that have choices, each asked with its choices over its month's
 slice of the corpus (eval.slices), as `eval --with-choices` asks them, and asked again with every chunk that holds
@@ -11,6 +11,9 @@ the answer taken away (`eval --counterfactual`: the same real question, now unan
   is often named nowhere: that is the evidence).
 - The operating point is chosen on out-of-fold probabilities (5 folds by question): the lowest threshold on the
   likeliest choice's probability that refuses TARGET_REFUSAL of the counterfactual questions.
+- With `--reader local` the local model reads each question (assistant/choice_reader.py) and the "reader_choice"
+  part is fitted instead: the same rows with the model's distribution over the choices added. The plain "choice"
+  part, which the extractive backend uses, is then left as it is.
 The sentence and answerability models are left as they are (python -m eval.fit_evidence fits those).
 """
 
@@ -26,9 +29,17 @@ from pathlib import Path
 import numpy as np
 
 from assistant.choice_features import CHOICE_FEATURES
+from assistant.choice_reader import ChoiceReader, read_choices, reader_rows
 from assistant.choices import normalized, split_choices
 from assistant.engine import Assistant
-from assistant.evidence import MODEL_FILE, EvidenceModel, load_evidence_model, score_choices
+from assistant.evidence import (
+    MODEL_FILE,
+    READER_CHOICE_FEATURES,
+    EvidenceModel,
+    choice_excerpts,
+    load_evidence_model,
+    score_choices,
+)
 from eval.datasets import GoldItem, load_set
 from eval.fit_evidence import fit_logistic, open_index
 from eval.metrics import mentions_answer
@@ -47,6 +58,13 @@ class ChoiceCase:
     right: int  # the right choice's index
     counterfactual: bool
     held: bool  # a retrieved passage names the answer
+    reading: np.ndarray | None = None  # one row of READER_FEATURES per choice, when a model read the question
+
+    def features(self, with_reading: bool) -> np.ndarray:
+        if not with_reading:
+            return self.rows
+        assert self.reading is not None, "cases gathered without --reader"
+        return np.hstack([self.rows, self.reading])
 
     @property
     def labels(self) -> np.ndarray:
@@ -55,7 +73,7 @@ class ChoiceCase:
         return labels
 
 
-def gather(bot: Assistant, model: EvidenceModel, items: list[GoldItem]) -> list[ChoiceCase]:
+def gather(bot: Assistant, model: EvidenceModel, items: list[GoldItem], reader: ChoiceReader | None) -> list[ChoiceCase]:
     cases = []
     for item in items:
         asked = with_choices(item)
@@ -68,11 +86,14 @@ def gather(bot: Assistant, model: EvidenceModel, items: list[GoldItem]) -> list[
             if scored is None:
                 continue
             held = any(mentions_answer(p.text, item.answers) for p in passages)
-            cases.append(ChoiceCase(item, scored.rows, right, counterfactual, held))
+            reading = None
+            if reader is not None:
+                reading = reader_rows(read_choices(reader, stem, choices, choice_excerpts(scored)))
+            cases.append(ChoiceCase(item, scored.rows, right, counterfactual, held, reading))
     return cases
 
 
-def gather_all(rtqa_dir: Path, months: list[str], model: EvidenceModel) -> list[ChoiceCase]:
+def gather_all(rtqa_dir: Path, months: list[str], model: EvidenceModel, reader_name: str | None) -> list[ChoiceCase]:
     from assistant.config import Settings
 
     base = Settings(llm="extractive")
@@ -81,12 +102,26 @@ def gather_all(rtqa_dir: Path, months: list[str], model: EvidenceModel) -> list[
     for month in months:
         made = month_slice(rtqa_dir, slices, month)
         items = [i for i in load_set(made.questions) if i.answerable and i.answers and i.choices]
-        cases += gather(open_index([made.corpus], base), model, items)
+        bot = open_index([made.corpus], base)
+        reader = reading_backend(reader_name, bot) if reader_name else None
+        cases += gather(bot, model, items, reader)
         print(f"{month}: {len(items)} answerable questions with choices", file=sys.stderr)
     return cases
 
 
-def out_of_fold(cases: list[ChoiceCase]) -> list[np.ndarray]:
+def reading_backend(name: str, bot: Assistant) -> ChoiceReader:
+    """The backend whose model reads the questions (one that has a choice reader: local). Its model is loaded once
+    per process, however often this is called."""
+    from assistant.backends.base import create_backend
+
+    backend = create_backend(bot.settings.model_copy(update={"llm": name}), bot.encoder)
+    reader = getattr(backend, "choice_reader", None)
+    if reader is None:
+        raise SystemExit(f"error: the {name} backend's model cannot read choices")
+    return reader
+
+
+def out_of_fold(cases: list[ChoiceCase], with_reading: bool) -> list[np.ndarray]:
     """Each case's choice probabilities from a model fitted without its question's fold (both askings of one
     question fall in the same fold)."""
     ids = sorted({c.item.id for c in cases})
@@ -94,11 +129,16 @@ def out_of_fold(cases: list[ChoiceCase]) -> list[np.ndarray]:
     result: list[np.ndarray] = [np.zeros(0)] * len(cases)
     for fold in range(FOLDS):
         kept = [c for c in cases if fold_of[c.item.id] != fold]
-        fitted = fit_logistic(np.vstack([c.rows for c in kept]), np.concatenate([c.labels for c in kept]), CHOICE_FEATURES)
+        rows = np.vstack([c.features(with_reading) for c in kept])
+        fitted = fit_logistic(rows, np.concatenate([c.labels for c in kept]), features_of(with_reading))
         for i, case in enumerate(cases):
             if fold_of[case.item.id] == fold:
-                result[i] = fitted.probability(case.rows)
+                result[i] = fitted.probability(case.features(with_reading))
     return result
+
+
+def features_of(with_reading: bool) -> tuple[str, ...]:
+    return READER_CHOICE_FEATURES if with_reading else CHOICE_FEATURES
 
 
 Point = tuple[float, float, float, float]  # threshold, accuracy (asked as is), counterfactual refused, reader accuracy
@@ -133,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--plot", type=Path, default=None, help="PNG of the refusal / reader-accuracy curve")
     parser.add_argument("--cases", type=Path, default=None, help="keep the scored questions here and reuse them (a pickle)")
+    parser.add_argument("--reader", default=None, help="a backend whose model reads the questions (local): fit reader_choice")
     args = parser.parse_args(argv)
 
     model = load_evidence_model(args.out)
@@ -140,18 +181,19 @@ def main(argv: list[str] | None = None) -> int:
         with args.cases.open("rb") as handle:
             cases: list[ChoiceCase] = pickle.load(handle)  # a file this script wrote
     else:
-        cases = gather_all(args.rtqa_dir, args.months.split(","), model)
+        cases = gather_all(args.rtqa_dir, args.months.split(","), model, args.reader)
         if args.cases:
             with args.cases.open("wb") as handle:
                 pickle.dump(cases, handle)
 
-    rows, labels = np.vstack([c.rows for c in cases]), np.concatenate([c.labels for c in cases])
-    choice_model = fit_logistic(rows, labels, CHOICE_FEATURES)
+    with_reading = args.reader is not None
+    rows, labels = np.vstack([c.features(with_reading) for c in cases]), np.concatenate([c.labels for c in cases])
+    choice_model = fit_logistic(rows, labels, features_of(with_reading))
     asked = sum(not c.counterfactual for c in cases)
     print(f"choice model: {asked} questions asked as they are, {len(cases) - asked} counterfactual, {len(rows)} choices")
-    for name, weight in zip(CHOICE_FEATURES, choice_model.weights, strict=True):
+    for name, weight in zip(features_of(with_reading), choice_model.weights, strict=True):
         print(f"  {name:<18} {weight:+.3f}")
-    points = curve(cases, out_of_fold(cases))
+    points = curve(cases, out_of_fold(cases, with_reading))
     threshold = choose_threshold(points)
     print("out-of-fold: threshold  accuracy  counterfactual refused  reader accuracy")
     for t, accuracy, refused, reader in points[:: max(1, len(points) // 25)]:
@@ -164,7 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot:
         plot(points, threshold, args.plot)
         print(f"plot: {args.plot}")
-    replace(model, choice=choice_model, choice_threshold=threshold).save(args.out)
+    if with_reading:
+        replace(model, reader_choice=choice_model, reader_choice_threshold=threshold).save(args.out)
+    else:
+        replace(model, choice=choice_model, choice_threshold=threshold).save(args.out)
     load_evidence_model.cache_clear()
     print(f"wrote {args.out}")
     return 0

@@ -3,13 +3,17 @@ real answer over seeds/ that states one choice, cited."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from assistant import Assistant
 from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sentences, choice_rows, naming_matrix
+from assistant.choice_reader import READER_FEATURES, reader_rows
 from assistant.choices import is_negated, named_choices, normalized, split_choices
-from assistant.evidence import MODEL_FILE, load_evidence_model
+from assistant.evidence import MODEL_FILE, READER_CHOICE_FEATURES, EvidenceModel, LogisticModel, choose, load_evidence_model
+from assistant.prompts import CHOICE_SYSTEM
 
 
 @pytest.mark.parametrize(
@@ -98,3 +102,55 @@ def test_a_multiple_choice_question_is_answered_with_one_choice_cited(seeded: As
 def test_a_multiple_choice_question_none_of_whose_choices_the_articles_name_is_refused(seeded: Assistant) -> None:
     answer = seeded.ask("Who won the 2024 Tour de France? Choose one of: Tadej Pogacar; Jonas Vingegaard; Remco Evenepoel.")
     assert answer.refused
+
+
+class ScriptedReader:
+    """A reader that answers with a fixed distribution over the letters and keeps the prompts it was shown."""
+
+    def __init__(self, distribution: list[float]) -> None:
+        self.distribution = np.array(distribution)
+        self.prompts: list[tuple[str, str, str]] = []
+
+    def letter_probabilities(self, system: str, user: str, letters: str) -> np.ndarray:
+        self.prompts.append((system, user, letters))
+        return self.distribution
+
+
+def trusting_the_reader() -> EvidenceModel:
+    """The shipped model with a reader part that follows the reader's probability alone."""
+    weights = np.zeros(len(READER_CHOICE_FEATURES))
+    weights[READER_CHOICE_FEATURES.index("reader")] = 10.0
+    reader_model = LogisticModel(READER_CHOICE_FEATURES, np.zeros(len(weights)), np.ones(len(weights)), weights, bias=-5.0)
+    return replace(load_evidence_model(MODEL_FILE), reader_choice=reader_model, reader_choice_threshold=0.5)
+
+
+JAPAN = "Who is Japan's chief trade negotiator? Choose one of: Scott Bessent; Ryosei Akazawa; Shigeru Ishiba."
+
+
+def test_a_reader_sees_the_excerpts_and_lettered_choices_and_its_reading_joins_the_choice_model(seeded: Assistant) -> None:
+    passages = seeded.retrieve(JAPAN)
+    question = seeded.question(JAPAN)
+    reader = ScriptedReader([0.05, 0.9, 0.03, 0.02])
+    evidence = choose(trusting_the_reader(), question, passages, seeded.encoder, reader)
+    system, user, letters = reader.prompts[0]
+    assert letters == "ABCD" and system == CHOICE_SYSTEM
+    assert "A. Scott Bessent\nB. Ryosei Akazawa\nC. Shigeru Ishiba\nD. The excerpts do not say" in user
+    assert "Akazawa" in user.split("Question:")[0]  # the sentence naming the answer is among the excerpts
+    assert evidence.answers and evidence.sentences[0].text == "Ryosei Akazawa."
+    assert evidence.answerable == pytest.approx(1 / (1 + np.exp(-(10 * 0.9 - 5))))
+
+    doubting = choose(trusting_the_reader(), question, passages, seeded.encoder, ScriptedReader([0.1, 0.2, 0.1, 0.6]))
+    assert not doubting.answers  # the reader finds no choice stated: below the operating point
+
+
+def test_reader_rows_give_each_choice_its_probability_the_not_stated_share_and_whether_it_is_the_top() -> None:
+    rows = reader_rows(np.array([0.2, 0.5, 0.3]))
+    assert rows.tolist() == [[0.2, 0.3, 0.0], [0.5, 0.3, 1.0]]
+    assert rows.shape[1] == len(READER_FEATURES)
+
+
+def test_without_a_reader_part_in_the_model_file_a_reader_is_not_asked(seeded: Assistant) -> None:
+    reader = ScriptedReader([0.0, 0.0, 1.0, 0.0])
+    model = replace(load_evidence_model(MODEL_FILE), reader_choice=None)
+    evidence = choose(model, seeded.question(JAPAN), seeded.retrieve(JAPAN), seeded.encoder, reader)
+    assert reader.prompts == [] and evidence.sentences[0].text == "Ryosei Akazawa."

@@ -17,8 +17,9 @@ from assistant import Answer, Assistant
 from assistant.backends import Draft
 from assistant.backends.generated import answer_grammar
 from assistant.backends.local import LocalBackend, load_model
+from assistant.choice_reader import choice_prompt
 from assistant.citations import MarkerStream
-from assistant.prompts import ANSWER_SYSTEM, CONDENSE_SYSTEM, REFUSAL_TEXT
+from assistant.prompts import ANSWER_SYSTEM, CHOICE_SYSTEM, CONDENSE_SYSTEM, REFUSAL_TEXT
 from tests.fakes import ScriptedBackend
 
 pytestmark = pytest.mark.slow
@@ -143,3 +144,24 @@ def test_the_answer_grammar_makes_every_sentence_end_with_an_evidence_marker(loc
     reply = "".join(p for p in backend._chat(ANSWER_SYSTEM, user, 120, answer_grammar([2])) if isinstance(p, str))
     # Whole sentences each closed by [2] (the last may be cut by the token limit); no other marker, no bracket.
     assert re.fullmatch(r"[^\[\]\n]+ \[2\](?: [^\[\]\n]+ \[2\]){0,2}(?: [^\[\]\n]*)?", reply), reply
+
+
+def test_reading_a_choice_is_one_forward_pass_that_leaves_generation_unchanged(local_bot: Assistant) -> None:
+    backend = local_bot.backend
+    assert isinstance(backend, LocalBackend) and backend.choice_reader is backend
+    excerpts = ["[1] (Wire, 2025-07-02) Ryosei Akazawa is Japan's chief negotiator."]
+    user = choice_prompt("Who is Japan's chief negotiator?", ["Scott Bessent", "Ryosei Akazawa"], excerpts)
+    question = "Who is Japan's chief negotiator?"
+    before = "".join(e for e in local_bot.stream(question) if isinstance(e, str))
+
+    read = backend.letter_probabilities(CHOICE_SYSTEM, user, "ABC")
+    assert read.shape == (3,) and read.sum() == pytest.approx(1.0) and (read > 0).all()
+    backend.condense("When does he want a deal?", [(question, "Ryosei Akazawa [1].")])  # another prompt in the cache
+    again = backend.letter_probabilities(CHOICE_SYSTEM, user, "ABC")
+    backend.loaded.llm.reset()
+    backend.loaded.prefix_states.clear()
+    fresh = backend.letter_probabilities(CHOICE_SYSTEM, user, "ABC")
+    # The cached system prompt and a fresh read give the same reading (llama.cpp's logits differ in the last digits).
+    assert again == pytest.approx(read, abs=0.02) and fresh == pytest.approx(read, abs=0.02)
+    after = "".join(e for e in local_bot.stream(question) if isinstance(e, str))
+    assert after == before  # the reads left the KV cache consistent for greedy generation

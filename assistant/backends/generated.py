@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 from assistant.answer import Passage
 from assistant.backends.base import AnswerBackend, Draft, refusal
+from assistant.choice_reader import ChoiceReader
 from assistant.citations import MARKER, parse_claims
 from assistant.config import Settings
-from assistant.evidence import Evidence, EvidenceSelector, make_selector, stated_answer
-from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER, EVIDENCE_LINE
+from assistant.evidence import Evidence, EvidenceSelector, evidence_line, make_selector, stated_answer
+from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER
 from assistant.question import Question
 from index.embeddings import Encoder
 
@@ -64,7 +65,7 @@ class GeneratedBackend(AnswerBackend):
         supports it."""
 
     def answer(self, question: Question, passages: list[Passage]) -> Iterator[str | Draft]:
-        evidence = self.selector.select(question, passages)
+        evidence = self.selector.select(question, passages, self.choice_reader)
         if not evidence.answers:
             yield from refusal()  # the evidence does not answer: the model is not asked
             return
@@ -85,6 +86,11 @@ class GeneratedBackend(AnswerBackend):
         claims = parse_claims("".join(pieces).strip())
         yield Draft(claims=claims, refused=not any(c.sources for c in claims), tokens=tokens)
 
+    @property
+    def choice_reader(self) -> ChoiceReader | None:
+        """The model as a reader of multiple-choice questions, where it can score tokens (none by default)."""
+        return None
+
     def _complete(self, system: str, user: str, max_tokens: int) -> str:
         return "".join(item for item in self._chat(system, user, max_tokens) if isinstance(item, str))
 
@@ -96,15 +102,7 @@ class GeneratedBackend(AnswerBackend):
 
 def answer_prompt(question: str, evidence: Evidence) -> str:
     """The question and the evidence sentences, each with its passage number, outlet and date."""
-    lines = [
-        EVIDENCE_LINE.format(
-            number=s.passage.rank,
-            source=s.passage.meta.source or "unknown outlet",
-            published=(s.passage.meta.published + (" inferred" if s.passage.meta.date_inferred else "")) or "undated",
-            text=s.text,
-        )
-        for s in evidence.sentences
-    ]
+    lines = [evidence_line(s) for s in evidence.sentences]
     return ANSWER_USER.format(evidence="\n".join(lines), question=question)
 
 

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from assistant.backends.generated import GeneratedBackend, Usage
 from assistant.backends.model_files import DEFAULT_MODEL, ensure_model
+from assistant.choice_reader import ChoiceReader
 from assistant.config import Settings
 from assistant.errors import AssistantError
 from index.embeddings import Encoder
@@ -64,6 +67,16 @@ class LoadedModel:
         state = llm.save_state()
         state.scores = state.scores[:1]  # logits are not kept (logits_all=False); a row keeps load_state's shapes
         self.prefix_states[key] = state
+
+    def next_token_logits(self, prompt: list[int], prefix: list[int]) -> np.ndarray:
+        """The logits of the token after `prompt`: one forward pass over what the KV cache does not already hold."""
+        llm = self.llm
+        self.restore_prefix(prefix)
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        common = next((i for i, (a, b) in enumerate(zip(cached, prompt[:-1], strict=False)) if a != b), None)
+        llm.n_tokens = min(len(cached), len(prompt) - 1) if common is None else common  # at least one token is read
+        llm.eval(prompt[llm.n_tokens :])
+        return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
 
 
 def llama_threads() -> int:
@@ -126,6 +139,22 @@ class LocalBackend(GeneratedBackend):
             path = self.settings.local_model_path or ensure_model(DEFAULT_MODEL, self.settings.models_dir)
             self._loaded = load_model(path, self.n_ctx)
         return self._loaded
+
+    @property
+    def choice_reader(self) -> ChoiceReader:
+        return self
+
+    def letter_probabilities(self, system: str, user: str, letters: str) -> np.ndarray:
+        """P(the reply starts with each letter), normalised over the letters: one forward pass, nothing generated."""
+        loaded = self.loaded
+        ids = [loaded.llm.tokenize(letter.encode(), add_bos=False, special=False)[0] for letter in letters]
+        with loaded.lock:
+            prompt, prefix = loaded.tokens(system, user)
+            if len(prompt) >= self.n_ctx:
+                raise AssistantError(f"the prompt needs {len(prompt)} tokens; the model's context holds {self.n_ctx}")
+            logits = loaded.next_token_logits(prompt, prefix)[ids]
+        weights = np.exp(logits - logits.max())
+        return np.asarray(weights / weights.sum())
 
     def count_tokens(self, text: str) -> int:
         return len(self.loaded.llm.tokenize(text.encode(), add_bos=False, special=False))

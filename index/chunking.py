@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 CountTokens = Callable[[list[str]], list[int]]
 CHARS_PER_TOKEN = 8  # the default character cap per token of budget: news prose runs at 4-5 characters a token
@@ -106,74 +107,89 @@ def chunk_text(
     """Pack whole sentences into chunks that fit every limit and `max_chars` (None: no character cap); limits[0]
     also measures the overlap."""
     cap = max_chars or max(len(text), 1)
-    spans = _fit_spans(text, sentence_spans(text), limits, cap)
+    spans, counts = _fit_spans(text, sentence_spans(text), limits, cap)
     if not spans:
         return []
-    counts = [limit.count([text[s:e] for s, e in spans]) for limit in limits]
+    totals = _running_totals(counts)
     groups: list[tuple[int, int]] = []  # [first, last) sentence indexes of each chunk
     first = 0
     while first < len(spans):
         last = first + 1
-        while last < len(spans) and _fits(spans, counts, limits, cap, first, last + 1):
+        while last < len(spans) and _fits(spans, totals, limits, cap, first, last + 1):
             last += 1
         groups.append((first, last))
         if last >= len(spans):
             break
-        first = _overlap_start(first, last, spans, counts, limits, overlap_tokens, cap)
+        first = _overlap_start(first, last, spans, totals, limits, overlap_tokens, cap)
     return _make_chunks(article_id, text, spans, groups)
 
 
+def _running_totals(counts: list[list[int]]) -> list[list[int]]:
+    """Per limit, the tokens of pieces [0, i) at i: a run's tokens are then one subtraction."""
+    return [list(accumulate(c, initial=0)) for c in counts]
+
+
 def _fits(
-    spans: list[tuple[int, int]], counts: list[list[int]], limits: Sequence[TokenLimit], cap: int, first: int, last: int
+    spans: list[tuple[int, int]], totals: list[list[int]], limits: Sequence[TokenLimit], cap: int, first: int, last: int
 ) -> bool:
-    """Do spans[first:last] fit every token limit and the character cap as one chunk?"""
+    """Do spans[first:last] fit every token limit and the character cap as one chunk? (totals: _running_totals)"""
     if spans[last - 1][1] - spans[first][0] > cap:
         return False
-    return all(sum(c[first:last]) <= lim.limit for c, lim in zip(counts, limits, strict=True))
+    return all(t[last] - t[first] <= lim.limit for t, lim in zip(totals, limits, strict=True))
 
 
 def _overlap_start(
     first: int,
     last: int,
     spans: list[tuple[int, int]],
-    counts: list[list[int]],
+    totals: list[list[int]],
     limits: Sequence[TokenLimit],
     overlap: int,
     cap: int,
 ) -> int:
     """Where the next chunk starts: the trailing sentences of this one that fit the overlap, if the next sentence still fits."""
     start = last
-    while start - 1 > first and sum(counts[0][start - 1 : last]) <= overlap:
+    while start - 1 > first and totals[0][last] - totals[0][start - 1] <= overlap:
         start -= 1
-    while start < last and not _fits(spans, counts, limits, cap, start, last + 1):
+    while start < last and not _fits(spans, totals, limits, cap, start, last + 1):
         start += 1
     return start
 
 
-def _fit_spans(text: str, spans: list[tuple[int, int]], limits: Sequence[TokenLimit], cap: int) -> list[tuple[int, int]]:
-    """Sentences longer than a limit are cut into runs of whole words that fit."""
+def _fit_spans(
+    text: str, spans: list[tuple[int, int]], limits: Sequence[TokenLimit], cap: int
+) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """Sentences longer than a limit are cut into runs of whole words that fit. Returns the pieces and, per limit,
+    their token counts (a whole sentence's count is the one already taken, so each sentence is tokenized once)."""
     fitted: list[tuple[int, int]] = []
     sentence_counts = [limit.count([text[s:e] for s, e in spans]) for limit in limits]
+    fitted_counts: list[list[int]] = [[] for _ in limits]
     for i, (start, end) in enumerate(spans):
         if end - start <= cap and all(counts[i] <= lim.limit for counts, lim in zip(sentence_counts, limits, strict=True)):
             fitted.append((start, end))
+            for kept, counts in zip(fitted_counts, sentence_counts, strict=True):
+                kept.append(counts[i])
         else:
-            fitted.extend(_split_words(text, start, end, limits, cap))
-    return fitted
+            pieces = _split_words(text, start, end, limits, cap)
+            fitted.extend(pieces)
+            for kept, limit in zip(fitted_counts, limits, strict=True):
+                kept.extend(limit.count([text[s:e] for s, e in pieces]))
+    return fitted, fitted_counts
 
 
 def _split_words(text: str, start: int, end: int, limits: Sequence[TokenLimit], cap: int) -> list[tuple[int, int]]:
     """Runs of whole words that fit; a word that alone is over a limit is cut into pieces first."""
     words = [(m.start(), m.end()) for m in WORDS.finditer(text, start, end)]
     word_counts = [limit.count([text[s:e] for s, e in words]) for limit in limits]
-    if any(not _fits(words, word_counts, limits, cap, i, i + 1) for i in range(len(words))):
+    totals = _running_totals(word_counts)
+    if any(not _fits(words, totals, limits, cap, i, i + 1) for i in range(len(words))):
         words = [cut for i, (s, e) in enumerate(words) for cut in _split_oversized(text, s, e, limits, cap, word_counts, i)]
-        word_counts = [limit.count([text[s:e] for s, e in words]) for limit in limits]
+        totals = _running_totals([limit.count([text[s:e] for s, e in words]) for limit in limits])
     pieces: list[tuple[int, int]] = []
     first = 0
     while first < len(words):
         last = first + 1
-        while last < len(words) and _fits(words, word_counts, limits, cap, first, last + 1):
+        while last < len(words) and _fits(words, totals, limits, cap, first, last + 1):
             last += 1
         pieces.append((words[first][0], words[last - 1][1]))
         first = last

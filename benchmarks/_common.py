@@ -85,6 +85,14 @@ def our_chunks(path: Path, encoder: Any, chunk_tokens: int = 256, overlap: int =
     return texts
 
 
+def varied(text: str, vocabulary: list[str], rng: Any, every: int = 20) -> str:
+    """The text with one word in `every` replaced by a word drawn from `vocabulary` (made-up copies of a corpus)."""
+    words = text.split()
+    for _ in range(max(1, len(words) // every)):
+        words[rng.randrange(len(words))] = rng.choice(vocabulary)
+    return " ".join(words)
+
+
 def rss_mb() -> tuple[float, float]:
     """(current, peak) resident memory of this process in MB, from /proc."""
     fields = {}

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import CORPUS, WORK, Timer, machine, rss_mb, table
+from _common import CORPUS, WORK, Timer, machine, rss_mb, table, varied
 
 WORDS_PER_PIECE = 180
 VARIATION = 20  # one word in this many is replaced in each copy
@@ -113,7 +113,7 @@ def build(home: Path, chunks: int) -> None:
             pieces = pieces[: chunks - made]
             start = 0
             for index, piece in enumerate(pieces):
-                text = piece if copy == 0 else _varied(piece, vocabulary, rng)
+                text = piece if copy == 0 else varied(piece, vocabulary, rng, VARIATION)
                 batch.append(
                     StoredChunk(
                         id=chunk_id_for(copied.id, text),
@@ -135,13 +135,6 @@ def build(home: Path, chunks: int) -> None:
     store.bump_revision()
     store.record_articles()
     print(f"built {store.count()} chunks, {len(store.manifest())} articles in {time.perf_counter() - started:.0f} s\n")
-
-
-def _varied(piece: str, vocabulary: list[str], rng: random.Random) -> str:
-    words = piece.split()
-    for _ in range(max(1, len(words) // VARIATION)):
-        words[rng.randrange(len(words))] = rng.choice(vocabulary)
-    return " ".join(words)
 
 
 def _keyword_question(bot: object, question: str) -> float:

@@ -6,7 +6,13 @@ For every question of the set (739), on the index `benchmarks/ingest.py --full` 
 Then `assistant ask` (extractive backend) as a new process on that index, several times: wall time from
 start to answer, beside the bare interpreter start (`python -c pass`) measured in the same run.
 
-    flock /tmp/heavy.lock .venv/bin/python benchmarks/query.py [--home DIR] [--cold-runs 5]
+With --copies N, the same on that index made N times larger, built once into <home>-xN/ (reused by later runs):
+copy 0 is the index as it is; copy k ≥ 1 of every chunk has one word in 20 of its text replaced by a word of the
+corpus (seeded), its vector moved by Gaussian noise (σ 0.017 a dimension, then normalised: cosine about 0.95 to
+the original, so the copies cluster around real news as near-duplicate coverage does), and its article the id
+`<id>~k` with a manifest record of its own. Written straight into Chroma, then the keyword index is built whole.
+
+    flock /tmp/heavy.lock .venv/bin/python benchmarks/query.py [--home DIR] [--cold-runs 5] [--copies 10]
 """
 
 from __future__ import annotations
@@ -17,10 +23,13 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from _common import QUESTIONS, REPO, WORK, Timer, machine, percentiles, table
+from _common import QUESTIONS, REPO, WORK, Timer, machine, percentiles, rss_mb, table, varied
+
+NOISE = 0.017  # per dimension, on a 384-d unit vector: cosine ≈ 1 / sqrt(1 + 384 σ²) ≈ 0.95 to the original
 
 
 def main() -> None:
@@ -28,18 +37,20 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=WORK / "full-int8", help="data directory of the index (ingest.py --full)")
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions (0: all)")
+    parser.add_argument("--copies", type=int, default=1, help="measure on the index made this many times larger")
     args = parser.parse_args()
 
     from assistant import Assistant, Settings
 
-    settings = Settings(home=args.home, llm="extractive", encoder_cache=WORK / "models", seeds_dir=args.home / "no-seeds")
+    home = args.home if args.copies == 1 else scaled_copy(args.home, args.copies)
+    settings = Settings(home=home, llm="extractive", encoder_cache=WORK / "models", seeds_dir=home / "no-seeds")
     bot = Assistant(settings)
     chunks = bot.store.count()
     if chunks == 0:
-        sys.exit(f"no index in {args.home}: run benchmarks/ingest.py --full first")
+        sys.exit(f"no index in {home}: run benchmarks/ingest.py --full first")
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line.strip()]
     questions = questions[: args.limit] if args.limit else questions
-    print(f"machine: {machine()}\nindex: {args.home}, {chunks} chunks; {len(questions)} questions\n")
+    print(f"machine: {machine()}\nindex: {home}, {chunks} chunks; {len(questions)} questions\n")
 
     bot.retrieve("warm up: load the encoder, the keyword index and Chroma's segments")
     timings: dict[str, list[float]] = {"hybrid": [], "embed": [], "chroma": [], "bm25": []}
@@ -70,7 +81,70 @@ def main() -> None:
         rows.append((label, f"{1000 * p50:.1f}", f"{1000 * p95:.1f}", f"{p50 / anchor:.1f}x"))
     print(table(rows))
     rebuild(bot)
-    cold(args.home, args.cold_runs)
+    cold(home, args.cold_runs)
+    print(f"resident memory of this process at the end: {rss_mb()[0]:.0f} MB; load average {os.getloadavg()[0]:.2f}")
+
+
+def scaled_copy(source: Path, copies: int) -> Path:
+    """<source>-x<copies>/: the index at `source` copied `copies` times over, as the module's docstring says."""
+    import random
+    import shutil
+
+    import numpy as np
+
+    from assistant import Assistant, Settings
+    from index.chunking import chunk_id_for
+    from index.store import ARTICLE_VECTOR
+
+    target = source.with_name(f"{source.name}-x{copies}")
+    settings = Settings(home=target, llm="extractive", encoder_cache=WORK / "models", seeds_dir=target / "no-seeds")
+    if (target / "built").exists():
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+    shutil.rmtree(settings.keyword_dir, ignore_errors=True)  # built whole below, and timed
+    store = Assistant(settings).store
+    ids = sorted(store.all_chunk_ids())
+    originals = [row for first in range(0, len(ids), 4000) for row in store.get_chunks_with_vectors(ids[first : first + 4000])]
+    records = store.list_articles()
+    vocabulary = [w for chunk, _ in originals[::7] for w in chunk.text.split()[::20]]
+    rng, noise = random.Random(14), np.random.default_rng(14)
+    started = time.perf_counter()
+    for copy in range(1, copies):
+        for first in range(0, len(originals), 4000):
+            page = originals[first : first + 4000]
+            texts = [varied(chunk.text, vocabulary, rng) for chunk, _ in page]
+            metas = [replace(chunk.meta, id=f"{chunk.meta.id}~{copy}") for chunk, _ in page]
+            moved = np.stack([vector for _, vector in page]) + noise.normal(0, NOISE, (len(page), 384)).astype(np.float32)
+            moved /= np.linalg.norm(moved, axis=1, keepdims=True)
+            chunks = [
+                replace(chunk, id=chunk_id_for(meta.id, text), meta=meta, text=text)
+                for (chunk, _), meta, text in zip(page, metas, texts, strict=True)
+            ]
+            store.chunks.add(
+                ids=[c.id for c in chunks],
+                embeddings=moved,
+                documents=[c.text for c in chunks],
+                metadatas=[c.metadata() for c in chunks],
+            )
+        copied = [replace(r.meta, id=f"{r.meta.id}~{copy}") for r in records]
+        store.articles.add(
+            ids=[meta.id for meta in copied],
+            embeddings=np.repeat(ARTICLE_VECTOR, len(records), axis=0),
+            documents=[""] * len(records),
+            metadatas=[
+                {**meta.as_metadata(), "content_hash": "copy", "chunk_count": r.chunk_count}
+                for meta, r in zip(copied, records, strict=True)
+            ],
+        )
+        print(f"  copy {copy}: {store.count()} chunks, {time.perf_counter() - started:.0f} s", flush=True)
+    store.bump_revision()
+    store.record_articles()
+    with Timer() as t:
+        Assistant(settings).retrieve("the keyword index built whole")
+    print(f"built {target}: {store.count()} chunks in {time.perf_counter() - started:.0f} s; keyword index {t.seconds:.0f} s\n")
+    (target / "built").write_text(str(store.count()))
+    return target
 
 
 def rebuild(bot: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -11,6 +10,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, fiel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.chunking import CHARS_PER_TOKEN
+from index.cores import usable_cores
 from index.embeddings import INT8_BATCH_SIZE
 from index.fetch import FetchSettings
 
@@ -199,7 +199,7 @@ class Settings(BaseSettings):
 
     @property
     def question_slots(self) -> int:
-        return self.concurrency or os.cpu_count() or 1
+        return self.concurrency or usable_cores()
 
     @property
     def max_chunk_chars(self) -> int:

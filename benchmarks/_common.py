@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # `python benchmarks/x.py` from anywhere
     sys.path.insert(0, str(REPO))
 
+from index.cores import usable_cores  # noqa: E402  (after the path above)
+
 DATA = Path(os.environ.get("RTQA_DIR", REPO.parent / "shared" / "data" / "realtimeqa-2024h1"))
 CORPUS = DATA / "corpus.jsonl.gz"
 QUESTIONS = DATA / "questions.jsonl"
@@ -47,7 +49,8 @@ def machine() -> str:
         pass
     simd = " ".join(f for f in SIMD_FLAGS if f in flags) or "?"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{cpu} ({simd}), {os.cpu_count()} cores, Python {platform.python_version()}, load average {load:.2f} at start"
+    cores = f"{usable_cores()} of {os.cpu_count()} cores"
+    return f"{cpu} ({simd}), {cores}, Python {platform.python_version()}, load average {load:.2f} at start"
 
 
 def iter_corpus(path: Path = CORPUS) -> Iterator[dict[str, Any]]:

@@ -15,7 +15,7 @@ every default kept: citation_chunk_size 512 and citation_chunk_overlap 20 (our c
 tokens, so each passage stays one numbered "Source n"), response mode compact, CITATION_QA_TEMPLATE, metadata
 mode NONE. `llm=` is passed explicitly; llama-index's global Settings are neither read for the LLM nor changed.
 LlamaCPP gets temperature 0, max_new_tokens = our max_answer_tokens, context_window = our backend's n_ctx and
-n_threads = os.cpu_count() (what our backend gives llama.cpp). The one change from LlamaCPP's defaults: its
+n_threads = the usable cores (what our backend gives llama.cpp). The one change from LlamaCPP's defaults: its
 `completion_to_prompt` renders the prompt with the GGUF's own chat template (as LlamaCPP's documentation tells
 users to for their model); left at its default it would send the bare text to an instruction-tuned model.
 
@@ -365,7 +365,9 @@ def main() -> None:
                 assert gguf is not None
                 s = base.settings
                 n_ctx = s.context_tokens + s.max_answer_tokens + s.prompt_overhead_tokens  # as our generated backends size it
-                threads = os.cpu_count() or 2  # as our local backend gives llama.cpp
+                from assistant.backends.local import llama_threads
+
+                threads = llama_threads()  # as our local backend gives llama.cpp
                 runners[system] = stock_engine(base, gguf, n_ctx, threads, s.max_answer_tokens)
                 print(
                     f"stock: CitationQueryEngine(citation_chunk_size=512, citation_chunk_overlap=20, compact), "

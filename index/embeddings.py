@@ -12,7 +12,6 @@ on the calling thread; `encode_documents` for ingest batches runs `threads` batc
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
+from index.cores import usable_cores
 from index.errors import StoreError
 from index.onnx_export import RECIPE, ensure_quantized_model, sha256_of
 from index.packages import package_dir
@@ -112,7 +112,7 @@ class OnnxSessionEncoder(_MiniLMTokens):
         self._model_path = model_path
         self.name = name
         self.batch_size = batch_size
-        self.threads = threads or os.cpu_count() or 1  # batches encode_documents runs at once
+        self.threads = threads or usable_cores()  # batches encode_documents runs at once
 
     def model_path(self) -> Path:
         if self._model_path is None:

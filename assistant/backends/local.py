@@ -8,7 +8,6 @@ when another prompt, such as the follow-up rewrite, has replaced it, the saved p
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from assistant.backends.model_files import DEFAULT_MODEL, ensure_model
 from assistant.choice_reader import ChoiceReader
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from index.cores import usable_cores
 from index.embeddings import Encoder
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class LoadedModel:
 
 
 def llama_threads() -> int:
-    return os.cpu_count() or 2
+    return usable_cores()
 
 
 _LOADED: dict[tuple[str, int], LoadedModel] = {}

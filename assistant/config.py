@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         None,
         ge=1,
         le=256,
-        description="Cores the int8 encoder uses for ingest batches; unset means all of them. A question's own "
+        description="Cores the int8 encoder uses for ingest batches; unset means all the process may use. A question's own "
         "embedding always runs on one thread.",
     )
     encoder_cache: Path | None = Field(

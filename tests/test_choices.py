@@ -86,10 +86,14 @@ def test_a_negated_question_marks_the_one_choice_the_evidence_leaves_out() -> No
     assert rows[:, column["negated_named"]].tolist() == [1.0, 1.0, 1.0, 1.0, 0.0]
 
 
-def test_the_shipped_model_file_has_a_choice_model() -> None:
+def test_the_shipped_model_file_has_a_choice_model_and_one_that_reads_the_local_models_reading() -> None:
     model = load_evidence_model(MODEL_FILE)
     assert model.choice is not None and model.choice.features == CHOICE_FEATURES
     assert 0.0 < model.choice_threshold < 1.0
+    assert model.reader_choice is not None and model.reader_choice.features == READER_CHOICE_FEATURES
+    assert 0.0 < model.reader_choice_threshold < 1.0
+    reader_weight = model.reader_choice.weights[READER_CHOICE_FEATURES.index("reader")]
+    assert reader_weight > 0  # fitted, a choice the model finds likelier is likelier stated
 
 
 def test_a_multiple_choice_question_is_answered_with_one_choice_cited(seeded: Assistant) -> None:

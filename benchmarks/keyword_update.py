@@ -56,6 +56,7 @@ def build(home: Path, chunks: int) -> None:
     from index.cleaning import clean_text
     from index.loaders import iter_articles
     from index.store import ARTICLE_VECTOR
+    from index.stories import NO_SIGNATURE
     from index.types import ArticleMeta, StoredChunk
 
     shutil.rmtree(home, ignore_errors=True)
@@ -94,7 +95,11 @@ def build(home: Path, chunks: int) -> None:
                 ids=[m.id for m, _ in records],
                 embeddings=np.repeat(ARTICLE_VECTOR, len(records), axis=0),
                 documents=[""] * len(records),
-                metadatas=[{**m.as_metadata(), "content_hash": "made-up", "chunk_count": n} for m, n in records],
+                # the "too short to group" signature, so the first ingest does not compute one for every record
+                metadatas=[
+                    {**m.as_metadata(), "content_hash": "made-up", "chunk_count": n, "signature": NO_SIGNATURE}
+                    for m, n in records
+                ],
             )
             records.clear()
 

@@ -95,6 +95,7 @@ def scaled_copy(source: Path, copies: int) -> Path:
     from assistant import Assistant, Settings
     from index.chunking import chunk_id_for
     from index.store import ARTICLE_VECTOR
+    from index.stories import NO_SIGNATURE
 
     target = source.with_name(f"{source.name}-x{copies}")
     settings = Settings(home=target, llm="extractive", encoder_cache=WORK / "models", seeds_dir=target / "no-seeds")
@@ -133,7 +134,12 @@ def scaled_copy(source: Path, copies: int) -> Path:
             embeddings=np.repeat(ARTICLE_VECTOR, len(records), axis=0),
             documents=[""] * len(records),
             metadatas=[
-                {**meta.as_metadata(), "content_hash": "copy", "chunk_count": r.chunk_count}
+                {
+                    **meta.as_metadata(),
+                    "content_hash": "copy",
+                    "chunk_count": r.chunk_count,
+                    "signature": r.signature or NO_SIGNATURE,
+                }
                 for meta, r in zip(copied, records, strict=True)
             ],
         )

@@ -29,6 +29,7 @@ from typing import Any
 
 from _common import QUESTIONS, REPO, WORK, Timer, machine, percentiles, rss_mb, table, varied
 
+COPY_PAGE = 4000  # chunks read and written per Chroma call while copying
 NOISE = 0.017  # per dimension, on a 384-d unit vector: cosine ≈ 1 / sqrt(1 + 384 σ²) ≈ 0.95 to the original
 
 
@@ -94,6 +95,7 @@ def scaled_copy(source: Path, copies: int) -> Path:
 
     from assistant import Assistant, Settings
     from index.chunking import chunk_id_for
+    from index.embeddings import DIMENSIONS
     from index.store import ARTICLE_VECTOR
     from index.stories import NO_SIGNATURE
 
@@ -106,17 +108,18 @@ def scaled_copy(source: Path, copies: int) -> Path:
     shutil.rmtree(settings.keyword_dir, ignore_errors=True)  # built whole below, and timed
     store = Assistant(settings).store
     ids = sorted(store.all_chunk_ids())
-    originals = [row for first in range(0, len(ids), 4000) for row in store.get_chunks_with_vectors(ids[first : first + 4000])]
+    pages = (ids[first : first + COPY_PAGE] for first in range(0, len(ids), COPY_PAGE))
+    originals = [row for page_ids in pages for row in store.get_chunks_with_vectors(page_ids)]
     records = store.list_articles()
     vocabulary = [w for chunk, _ in originals[::7] for w in chunk.text.split()[::20]]
     rng, noise = random.Random(14), np.random.default_rng(14)
     started = time.perf_counter()
     for copy in range(1, copies):
-        for first in range(0, len(originals), 4000):
-            page = originals[first : first + 4000]
+        for first in range(0, len(originals), COPY_PAGE):
+            page = originals[first : first + COPY_PAGE]
             texts = [varied(chunk.text, vocabulary, rng) for chunk, _ in page]
             metas = [replace(chunk.meta, id=f"{chunk.meta.id}~{copy}") for chunk, _ in page]
-            moved = np.stack([vector for _, vector in page]) + noise.normal(0, NOISE, (len(page), 384)).astype(np.float32)
+            moved = np.stack([vector for _, vector in page]) + noise.normal(0, NOISE, (len(page), DIMENSIONS)).astype(np.float32)
             moved /= np.linalg.norm(moved, axis=1, keepdims=True)
             chunks = [
                 replace(chunk, id=chunk_id_for(meta.id, text), meta=meta, text=text)

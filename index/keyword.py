@@ -328,14 +328,19 @@ class KeywordIndex:
         slots = self._live_slots
         return lambda chunk_id: (i := slots.get(chunk_id)) is None or bool(keep[i])
 
+    def passing_ids(self, where: KeywordFilter) -> list[str]:
+        """The live chunks that pass the filter, by the day and outlet this index holds for them."""
+        keep = (self._mask(where) > 0) & self.live
+        return [self.ids[i] for i in np.flatnonzero(keep)]
+
     def day_of(self, chunk_id: str) -> int:
         """The published day (YYYYMMDD) this index holds for a chunk; 0 when undated or unknown to it."""
         i = self._live_slots.get(chunk_id)
         return 0 if i is None else int(self.days[i])
 
-    @property
+    @cached_property
     def newest_day(self) -> int:
-        """The latest published day (YYYYMMDD) of any live chunk; 0 when none is dated."""
+        """The latest published day (YYYYMMDD) of any live chunk; 0 when none is dated. Asked on every question."""
         days = self.days[self.live]
         return int(days.max()) if len(days) else 0
 
@@ -349,10 +354,12 @@ class KeywordIndex:
         scores = self.scores(query)
         if where and where.active:
             scores *= self._mask(where)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [KeywordHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+        # Ranked among the slots that score at all: on 194k chunks a partition of every slot took 2 ms a question.
+        hit = np.flatnonzero(scores)
+        if len(hit) > k:
+            hit = hit[np.argpartition(-scores[hit], k - 1)[:k]]
+        top = hit[np.argsort(-scores[hit], kind="stable")]
+        return [KeywordHit(self.ids[i], float(scores[i])) for i in top]
 
     def scores(self, query: Counter[int]) -> np.ndarray:
         """BM25 of every slot (dead ones 0) for term ids with their counts in the question."""

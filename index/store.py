@@ -35,6 +35,7 @@ from index.types import ArticleRecord, StoredChunk
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import QueryResult
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 PAGE = 5000
@@ -317,8 +318,22 @@ class ChunkStore:
         found = self.chunks.query(
             query_embeddings=vector.astype(np.float32).reshape(1, -1), n_results=n, where=where or None, include=["distances"]
         )
-        distances = (found["distances"] or [[]])[0]
-        return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], distances, strict=True)]  # cosine distance = 1 - cos
+        return _hits(found)
+
+    @_chroma_call
+    def nearest_among(self, vector: np.ndarray, n: int, chunk_ids: Sequence[str]) -> list[tuple[str, float]] | None:
+        """As `nearest`, searching only these chunks: on 194k chunks about 20 ms where a `where` on their day took
+        300 ms and more. None when Chroma refuses the list, as it does when one of the ids is no longer stored
+        (another client removed it since the caller listed them): the caller then filters with a `where`."""
+        from chromadb.errors import ChromaError
+
+        try:
+            found = self.chunks.query(
+                query_embeddings=vector.astype(np.float32).reshape(1, -1), n_results=n, ids=list(chunk_ids), include=["distances"]
+            )
+        except ChromaError:
+            return None
+        return _hits(found)
 
     @_chroma_call
     def any_chunk(self, where: dict[str, Any] | None) -> bool:
@@ -452,6 +467,12 @@ class ChunkStore:
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE
+
+
+def _hits(found: QueryResult) -> list[tuple[str, float]]:
+    """(id, cosine) of one query's results, best first."""
+    distances = (found["distances"] or [[]])[0]
+    return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], distances, strict=True)]  # cosine distance = 1 - cos
 
 
 def _journal(metadata: dict[str, Any]) -> list[dict[str, Any]]:

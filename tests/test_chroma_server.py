@@ -90,6 +90,13 @@ def test_two_clients_share_one_index_and_keyword_search_follows_the_other(
     assert all(p.meta.id != "zz_quokka.txt" for p in reader.retrieve("Quokkaville mayor Santangelo", mode="keyword"))
     assert all(p.meta.id != "zz_quokka.txt" for p in reader.retrieve("Quokkaville mayor Santangelo", mode="dense"))
 
+    # A narrow filter's second search, among chunks named by id, runs on the server too; an id the server no longer
+    # holds makes it give way (to a `where`, in the retriever).
+    named = sorted(reader.store.all_chunk_ids())[:2]
+    vector = encoder.encode(["chief negotiator"])[0]
+    assert {chunk_id for chunk_id, _ in reader.store.nearest_among(vector, 5, named) or []} == set(named)
+    assert reader.store.nearest_among(vector, 5, [*named, "zz_quokka.txt#0"]) is None
+
 
 def test_a_server_that_is_down_is_one_clear_error(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there

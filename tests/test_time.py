@@ -286,11 +286,11 @@ def test_nothing_published_after_as_of_is_retrieved_or_cited(bridge: Assistant) 
     assert not latest.text.startswith("Searched") and AFTER_AS_OF not in {c.meta.id for c in latest.citations}
 
 
-def test_a_narrow_filter_falls_back_to_chromas_own_filtering(bridge: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_narrow_filter_searches_again_among_the_chunks_that_pass(bridge: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
     import assistant.retrieval
 
     searches: list[object] = []
-    nearest = bridge.store.nearest
+    nearest, nearest_among = bridge.store.nearest, bridge.store.nearest_among
     monkeypatch.setattr(assistant.retrieval, "OVERFETCH", 1)  # one candidate read unfiltered: too few that pass
     monkeypatch.setattr(bridge.retriever, "candidates", 1)
 
@@ -298,10 +298,30 @@ def test_a_narrow_filter_falls_back_to_chromas_own_filtering(bridge: Assistant, 
         searches.append(where)
         return nearest(vector, n, where)  # type: ignore[arg-type]
 
+    def recorded_among(vector: object, n: int, chunk_ids: list[str]) -> object:
+        searches.append(sorted(chunk_ids))
+        return nearest_among(vector, n, chunk_ids)  # type: ignore[arg-type]
+
     monkeypatch.setattr(bridge.store, "nearest", recorded_nearest)
-    found = bridge.retrieve("What happened with the Elm River bridge yesterday?", k=1, as_of=AS_OF, mode="dense")
+    monkeypatch.setattr(bridge.store, "nearest_among", recorded_among)
+    question = "What happened with the Elm River bridge yesterday?"
+    found = bridge.retrieve(question, k=1, as_of=AS_OF, mode="dense")
     assert [p.meta.id for p in found] == ["d-2025-07-08"]
-    assert searches[0] is None and searches[-1] is not None  # unfiltered first, then Chroma's `where`
+    yesterdays = sorted(c.id for c in bridge.store.iter_chunks() if c.meta.id == "d-2025-07-08")
+    assert searches == [None, yesterdays]  # unfiltered first, then among the day's chunks alone: no Chroma `where`
+
+    searches.clear()
+    assert bridge.retrieve("What happened with the Elm River bridge in 2023?", as_of=AS_OF, mode="dense") == []
+    assert searches == [None]  # no chunk is of 2023: no second search
+
+    # A chunk removed from Chroma since the keyword index was refreshed: Chroma refuses the list, and filters itself.
+    stale = bridge._keyword_index()
+    monkeypatch.setattr(stale, "passing_ids", lambda within: [*yesterdays, "removed-since#0"])
+    searches.clear()
+    found = bridge.retrieve(question, k=1, as_of=AS_OF, mode="dense")
+    assert [p.meta.id for p in found] == ["d-2025-07-08"]
+    assert searches[0] is None and searches[1] == sorted([*yesterdays, "removed-since#0"])
+    assert isinstance(searches[2], dict)  # Chroma's `where`
 
 
 def test_as_of_defaults_to_today(bridge: Assistant) -> None:

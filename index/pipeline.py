@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]  # (articles done, articles to do)
 EMBED_AHEAD = 2  # batches embedded ahead of the one being written
-FIRST_BATCH = 32  # chunks: the first batch is small, so that the encoder starts while the next ones are being chunked
 log = logging.getLogger(__name__)
 
 
@@ -222,19 +221,18 @@ class _Batch:
 
 
 def _batches(prepared: Iterable[_Prepared], options: IngestOptions, report: IngestReport) -> Iterator[_Batch]:
-    """Whole articles gathered until their new chunks reach the batch size (the first batch FIRST_BATCH at most; the
-    last may be smaller or hold only articles with nothing new to embed); articles with no text left are reported as
-    skipped."""
-    batch, size = _Batch(), min(FIRST_BATCH, options.batch_size)
+    """Whole articles gathered until their new chunks reach the batch size (the last batch may be smaller or hold
+    only articles with nothing new to embed); articles with no text left are reported as skipped."""
+    batch = _Batch()
     for article in prepared:
         if not article.chunks:
             report.skipped.append(article.article.id)
             continue
         batch.articles.append(article)
         batch.chunks.extend(c for c in article.chunks if c.id not in article.existing)
-        if len(batch.chunks) >= size:
+        if len(batch.chunks) >= options.batch_size:
             yield batch
-            batch, size = _Batch(), options.batch_size
+            batch = _Batch()
     if batch.articles:
         yield batch
 

@@ -192,7 +192,10 @@ def test_ask_see_the_streamed_answer_click_its_marker_and_see_the_passage(
 
     # The as-of day under Settings: "last week" counts back from it, and the answer says which days it searched.
     page.locator("#settings").get_by_text("Settings").click()
-    page.locator("#as-of textarea, #as-of input").first.fill("2025-07-09")
+    as_of = page.locator("#as-of textarea, #as-of input").first
+    as_of.fill("2025-07-09")
+    as_of.press("Tab")  # left as a user leaves it: asked at once after the fill, one CI run sent the old, empty value
+    expect(as_of).to_have_value("2025-07-09")
     week = ask(page, "What did China say last week?")
     expect(week).to_contain_text("Searched articles published between 2025-06-30 and 2025-07-06.")
     expect(week).to_contain_text("On Jul 2, 2025, Stocktwits reported that")

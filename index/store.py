@@ -35,7 +35,6 @@ from index.types import ArticleRecord, StoredChunk
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
-    from chromadb.api.types import QueryResult
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 PAGE = 5000
@@ -315,10 +314,7 @@ class ChunkStore:
 
         Straight to Chroma rather than through llama-index's query, and ids only: the caller reads the few
         records it keeps (reading 30 records' text and metadata costs more than the search itself)."""
-        found = self.chunks.query(
-            query_embeddings=vector.astype(np.float32).reshape(1, -1), n_results=n, where=where or None, include=["distances"]
-        )
-        return _hits(found)
+        return self._query(vector, n, where=where or None)
 
     @_chroma_call
     def nearest_among(self, vector: np.ndarray, n: int, chunk_ids: Sequence[str]) -> list[tuple[str, float]] | None:
@@ -328,12 +324,17 @@ class ChunkStore:
         from chromadb.errors import ChromaError
 
         try:
-            found = self.chunks.query(
-                query_embeddings=vector.astype(np.float32).reshape(1, -1), n_results=n, ids=list(chunk_ids), include=["distances"]
-            )
+            return self._query(vector, n, ids=list(chunk_ids))
         except ChromaError:
             return None
-        return _hits(found)
+
+    def _query(self, vector: np.ndarray, n: int, **restriction: Any) -> list[tuple[str, float]]:
+        """(id, cosine) of the n chunks nearest vector among those the restriction (`where` or `ids`) leaves, best first."""
+        found = self.chunks.query(
+            query_embeddings=vector.astype(np.float32).reshape(1, -1), n_results=n, include=["distances"], **restriction
+        )
+        distances = (found["distances"] or [[]])[0]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], distances, strict=True)]  # cosine distance = 1 - cos
 
     @_chroma_call
     def any_chunk(self, where: dict[str, Any] | None) -> bool:
@@ -467,12 +468,6 @@ class ChunkStore:
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE
-
-
-def _hits(found: QueryResult) -> list[tuple[str, float]]:
-    """(id, cosine) of one query's results, best first."""
-    distances = (found["distances"] or [[]])[0]
-    return [(cid, 1.0 - float(d)) for cid, d in zip(found["ids"][0], distances, strict=True)]  # cosine distance = 1 - cos
 
 
 def _journal(metadata: dict[str, Any]) -> list[dict[str, Any]]:

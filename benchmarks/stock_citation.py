@@ -35,8 +35,8 @@ Items with a chat history (follow-ups) are left out: the stock query engine take
 
 Usage (from the repository root, one heavy job at a time):
     flock /tmp/heavy.lock .venv/bin/python benchmarks/stock_citation.py [--set eval/sets/seeds.jsonl] [--corpus seeds/]
-        [--limit N | --sample N --seed S] [--systems extractive,local,stock] [--model GGUF] [--home DIR]
-        [--counterfactual] [--out rows.jsonl]
+        [--only-answerable] [--limit N | --sample N --seed S] [--systems extractive,local,stock] [--model GGUF]
+        [--home DIR] [--with-choices] [--counterfactual] [--out rows.jsonl]
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from assistant import Answer, Assistant, Passage, Settings
 from assistant.engine import Exclude
 from eval.datasets import GoldItem, load_set, select
-from eval.metrics import MARKER, answer_sentences, is_correct, mentions_answer, names_wrong_choice
+from eval.metrics import MARKER, READER_K, answer_rank, answer_sentences, is_correct, mentions_answer, names_wrong_choice
 from eval.runner import answer_excluder, with_choices
 
 SYSTEMS = ("extractive", "local", "stock")
@@ -177,6 +177,7 @@ class Row:
     wrong_choice: bool | None = None  # names a choice that is not accepted (items with choices)
     latency: float = 0.0
     passages: list[str] = field(default_factory=list)  # chunk ids answered from, best first
+    answer_rank: int | None = None  # 1-based rank by which the passages hold an accepted answer (the eval's rule)
     cited: int = 0
     llm_calls: int | None = None
     error: str | None = None
@@ -195,7 +196,7 @@ def ask(system: str, runner: Assistant | Stock, item: GoldItem, exclude: Exclude
             row.latency = time.perf_counter() - started
             row.answer = (getattr(response, "response", None) or "").strip()
             row.refused = row.refusal_rule = says_it_cannot_answer(row.answer)
-            row.passages = [p.chunk.id for p in runner.retriever.last]
+            given = runner.retriever.last
             shown = {int(n) for found in MARKER.findall(row.answer) for n in re.findall(r"\d+", found)}
             row.cited = len(shown & set(range(1, len(response.source_nodes) + 1)))
             row.llm_calls = runner.llm_calls[0]
@@ -205,11 +206,13 @@ def ask(system: str, runner: Assistant | Stock, item: GoldItem, exclude: Exclude
             row.latency = time.perf_counter() - started
             row.answer, row.refused = answer.text, answer.refused
             row.refusal_rule = says_it_cannot_answer(answer.text)
-            row.passages = [p.chunk.id for p in answer.passages]
+            given = answer.passages
             row.cited = len(answer.citations)
     except Exception as err:  # one failed question is a row, not the end of a long run
         row.error = f"{type(err).__name__}: {err}"
         return row
+    row.passages = [p.chunk.id for p in given]
+    row.answer_rank = answer_rank([p.text for p in given], item.answers) if item.answers else None
     row.states_answer = bool(item.answers) and mentions_answer(row.answer, item.answers)
     row.correct = not row.refused and bool(item.answers) and is_correct(row.answer, item.answers, item.choices)
     if item.choices:
@@ -240,16 +243,21 @@ def seconds(value: float | None) -> str:
 def report(rows: list[Row], systems: Sequence[str]) -> None:
     plain = [r for r in rows if not r.counterfactual]
     anchor_p50, anchor_p95 = latencies([r for r in plain if r.system == ANCHOR])
-    header = ["system", "answerable right", "unanswerable refused", "answerable refused", "errors", "p50 s", "p95 s"]
+    header = [
+        "system", "answerable right", f"reader (answer in top {READER_K})", "unanswerable refused", "answerable refused",
+        "errors", "p50 s", "p95 s",
+    ]  # fmt: skip
     lines = [[*header, f"p50 / {ANCHOR}", f"p95 / {ANCHOR}"]]
     for system in systems:
         mine = [r for r in plain if r.system == system]
         answerable = [r for r in mine if r.answerable]
         unanswerable = [r for r in mine if not r.answerable]
+        found = [r for r in answerable if r.answer_rank is not None and r.answer_rank <= READER_K]
         p50, p95 = latencies(mine)
         lines.append([
             system,
             share(sum(r.correct for r in answerable), len(answerable)),
+            share(sum(r.correct for r in found), len(found)),
             share(sum(r.refused for r in unanswerable), len(unanswerable)),
             share(sum(r.refused for r in answerable), len(answerable)),
             str(sum(r.error is not None for r in mine)),
@@ -311,6 +319,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, nargs="+", default=[REPO / "seeds"], help="files/folders to ingest")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions (after --sample)")
     parser.add_argument("--sample", type=int, default=None, help="a seeded random sample of N questions")
+    parser.add_argument("--only-answerable", action="store_true", help="skip unanswerable items (before --sample)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--systems", default=",".join(SYSTEMS), help=f"comma-separated, of {', '.join(SYSTEMS)}")
     parser.add_argument("--model", type=Path, default=None, help="a GGUF; default: the packaged Qwen2.5-Coder-1.5B")
@@ -339,7 +348,8 @@ def main() -> None:
     systems: list[str] = args.systems
     print(machine())
     loaded = load_set(args.set)
-    items = select([item for item in loaded if not item.history], sample=args.sample, seed=args.seed, limit=args.limit)
+    without_history = [item for item in loaded if not item.history]
+    items = select(without_history, only_answerable=args.only_answerable, sample=args.sample, seed=args.seed, limit=args.limit)
     skipped = sum(1 for item in loaded if item.history)
     with ExitStack() as stack:
         WORK.mkdir(parents=True, exist_ok=True)

@@ -270,21 +270,32 @@ class HeuristicSelector(EvidenceSelector):
         shortlisted, scores = self._score(question, candidates)
         order = np.argsort(-scores)
         best = float(scores[order[0]])
-        picked = [shortlisted[order[0]]]
+        first = shortlisted[order[0]]
+        if not self.holds_kind_asked(question.text, first.text):
+            speaker = named_before(first, question.text, passages) if answer_kind(question.text) == "name" else None
+            return Evidence(sentences=[speaker, first], answerable=1.0, answers=True) if speaker else NO_EVIDENCE
+        picked = [first]
         for i in order[1 : self.limits.max_sentences]:
-            if scores[i] >= self.limits.second_sentence_ratio * best and shortlisted[i].text != picked[0].text:
+            if scores[i] >= self.limits.second_sentence_ratio * best and shortlisted[i].text != first.text:
                 picked.append(shortlisted[i])
         return Evidence(sentences=picked, answerable=1.0, answers=True)
 
     def answerable(self, question: str, passages: list[Passage]) -> bool:
         wanted = content_stems(question) - {stem(w) for w in QUESTION_WORDS}
-        found = set().union(*(content_stems(p.text + " " + p.meta.title) for p in passages))
+        found = set().union(*(passage_terms(p) for p in passages))
         if any(term not in found for term in distinctive_terms(question)):
             return False
         if wanted and len(wanted & found) / len(wanted) < self.limits.min_coverage:
             return False
         best_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
         return best_dense is None or best_dense >= self.limits.min_dense_score
+
+    @staticmethod
+    def holds_kind_asked(question: str, sentence: str) -> bool:
+        """A "how many / how old" question is not answered by a sentence without a number, a "when" question by one
+        without a time, a "who" question by one that names no one the question does not."""
+        kind = answer_kind(question)
+        return kind == "other" or bool(type_fit(kind, sentence, {w.lower() for w in capitalised_words(question)}))
 
     def _score(self, question: Question, candidates: list[EvidenceSentence]) -> tuple[list[EvidenceSentence], np.ndarray]:
         """Cheap lexical scores for all sentences; meaning (embeddings) only for the best few, to stay fast."""
@@ -299,6 +310,28 @@ class HeuristicSelector(EvidenceSelector):
         shortlisted = [candidates[i] for i in pool]
         vectors = self.encoder.encode([c.text for c in shortlisted])
         return shortlisted, cheap[pool] + vectors @ question.vector
+
+
+QUOTE_LOOKBACK = 2  # sentences: a quote's speaker is named in the sentence before it, or the one before that
+
+
+def named_before(sentence: EvidenceSentence, question: str, passages: list[Passage]) -> EvidenceSentence | None:
+    """For a "who" question answered by a quote that names no one ("“They want to talk,” he said."): the nearest
+    sentence before it in its article (in its passage or another retrieved passage of the article) that names someone
+    the question does not, which says who "he" is."""
+    asked = {w.lower() for w in capitalised_words(question)}
+    at = sentence.passage.chunk.start + sentence.start  # offsets in the article
+    before: dict[int, EvidenceSentence] = {}
+    for passage in passages:
+        if passage.meta.id != sentence.passage.meta.id:
+            continue
+        for start, end in sentences(passage.text):
+            if passage.chunk.start + end <= at:
+                before.setdefault(passage.chunk.start + start, EvidenceSentence(passage, start, end))
+    for offset in sorted(before, reverse=True)[:QUOTE_LOOKBACK]:
+        if capitalised_words(before[offset].text) - asked:
+            return before[offset]
+    return None
 
 
 def make_selector(settings: Settings, encoder: Encoder) -> EvidenceSelector:
@@ -496,7 +529,7 @@ def sentence_features(question: Question, passages: list[Passage], encoder: Enco
     candidates = candidate_sentences(passages)
     wanted = content_stems(question.text) - {stem(w) for w in QUESTION_WORDS}
     names = distinctive_terms(question.text)
-    passage_words = {p.rank: content_stems(p.text + " " + p.meta.title) for p in passages}
+    passage_words = {p.rank: passage_terms(p) for p in passages}
     everywhere = set().union(*passage_words.values()) if passage_words else set()
     coverage = len(wanted & everywhere) / len(wanted) if wanted else 1.0
     names_found = len(names & everywhere) / len(names) if names else 1.0
@@ -535,9 +568,17 @@ def with_relative(base: np.ndarray) -> np.ndarray:
 
 
 def distinctive_terms(question: str) -> set[str]:
-    """Names and numbers in the question: if no passage has one of them, the passages are about something else."""
-    names = {stem(w) for w in capitalised_words(question) if w not in QUESTION_WORDS}
+    """Names and numbers in the question: if no passage has one of them, the passages are about something else.
+    Stemmed as passage words are, so a capitalised stopword ("The Hill", "Fox News") is never a name to look for."""
+    names = content_stems(" ".join(w for w in capitalised_words(question) if w not in QUESTION_WORDS))
     return names | set(NUMBERS.findall(question))
+
+
+def passage_terms(passage: Passage) -> set[str]:
+    """The words a passage offers a question: its text, its article's title, outlet and byline (a question may name
+    the outlet: "according to Stocktwits, …")."""
+    meta = passage.meta
+    return content_stems(" ".join((passage.text, meta.title, meta.source, meta.author)))
 
 
 def answer_kind(question: str) -> str:

@@ -27,6 +27,7 @@ MONTH_OR_DATE = re.compile(
     re.IGNORECASE,
 )
 CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z’'\-]+\b")
+SENTENCE_OPENERS = " \t\n“”‘’\"'([«"
 
 
 @lru_cache(maxsize=1)
@@ -64,11 +65,12 @@ def has_time_expression(text: str) -> bool:
 
 
 def capitalised_words(text: str) -> set[str]:
-    """Capitalised words not at a sentence start: a cheap stand-in for names."""
+    """Capitalised words not at a sentence start (an opening quote or bracket before it still counts as the start:
+    “They want to meet …”): a cheap stand-in for names."""
     found = set()
     for start, end in sentence_spans(text) or [(0, len(text))]:
         for match in CAPITALISED.finditer(text, start, end):
-            if match.start() != start:
+            if text[start : match.start()].strip(SENTENCE_OPENERS):
                 found.add(match.group().lower())
     return found
 

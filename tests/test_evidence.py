@@ -13,11 +13,16 @@ from assistant.evidence import (
     Evidence,
     EvidenceSentence,
     LogisticModel,
+    HeuristicSelector,
     article_metadata_evidence,
+    distinctive_terms,
     load_evidence_model,
     make_selector,
+    named_before,
+    passage_terms,
     pick_complementary,
 )
+from assistant.text import capitalised_words
 from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE
 from tests.fakes import make_passage
 
@@ -86,3 +91,52 @@ def test_real_decisions_on_the_seeds(seeded: Assistant, kind: str) -> None:
     assert denied.answers and any(s.passage.meta.id == DENIAL_ARTICLE for s in denied.sentences)
     refused = evidence("Who won the 2024 Super Bowl?")
     assert not refused.answers and refused.answerable < answered.answerable
+    by_outlet = evidence("According to Stocktwits, who is Japan's chief negotiator?")
+    assert by_outlet.answers and "Akazawa" in " ".join(s.text for s in by_outlet.sentences)
+    if kind == "heuristic":
+        quoted = evidence("Who said that the Chinese want to meet and talk?")
+        assert quoted.answers and "Marco Rubio" in quoted.sentences[0].text and "want to meet" in quoted.sentences[1].text
+        assert not evidence("How old is Scott Bessent?").answers
+
+
+def test_a_capitalised_stopword_is_not_a_name_the_passages_must_hold() -> None:
+    assert distinctive_terms("According to The Hill, what did Bessent say?") == {"bessent", "hill"}
+    assert distinctive_terms("Which official told Fox News about it in 2025?") == {"fox", "2025"}
+
+
+def test_the_outlet_and_byline_are_words_a_passage_offers() -> None:
+    passage = make_passage(1, "Akazawa leads the talks.", title="Japan's deal", source="Stocktwits", author="Shanthi M")
+    assert {"stocktwit", "shanthi", "japan", "akazawa"} <= passage_terms(passage)
+
+
+def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
+    assert capitalised_words("“They want to meet,” he said. (The talks) went on with Rubio.") == {"rubio"}
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "holds"),
+    [
+        ("How old is he?", "Akazawa aims to reach a deal in June.", False),
+        ("How old is he?", "Akazawa, 63, aims to reach a deal.", True),
+        ("When will they meet?", "They want to meet, they want to talk.", False),
+        ("When will they meet?", "They will meet on Friday.", True),
+        ("Who leads the talks?", "they lead the talks.", False),
+        ("Who leads the talks?", "The talks are led by Akazawa.", True),
+        ("What did China say?", "China said it was evaluating the proposal.", True),
+    ],
+)
+def test_a_sentence_without_the_kind_of_thing_asked_for_does_not_answer(question: str, sentence: str, holds: bool) -> None:
+    assert HeuristicSelector.holds_kind_asked(question, sentence) is holds
+
+
+def test_a_quote_that_names_no_one_is_attributed_from_the_sentences_before_it() -> None:
+    said = "Secretary of State Marco Rubio told Fox News that China was looking for a deal."
+    quotes = "“The Chinese are reaching out,” he said. “They want to meet, they want to talk.”"
+    before = make_passage(1, said, article_id="a", start=0)
+    after = make_passage(2, quotes, article_id="a", start=len(said) + 1)
+    other = make_passage(3, "Bessent spoke in Tokyo.", article_id="b", start=0)
+    start = quotes.index("“They")
+    quote = EvidenceSentence(after, start, len(quotes))
+    speaker = named_before(quote, "Who said that the Chinese want to meet?", [other, after, before])
+    assert speaker is not None and speaker.text == said and speaker.passage.rank == 1
+    assert named_before(quote, "Who said the Chinese want to meet?", [after, other]) is None  # the speaker not retrieved

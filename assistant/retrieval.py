@@ -253,11 +253,11 @@ class HybridRetriever:
             return self.store.nearest(vector, n)
         wide = self.store.nearest(vector, OVERFETCH * n)
         within = filters.for_keywords()
-        passes = keywords.passing(within)
-        kept = [hit for hit in wide if passes(hit[0])]
+        passing = keywords.passing(within)
+        kept = [hit for hit in wide if hit[0] in passing]
         if len(kept) >= n or len(wide) < OVERFETCH * n:  # enough, or every chunk was read
             return kept[:n]
-        among = keywords.passing_ids(within)
+        among = passing.listed()
         if not among:
             return kept
         narrow = self.store.nearest_among(vector, n, among)

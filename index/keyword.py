@@ -36,7 +36,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -211,6 +211,23 @@ def _segment_name() -> str:
     return f"seg-{uuid.uuid4().hex}"
 
 
+class PassingChunks:
+    """The chunks that pass a filter, by the day and outlet a keyword index holds for each."""
+
+    def __init__(self, index: KeywordIndex, keep: np.ndarray) -> None:
+        self._index = index
+        self._keep = keep  # per slot
+
+    def __contains__(self, chunk_id: str) -> bool:
+        """An id the index does not know (added since it was built) passes: whoever reads the chunk checks it again."""
+        i = self._index._live_slots.get(chunk_id)
+        return i is None or bool(self._keep[i])
+
+    def listed(self) -> list[str]:
+        """The live chunks that pass."""
+        return [self._index.ids[i] for i in np.flatnonzero(self._keep & self._index.live)]
+
+
 class KeywordIndex:
     """BM25 over chunk texts, with per-chunk day and outlet for filtering. Never changed once made: an update gives a
     new index sharing this one's segments, so questions reading this one are not disturbed."""
@@ -322,17 +339,10 @@ class KeywordIndex:
     def _live_slots(self) -> dict[str, int]:
         return self.slot_of()
 
-    def passing(self, where: KeywordFilter) -> Callable[[str], bool]:
-        """Does a chunk (by id) pass the filter, by the day and outlet this index holds for it? An id it does not know
-        (added since it was built) passes: whoever reads the chunk checks it again."""
-        keep = self._mask(where)
-        slots = self._live_slots
-        return lambda chunk_id: (i := slots.get(chunk_id)) is None or bool(keep[i])
-
-    def passing_ids(self, where: KeywordFilter) -> list[str]:
-        """The live chunks that pass the filter, by the day and outlet this index holds for them."""
-        keep = self._mask(where) & self.live
-        return [self.ids[i] for i in np.flatnonzero(keep)]
+    def passing(self, where: KeywordFilter) -> PassingChunks:
+        """The chunks that pass the filter, by the day and outlet this index holds for each (one mask, asked by id or
+        listed)."""
+        return PassingChunks(self, self._mask(where))
 
     def day_of(self, chunk_id: str) -> int:
         """The published day (YYYYMMDD) this index holds for a chunk; 0 when undated or unknown to it."""

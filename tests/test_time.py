@@ -22,6 +22,7 @@ from assistant.time_window import resolve, without_time_expressions
 from eval.errors import EvalError
 from eval.runner import EvalOptions, run_eval
 from index.embeddings import OnnxInt8Encoder
+from index.keyword import KeywordFilter, PassingChunks
 from index.types import ArticleMeta
 from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE, SEEDS
 
@@ -316,7 +317,14 @@ def test_a_narrow_filter_searches_again_among_the_chunks_that_pass(bridge: Assis
 
     # A chunk removed from Chroma since the keyword index was refreshed: Chroma refuses the list, and filters itself.
     stale = bridge._keyword_index()
-    monkeypatch.setattr(stale, "passing_ids", lambda within: [*yesterdays, "removed-since#0"])
+    passing = stale.passing
+
+    def passing_a_removed_chunk(within: KeywordFilter) -> PassingChunks:
+        found = passing(within)
+        monkeypatch.setattr(found, "listed", lambda: [*yesterdays, "removed-since#0"])
+        return found
+
+    monkeypatch.setattr(stale, "passing", passing_a_removed_chunk)
     searches.clear()
     found = bridge.retrieve(question, k=1, as_of=AS_OF, mode="dense")
     assert [p.meta.id for p in found] == ["d-2025-07-08"]

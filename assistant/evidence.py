@@ -42,6 +42,11 @@ from index.embeddings import Encoder
 MODEL_FILE = Path(__file__).with_name("evidence_model.json")
 MIN_SENTENCE_WORDS = 4
 QUESTION_WORDS = frozenset("who whom whose what when where which why how".split())
+# Words a question uses to ask about the reporting, not about the news: not needed in the passages.
+REPORTING_WORDS = frozenset(
+    "cite cited cites quote quoted quotes remark remarks coverage outlet outlets reported report reports mention "
+    "mentioned mentions named describe described".split()
+)
 NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b", re.I)
 TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b|\bhow long\b", re.I)
 NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)
@@ -281,7 +286,7 @@ class HeuristicSelector(EvidenceSelector):
         return Evidence(sentences=picked, answerable=1.0, answers=True)
 
     def answerable(self, question: str, passages: list[Passage]) -> bool:
-        wanted = content_stems(question) - {stem(w) for w in QUESTION_WORDS}
+        wanted = content_stems(question) - {stem(w) for w in QUESTION_WORDS | REPORTING_WORDS}
         found = set().union(*(passage_terms(p) for p in passages))
         if any(term not in found for term in distinctive_terms(question)):
             return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -140,3 +142,11 @@ def test_a_quote_that_names_no_one_is_attributed_from_the_sentences_before_it() 
     speaker = named_before(quote, "Who said that the Chinese want to meet?", [other, after, before])
     assert speaker is not None and speaker.text == said and speaker.passage.rank == 1
     assert named_before(quote, "Who said the Chinese want to meet?", [after, other]) is None  # the speaker not retrieved
+
+
+def test_words_about_the_reporting_need_not_be_in_the_passages() -> None:
+    selector = HeuristicSelector(encoder=None)  # type: ignore[arg-type]  # deciding reads no vectors
+    passage = make_passage(1, "Bessent told Fox News that China was put to the side, according to The Hill.")
+    passage = replace(passage, dense_score=0.5)
+    assert selector.answerable("Which news outlets are cited for Bessent's remarks about China?", [passage])
+    assert not selector.answerable("Which outlets cited Bessent's remarks on tariffs, trade and Japan?", [passage])

@@ -25,6 +25,9 @@ empty, or when its first sentence matches STOCK_REFUSAL (it cannot / does not an
 "insufficient / not enough information"; "I'm sorry"). The same rule is applied to our answers' text and its
 agreement with `Answer.refused` printed, as a check of the rule. An answer is right when it is not a refusal
 and `eval.metrics.is_correct` holds for it with the item's answers and choices.
+Reader accuracy: right among the questions whose passages (the ones every system read) hold an accepted answer
+within the top READER_K, by `eval.metrics.answer_rank`. `assistant eval` applies the rule to its own retrieval of
+the question without its choices, so with `--with-choices` the two denominators can differ.
 
 `--counterfactual`: every answerable item is asked again with `exclude=` leaving out each chunk that names any
 part of an accepted answer (the eval's normalisation and whole-word match, as its counterfactual run does), and

@@ -51,6 +51,11 @@ NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|politician|c
 TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b|\bhow long\b", re.I)
 NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)
 NUMBERS = re.compile(r"\b\d{2,}\b")
+NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|"
+    r"billions?|half|twice|double)\b",
+    re.I,
+)
 
 BASE_FEATURES = (
     "lexical",  # share of the question's content words in the sentence
@@ -276,13 +281,16 @@ class HeuristicSelector(EvidenceSelector):
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         first = shortlisted[order[0]]
-        if not self.holds_kind_asked(question.text, first.text):
-            speaker = named_before(first, question.text, passages) if answer_kind(question.text) == "name" else None
-            return Evidence(sentences=[speaker, first], answerable=1.0, answers=True) if speaker else NO_EVIDENCE
         picked = [first]
         for i in order[1 : self.limits.max_sentences]:
             if scores[i] >= self.limits.second_sentence_ratio * best and shortlisted[i].text != first.text:
                 picked.append(shortlisted[i])
+        if answer_kind(question.text) == "name" and not self.holds_kind_asked(question.text, first.text):
+            speaker = named_before(first, question.text, passages)  # a quote that names no one: who said it
+            if speaker is not None:
+                return Evidence(sentences=[speaker, first], answerable=1.0, answers=True)
+        if not any(self.holds_kind_asked(question.text, s.text) for s in picked):
+            return NO_EVIDENCE
         return Evidence(sentences=picked, answerable=1.0, answers=True)
 
     def answerable(self, question: str, passages: list[Passage]) -> bool:
@@ -300,6 +308,8 @@ class HeuristicSelector(EvidenceSelector):
         """A "how many / how old" question is not answered by a sentence without a number, a "when" question by one
         without a time, a "who" question by one that names no one the question does not."""
         kind = answer_kind(question)
+        if kind == "number" and NUMBER_WORDS.search(sentence):
+            return True
         return kind == "other" or bool(type_fit(kind, sentence, {w.lower() for w in capitalised_words(question)}))
 
     def _score(self, question: Question, candidates: list[EvidenceSentence]) -> tuple[list[EvidenceSentence], np.ndarray]:

@@ -120,6 +120,7 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
     [
         ("How old is he?", "Akazawa aims to reach a deal in June.", False),
         ("How old is he?", "Akazawa, 63, aims to reach a deal.", True),
+        ("How many new boats does the ferry have?", "The ferry returns with two new boats.", True),
         ("When will they meet?", "They want to meet, they want to talk.", False),
         ("When will they meet?", "They will meet on Friday.", True),
         ("Who leads the talks?", "they lead the talks.", False),

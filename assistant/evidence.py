@@ -21,6 +21,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -277,7 +278,8 @@ class HeuristicSelector(EvidenceSelector):
         candidates = candidate_sentences(passages)
         if not candidates:
             return NO_EVIDENCE
-        shortlisted, scores = self._score(question, candidates)
+        asked = AskedFor.of(question.text)
+        shortlisted, scores = self._score(question, candidates, asked)
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         first = shortlisted[order[0]]
@@ -285,11 +287,11 @@ class HeuristicSelector(EvidenceSelector):
         for i in order[1 : self.limits.max_sentences]:
             if scores[i] >= self.limits.second_sentence_ratio * best and shortlisted[i].text != first.text:
                 picked.append(shortlisted[i])
-        if answer_kind(question.text) == "name" and not self.holds_kind_asked(question.text, first.text):
-            speaker = named_before(first, question.text, passages)  # a quote that names no one: who said it
+        if asked.kind == "name" and not asked.held_by(first.text):
+            speaker = named_before(first, asked.names, passages)  # a quote that names no one: who said it
             if speaker is not None:
                 return Evidence(sentences=[speaker, first], answerable=1.0, answers=True)
-        if not any(self.holds_kind_asked(question.text, s.text) for s in picked):
+        if not any(asked.held_by(s.text) for s in picked):
             return NO_EVIDENCE
         return Evidence(sentences=picked, answerable=1.0, answers=True)
 
@@ -303,22 +305,13 @@ class HeuristicSelector(EvidenceSelector):
         best_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
         return best_dense is None or best_dense >= self.limits.min_dense_score
 
-    @staticmethod
-    def holds_kind_asked(question: str, sentence: str) -> bool:
-        """A "how many / how old" question is not answered by a sentence without a number, a "when" question by one
-        without a time, a "who" question by one that names no one the question does not."""
-        kind = answer_kind(question)
-        if kind == "number" and NUMBER_WORDS.search(sentence):
-            return True
-        return kind == "other" or bool(type_fit(kind, sentence, {w.lower() for w in capitalised_words(question)}))
-
-    def _score(self, question: Question, candidates: list[EvidenceSentence]) -> tuple[list[EvidenceSentence], np.ndarray]:
+    def _score(
+        self, question: Question, candidates: list[EvidenceSentence], asked: AskedFor
+    ) -> tuple[list[EvidenceSentence], np.ndarray]:
         """Cheap lexical scores for all sentences; meaning (embeddings) only for the best few, to stay fast."""
         wanted = content_stems(question.text)
-        kind = answer_kind(question.text)
-        asked_names = {w.lower() for w in capitalised_words(question.text)}
         lexical = np.array([len(wanted & content_stems(c.text)) / max(len(wanted), 1) for c in candidates])
-        fit = np.array([type_fit(kind, c.text, asked_names) for c in candidates])
+        fit = np.array([type_fit(asked.kind, c.text, asked.names) for c in candidates])
         rank_prior = np.array([1.0 / (c.passage.rank + 4) for c in candidates])
         cheap = 0.5 * lexical + 0.15 * fit + rank_prior
         pool = np.argsort(-cheap)[: self.limits.semantic_pool]
@@ -330,11 +323,10 @@ class HeuristicSelector(EvidenceSelector):
 QUOTE_LOOKBACK = 2  # sentences: a quote's speaker is named in the sentence before it, or the one before that
 
 
-def named_before(sentence: EvidenceSentence, question: str, passages: list[Passage]) -> EvidenceSentence | None:
+def named_before(sentence: EvidenceSentence, asked: AbstractSet[str], passages: list[Passage]) -> EvidenceSentence | None:
     """For a "who" question answered by a quote that names no one ("“They want to talk,” he said."): the nearest
     sentence before it in its article (in its passage or another retrieved passage of the article) that names someone
-    the question does not, which says who "he" is."""
-    asked = {w.lower() for w in capitalised_words(question)}
+    the question (whose names are `asked`) does not, which says who "he" is."""
     at = sentence.passage.chunk.start + sentence.start  # offsets in the article
     before: dict[int, EvidenceSentence] = {}
     for passage in passages:
@@ -553,8 +545,7 @@ def sentence_features(question: Question, passages: list[Passage], encoder: Enco
         return ScoredSentences([], np.zeros((0, len(SENTENCE_FEATURES))), coverage, names_found, best_dense)
     vectors = encoder.encode([c.text for c in candidates])
     semantic = vectors @ question.vector
-    kind = answer_kind(question.text)
-    asked_names = {w.lower() for w in capitalised_words(question.text)}
+    asked = AskedFor.of(question.text)
     rows = []
     for candidate, cosine in zip(candidates, semantic, strict=True):
         words = content_stems(candidate.text)
@@ -566,8 +557,8 @@ def sentence_features(question: Question, passages: list[Passage], encoder: Enco
             "semantic": float(cosine),
             "semantic_passage": passage.dense_score if passage.dense_score is not None else 0.0,
             "names": len(names & (words | set(NUMBERS.findall(candidate.text)))) / len(names) if names else 1.0,
-            "type_fit": type_fit(kind, candidate.text, asked_names),
-            "new_names": float(bool(capitalised_words(candidate.text) - asked_names)),
+            "type_fit": type_fit(asked.kind, candidate.text, asked.names),
+            "new_names": float(bool(capitalised_words(candidate.text) - asked.names)),
             "rank_prior": 1.0 / passage.rank,
             "keyword_hit": float(passage.keyword_score is not None),
             "lead": float(article_offset < 300),
@@ -585,7 +576,7 @@ def with_relative(base: np.ndarray) -> np.ndarray:
 def distinctive_terms(question: str) -> set[str]:
     """Names and numbers in the question: if no passage has one of them, the passages are about something else.
     Stemmed as passage words are, so a capitalised stopword ("The Hill", "Fox News") is never a name to look for."""
-    names = content_stems(" ".join(w for w in capitalised_words(question) if w not in QUESTION_WORDS))
+    names = content_stems(" ".join(capitalised_words(question)))  # question words are stopwords: dropped here too
     return names | set(NUMBERS.findall(question))
 
 
@@ -594,6 +585,25 @@ def passage_terms(passage: Passage) -> set[str]:
     the outlet: "according to Stocktwits, …")."""
     meta = passage.meta
     return content_stems(" ".join((passage.text, meta.title, meta.source, meta.author)))
+
+
+@dataclass(frozen=True)
+class AskedFor:
+    """What a question asks for: the kind of answer, and the names it already holds (an answer names someone else)."""
+
+    kind: str  # answer_kind's
+    names: frozenset[str]
+
+    @classmethod
+    def of(cls, question: str) -> AskedFor:
+        return cls(answer_kind(question), frozenset(capitalised_words(question)))
+
+    def held_by(self, sentence: str) -> bool:
+        """A "how many / how old" question is not answered by a sentence without a number (digits or words), a "when"
+        question by one without a time, a "who" question by one that names no one the question does not."""
+        if self.kind == "number" and NUMBER_WORDS.search(sentence):
+            return True
+        return self.kind == "other" or bool(type_fit(self.kind, sentence, self.names))
 
 
 def answer_kind(question: str) -> str:
@@ -606,7 +616,7 @@ def answer_kind(question: str) -> str:
     return "other"
 
 
-def type_fit(kind: str, sentence: str, asked_names: set[str]) -> float:
+def type_fit(kind: str, sentence: str, asked_names: AbstractSet[str]) -> float:
     """1 when the sentence has the kind of thing the question asks for (a name, a time, a number), else 0."""
     if kind == "name":
         return float(bool(capitalised_words(sentence) - asked_names))

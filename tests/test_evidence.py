@@ -12,6 +12,7 @@ from assistant.evidence import (
     MODEL_FILE,
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
+    AskedFor,
     Evidence,
     EvidenceSentence,
     HeuristicSelector,
@@ -129,7 +130,7 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
     ],
 )
 def test_a_sentence_without_the_kind_of_thing_asked_for_does_not_answer(question: str, sentence: str, holds: bool) -> None:
-    assert HeuristicSelector.holds_kind_asked(question, sentence) is holds
+    assert AskedFor.of(question).held_by(sentence) is holds
 
 
 def test_a_quote_that_names_no_one_is_attributed_from_the_sentences_before_it() -> None:
@@ -140,9 +141,10 @@ def test_a_quote_that_names_no_one_is_attributed_from_the_sentences_before_it() 
     other = make_passage(3, "Bessent spoke in Tokyo.", article_id="b", start=0)
     start = quotes.index("“They")
     quote = EvidenceSentence(after, start, len(quotes))
-    speaker = named_before(quote, "Who said that the Chinese want to meet?", [other, after, before])
+    asked = capitalised_words("Who said that the Chinese want to meet?")
+    speaker = named_before(quote, asked, [other, after, before])
     assert speaker is not None and speaker.text == said and speaker.passage.rank == 1
-    assert named_before(quote, "Who said the Chinese want to meet?", [after, other]) is None  # the speaker not retrieved
+    assert named_before(quote, asked, [after, other]) is None  # the speaker not retrieved
 
 
 def test_words_about_the_reporting_need_not_be_in_the_passages() -> None:

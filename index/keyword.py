@@ -211,21 +211,23 @@ def _segment_name() -> str:
     return f"seg-{uuid.uuid4().hex}"
 
 
+@dataclass
 class PassingChunks:
     """The chunks that pass a filter, by the day and outlet a keyword index holds for each."""
 
-    def __init__(self, index: KeywordIndex, keep: np.ndarray) -> None:
-        self._index = index
-        self._keep = keep  # per slot
+    keep: np.ndarray  # per slot: passes the filter
+    live: np.ndarray  # per slot: not removed
+    ids: list[str]  # per slot
+    slots: dict[str, int]  # live chunk id → slot
 
     def __contains__(self, chunk_id: str) -> bool:
         """An id the index does not know (added since it was built) passes: whoever reads the chunk checks it again."""
-        i = self._index._live_slots.get(chunk_id)
-        return i is None or bool(self._keep[i])
+        i = self.slots.get(chunk_id)
+        return i is None or bool(self.keep[i])
 
     def listed(self) -> list[str]:
         """The live chunks that pass."""
-        return [self._index.ids[i] for i in np.flatnonzero(self._keep & self._index.live)]
+        return [self.ids[i] for i in np.flatnonzero(self.keep & self.live)]
 
 
 class KeywordIndex:
@@ -342,7 +344,7 @@ class KeywordIndex:
     def passing(self, where: KeywordFilter) -> PassingChunks:
         """The chunks that pass the filter, by the day and outlet this index holds for each (one mask, asked by id or
         listed)."""
-        return PassingChunks(self, self._mask(where))
+        return PassingChunks(self._mask(where), self.live, self.ids, self._live_slots)
 
     def day_of(self, chunk_id: str) -> int:
         """The published day (YYYYMMDD) this index holds for a chunk; 0 when undated or unknown to it."""

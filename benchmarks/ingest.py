@@ -1,9 +1,9 @@
 """Ingest speed: our pipeline beside llama-index's default and plain sentence-transformers, in one run.
 
 Slice mode (default): the first N articles of RealTime QA 2024h1 are cut into our chunks, and on those
-same chunk texts this measures, in one process, taking turns over a few parts of the slice (the order
-rotating, so that a busy spell on this shared machine falls on every method alike), in wall and CPU time, each method
-having run once on the article after the slice first (models loaded, imports done, first calls paid):
+same chunk texts this measures, each method in a process of its own, taking turns over a few parts of the slice (the
+order rotating, so that a busy spell on this shared machine falls on every method alike), in wall and CPU time, each
+method having run once on the article after the slice first (models loaded, imports done, first calls paid):
   - plain fp32 `SentenceTransformer.encode` of the packaged all-MiniLM-L6-v2 (the anchor);
   - llama-index's default `VectorStoreIndex.from_documents` (HuggingFaceEmbedding of the same packaged model,
     into a Chroma collection; one Document per chunk, so its default splitter keeps each one whole);
@@ -22,15 +22,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from _common import CORPUS, WORK, Timer, machine, our_chunks, rss_mb, table, write_slice
+from _common import CORPUS, WORK, machine, our_chunks, rss_mb, table, write_slice
 
 METHODS = ("plain", "llama", "int8", "ours")
 LABELS = {
@@ -42,19 +45,129 @@ LABELS = {
 
 
 class Clock:
-    """Wall and CPU seconds (all threads of this process), summed over the rounds."""
+    """Wall and CPU seconds (all threads of the method's process), summed over the rounds."""
 
     def __init__(self) -> None:
         self.wall = self.cpu = 0.0
         self.chunks = 0
 
-    @contextlib.contextmanager
-    def running(self, chunks: int) -> Iterator[None]:
-        wall, cpu = time.perf_counter(), _cpu_seconds()
-        yield
-        self.wall += time.perf_counter() - wall
-        self.cpu += _cpu_seconds() - cpu
+    def add(self, spent: list[float], chunks: int) -> None:
+        wall, cpu = spent
+        self.wall += wall
+        self.cpu += cpu
         self.chunks += chunks
+
+
+@contextlib.contextmanager
+def measured() -> Iterator[list[float]]:
+    """Wall and CPU seconds (all threads of this process) of the block, in the list it yields once the block ends."""
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    spent: list[float] = []
+    yield spent
+    spent += [time.perf_counter() - wall, _cpu_seconds() - cpu]
+
+
+@dataclass(frozen=True)
+class MethodSetup:
+    """What every method's process needs to set itself up: where to write, the encoder's options, the warm-up."""
+
+    home: Path
+    llama_dir: Path
+    batch_size: int
+    threads: int | None
+    warm: Path
+    warm_chunks: list[str]
+
+
+class MethodProcess:
+    """One method in a process of its own (spawned), as each would run for a user, so that one method's libraries,
+    threads and heap (torch, llama-index, a second Chroma client) are not inside another's clock: with torch and
+    llama-index loaded beside it, our ingest of the same 3,377 chunks took 155.6 s of CPU instead of 143.8 s. Set up
+    and warmed before the clocks; the parent then sends it parts to run and reads back wall and CPU seconds and what
+    the method returned."""
+
+    def __init__(self, name: str, setup: MethodSetup) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(name, setup, child), daemon=True)
+        self.process.start()
+
+    def wait_ready(self) -> None:
+        self._reply()
+
+    def run(self, part: Path, chunks: list[str]) -> tuple[list[float], Any]:
+        self.connection.send(("run", part, chunks))
+        return self._reply()
+
+    def finish(self, parts: list[Path]) -> tuple[float, Any]:
+        """Our ingest: the unchanged slice ingested again (seconds, (chunks embedded, articles unchanged));
+        llama-index: (0, chunks stored)."""
+        self.connection.send(("finish", parts))
+        return self._reply()
+
+    def close(self) -> None:
+        self.connection.send(("close",))
+        self.process.join(timeout=60)
+
+    def _reply(self) -> Any:
+        reply = self.connection.recv()
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
+
+
+def _serve(name: str, setup: MethodSetup, connection: Any) -> None:
+    """The method's process: set up, warm up (models loaded, imports done, first calls paid: our ingest's MinHash and
+    BM25 libraries, each Chroma collection's first write), then run what the parent sends until it says close."""
+    try:
+        method = _method(name, setup)
+        method.run(setup.warm, setup.warm_chunks)
+        connection.send("ready")
+        while (message := connection.recv())[0] != "close":
+            if message[0] == "run":
+                with measured() as spent:
+                    result = method.run(message[1], message[2])
+                connection.send((spent, result))
+            else:
+                connection.send(method.finish(message[1]))
+    except BaseException as err:  # the parent re-raises it
+        connection.send(err)
+
+
+def _method(name: str, setup: MethodSetup) -> Any:
+    from index.embeddings import OnnxInt8Encoder, SentenceTransformerEncoder, minilm_dir
+
+    if name == "plain":
+        return _Encoding(SentenceTransformerEncoder().encode)  # sentence-transformers' own default batch, 32
+    if name == "llama":
+        return LlamaIndexDefault(str(minilm_dir()), str(setup.llama_dir))
+    int8 = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=setup.batch_size, threads=setup.threads)
+    if name == "int8":
+        return _Encoding(int8.encode_documents)
+    return _OurIngest(setup.home, int8)
+
+
+@dataclass
+class _Encoding:
+    encode: Any
+
+    def run(self, part: Path, chunks: list[str]) -> Any:
+        return self.encode(chunks)
+
+
+class _OurIngest:
+    def __init__(self, home: Path, encoder: Any) -> None:
+        from assistant import Assistant, Settings
+
+        self.bot = Assistant(Settings(home=home, llm="extractive", encoder_cache=WORK / "models"), encoder=encoder)
+
+    def run(self, part: Path, chunks: list[str]) -> int:
+        return int(self.bot.ingest([part]).chunks)
+
+    def finish(self, parts: list[Path]) -> tuple[float, tuple[int, int]]:
+        with measured() as spent:
+            again = self.bot.ingest(parts)
+        return spent[0], (again.chunks, again.unchanged)
 
 
 def _cpu_seconds() -> float:
@@ -63,48 +176,42 @@ def _cpu_seconds() -> float:
 
 
 def slice_run(articles: int, batch_size: int, rounds: int, threads: int | None) -> None:
-    from assistant import Assistant, Settings
-    from index.embeddings import OnnxInt8Encoder, SentenceTransformerEncoder, minilm_dir
+    from index.embeddings import OnnxInt8Encoder
 
     parts = _split(write_slice(articles), rounds)
     warm = _article_after(articles)
     int8 = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=batch_size, threads=threads)
-    fp32 = SentenceTransformerEncoder()  # sentence-transformers' own default batch, 32
     texts = [our_chunks(part, int8) for part in parts]
     warm_chunks = our_chunks(warm, int8)
     total = sum(len(t) for t in texts)
     print(f"machine: {machine()}\nslice: first {articles} articles of {CORPUS.name}, {total} chunks, in {rounds} rounds")
-    print(f"int8 encoder: batch {batch_size}, ingest batches on {int8.threads} threads (ours and int8 alone alike)\n")
+    print(f"int8 encoder: batch {batch_size}, ingest batches on {int8.threads} threads (ours and int8 alone alike)")
+    print("each method in a process of its own, loaded and warmed up before the clocks\n")
 
     clocks = {name: Clock() for name in METHODS}
     fast, reference = [], []
     with tempfile.TemporaryDirectory(dir=WORK) as home, tempfile.TemporaryDirectory(dir=WORK) as llama_dir:
-        llama = LlamaIndexDefault(str(minilm_dir()), llama_dir)
-        bot = Assistant(Settings(home=Path(home), llm="extractive", encoder_cache=WORK / "models"), encoder=int8)
-        # Every method once on the article after the slice before any clock starts: models loaded, imports done and
-        # first calls' costs paid (our ingest's MinHash and BM25 libraries, each Chroma collection's first write), as in a
-        # process that has ingested before.
-        fp32.encode(warm_chunks)
-        int8.encode_documents(warm_chunks)
-        llama.add(warm_chunks)
-        bot.ingest([warm])
+        setup = MethodSetup(Path(home), Path(llama_dir), batch_size, threads, warm, warm_chunks)
+        methods = {name: MethodProcess(name, setup) for name in METHODS}
+        for method in methods.values():
+            method.wait_ready()
         first_chunks = 0
         for n, (part, chunks) in enumerate(zip(parts, texts, strict=True)):
             # The same chunks through each method in turn, the order rotating, so a busy spell on this shared
             # machine falls on every method alike.
             for name in METHODS[n % len(METHODS) :] + METHODS[: n % len(METHODS)]:
-                with clocks[name].running(len(chunks)):
-                    if name == "plain":
-                        reference.append(fp32.encode(chunks))
-                    elif name == "llama":
-                        llama.add(chunks)
-                    elif name == "int8":
-                        fast.append(int8.encode_documents(chunks))
-                    else:
-                        first_chunks += bot.ingest([part]).chunks
-        with Timer() as again_time:
-            again = bot.ingest(parts)
-        stored = llama.count() - len(warm_chunks)
+                spent, result = methods[name].run(part, chunks)
+                clocks[name].add(spent, len(chunks))
+                if name == "plain":
+                    reference.append(result)
+                elif name == "int8":
+                    fast.append(result)
+                elif name == "ours":
+                    first_chunks += result
+        again_seconds, again = methods["ours"].finish(parts)
+        stored = methods["llama"].finish(parts)[1] - len(warm_chunks)
+        for method in methods.values():
+            method.close()
     assert first_chunks == total == stored, (first_chunks, total, stored)  # every method did the same work
     cosines = np.sum(np.vstack(fast) * np.vstack(reference), axis=1)
 
@@ -138,8 +245,8 @@ def slice_run(articles: int, batch_size: int, rounds: int, threads: int | None) 
         )
     print(table(rows))
     print(
-        f"\nre-ingest of the unchanged slice: {again_time.seconds:.2f} s = {100 * again_time.seconds / clocks['ours'].wall:.1f}% "
-        f"of the first ({again.chunks} chunks embedded, {again.unchanged} articles unchanged)"
+        f"\nre-ingest of the unchanged slice: {again_seconds:.2f} s = {100 * again_seconds / clocks['ours'].wall:.1f}% "
+        f"of the first ({again[0]} chunks embedded, {again[1]} articles unchanged)"
     )
     print(f"mean cosine int8 vs fp32 over the {total} chunks: {cosines.mean():.4f} (min {cosines.min():.4f})")
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
@@ -184,7 +291,7 @@ class LlamaIndexDefault:
         self.collection = client.get_or_create_collection("llama_default")
         self.store = ChromaVectorStore(chroma_collection=self.collection)
 
-    def add(self, texts: list[str]) -> None:
+    def run(self, part: Path, texts: list[str]) -> None:
         from llama_index.core import Document, StorageContext, VectorStoreIndex
         from llama_index.core.node_parser import SentenceSplitter
 
@@ -195,8 +302,8 @@ class LlamaIndexDefault:
             transformations=[SentenceSplitter()],
         )
 
-    def count(self) -> int:
-        return int(self.collection.count())
+    def finish(self, parts: list[Path]) -> tuple[float, int]:
+        return 0.0, int(self.collection.count())
 
 
 def full_run(batch_size: int, threads: int | None) -> None:

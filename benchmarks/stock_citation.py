@@ -39,7 +39,7 @@ Items with a chat history (follow-ups) are left out: the stock query engine take
 Usage (from the repository root, one heavy job at a time):
     flock /tmp/heavy.lock .venv/bin/python benchmarks/stock_citation.py [--set eval/sets/seeds.jsonl] [--corpus seeds/]
         [--only-answerable] [--limit N | --sample N --seed S] [--systems extractive,local,stock] [--model GGUF]
-        [--home DIR] [--with-choices] [--counterfactual] [--out rows.jsonl]
+        [--home DIR] [--with-choices] [--counterfactual | --counterfactual-only] [--out rows.jsonl]
 """
 
 from __future__ import annotations
@@ -329,6 +329,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--home", type=Path, default=None, help="data directory of the index (default: a temp dir)")
     parser.add_argument("--with-choices", action="store_true", help="put an item's choices into the question asked")
     parser.add_argument("--counterfactual", action="store_true", help="also ask answerable items without their answer")
+    parser.add_argument(
+        "--counterfactual-only", action="store_true", help="ask only that pass (the items as they are were asked before)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="per-question rows as JSONL")
     args = parser.parse_args()
     args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]
@@ -399,7 +402,7 @@ def main() -> None:
 
         out: TextIO | None = stack.enter_context(args.out.open("w", encoding="utf-8")) if args.out else None
         rows: list[Row] = []
-        passes: list[bool] = [False, True] if args.counterfactual else [False]
+        passes: list[bool] = [True] if args.counterfactual_only else [False, True] if args.counterfactual else [False]
         for counterfactual in passes:
             todo = [item for item in items if item.answerable and item.answers] if counterfactual else items
             for number, item in enumerate(todo, start=1):

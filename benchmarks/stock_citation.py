@@ -269,8 +269,9 @@ def report(rows: list[Row], systems: Sequence[str]) -> None:
             ratio(p50, anchor_p50),
             ratio(p95, anchor_p95),
         ])  # fmt: skip
-    print(table(lines))
-    if anchor_p50 is None:
+    if plain:  # none with --counterfactual-only
+        print(table(lines))
+    if plain and anchor_p50 is None:
         print(f"(no latency ratios: the anchor `{ANCHOR}` was not among --systems)")
 
     ours = [r for r in rows if r.system != "stock" and r.error is None]

@@ -271,8 +271,8 @@ def report(rows: list[Row], systems: Sequence[str]) -> None:
         ])  # fmt: skip
     if plain:  # none with --counterfactual-only
         print(table(lines))
-    if plain and anchor_p50 is None:
-        print(f"(no latency ratios: the anchor `{ANCHOR}` was not among --systems)")
+        if anchor_p50 is None:
+            print(f"(no latency ratios: the anchor `{ANCHOR}` was not among --systems)")
 
     ours = [r for r in rows if r.system != "stock" and r.error is None]
     if ours:

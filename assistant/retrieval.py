@@ -1,8 +1,8 @@
 """Hybrid retrieval: dense (Chroma) and BM25, fused by reciprocal rank, with filters, a recency boost for questions
 that ask for the latest, and one passage per story (near-duplicate articles grouped at ingest) for the same text.
 
-The dense side queries the Chroma collection that ingest fills through llama-index's ChromaVectorStore,
-directly: the question path then never imports llama_index.core (over a second of a cold `ask`).
+The dense side queries the Chroma collection that ingest fills directly: the question path never imports
+llama_index.core (over a second of a cold `ask`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ The index is made up, once, into BENCH_DIR/keyword-<N>/ (reused by later runs; -
     each piece replaced by a word drawn from the corpus's own words (seeded, so every build is the same), under
     the article id `<id>~<k>`; copy 0 is the text as it is;
   - written straight into the Chroma collections an Assistant opens: each piece as a chunk (its text as the
-    document, the chunk metadata our ingest writes, minus llama-index's own node fields) with a random unit
+    document, the chunk metadata our ingest writes) with a random unit
     vector as its embedding (the keyword side never reads vectors; dense search on random vectors would say
     nothing, so it is not measured here), and one manifest record per article copy.
 The keyword side of a question (`retrieve(mode="keyword")`: the question's embedding, the revision check, BM25,
@@ -165,7 +165,6 @@ def measure(home: Path) -> None:
     shutil.rmtree(bot.keyword_dir, ignore_errors=True)  # the whole build below is what a fresh directory pays
     count = bot.store.count()
     bot.encoder.encode(["warm up"])
-    bot.store.vectors  # noqa: B018  (llama_index.core imported before the ingest is timed)
     start_rss = rss_mb()[0]
     with Timer() as whole:
         bot._keyword_index()

@@ -1,5 +1,6 @@
 """Ingest on the real Chroma and the real MiniLM: incremental, all-or-nothing, offline."""
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -147,3 +148,49 @@ def test_a_failed_batch_leaves_the_batches_before_it_recorded_and_nothing_after(
     assert bot.store.chunk_ids_of(DENIAL_ARTICLE) == set()
     finished = Assistant(make_settings(), encoder=encoder).ingest([seeds_copy])
     assert (finished.added, finished.unchanged) == (1, 1)
+
+
+def test_the_batches_at_either_end_of_an_ingest_are_small(make_settings, encoder, tmp_path: Path) -> None:
+    """Nothing overlaps the first batch's chunking or the last batch's write: those are small, the rest full."""
+    corpus = tmp_path / "one-chunk-articles.jsonl"
+    corpus.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"council-{i}",
+                    "title": f"Council {i}",
+                    "text": f"The council of town {i} voted on {3 * i} new harbour rules.",
+                }
+            )
+            + "\n"
+            for i in range(17)
+        ),
+        encoding="utf-8",
+    )
+    recording = Recording(encoder)
+    bot = Assistant(make_settings(), encoder=recording)
+    limits = (tiktoken_limit(256), TokenLimit(encoder.name, encoder.count_tokens, encoder.max_tokens))
+    options = IngestOptions(limits=limits, overlap_tokens=32, max_chars=2048, max_bytes=10**7, batch_size=8, edge_batch_size=2)
+    report = ingest([corpus], bot.store, recording, options, bot.keyword_dir)
+    assert report.chunks == bot.store.count() == 17  # one chunk an article
+    assert [n for _, n in recording.calls] == [2, 8, 2, 2, 2, 1]
+    assert set(bot.store.manifest()) == {f"council-{i}" for i in range(17)}
+
+
+def test_llama_index_reads_the_chunks_ingest_writes(make_settings, encoder, seeds_copy: Path) -> None:
+    """Chunks are written to Chroma directly, not through llama-index; its ChromaVectorStore still reads them."""
+    from llama_index.core.vector_stores.types import VectorStoreQuery
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    bot = Assistant(make_settings(), encoder=encoder)
+    bot.ingest([seeds_copy])
+    stored = {chunk.id: chunk for chunk in bot.store.iter_chunks()}
+    question = encoder.encode(["Who is Japan's chief trade negotiator?"])[0]
+    found = ChromaVectorStore(chroma_collection=bot.store.chunks).query(
+        VectorStoreQuery(query_embedding=question.tolist(), similarity_top_k=3)
+    )
+    assert found.nodes and len(found.nodes) == 3
+    for node in found.nodes:
+        chunk = stored[node.node_id]
+        assert node.get_content() == chunk.text
+        assert node.metadata["article_id"] == chunk.meta.id and node.metadata["start"] == chunk.start

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.chunking import CHARS_PER_TOKEN
 from index.cores import usable_cores
-from index.embeddings import INT8_BATCH_SIZE
+from index.embeddings import FP32_BATCH_SIZE, INT8_BATCH_SIZE
 from index.fetch import FetchSettings
 
 REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -94,8 +94,12 @@ class Settings(BaseSettings):
     )
 
     encoder: EncoderKind = Field("int8", description="MiniLM through ONNX int8 (fast) or sentence-transformers fp32.")
-    embed_batch_size: int = Field(
-        INT8_BATCH_SIZE, ge=1, le=1024, description="Chunks embedded per batch (16: fastest for int8 here)."
+    embed_batch_size: int | None = Field(
+        None,
+        ge=1,
+        le=1024,
+        description=f"Chunks embedded per model run; unset: the encoder's own ({INT8_BATCH_SIZE} for int8, so that a chunk's "
+        f"vector never depends on the chunks beside it; {FP32_BATCH_SIZE} for fp32).",
     )
     encoder_threads: int | None = Field(
         None,

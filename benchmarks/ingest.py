@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 from _common import CORPUS, WORK, machine, our_chunks, rss_mb, table, write_slice
 
+from index.embeddings import INT8_BATCH_SIZE  # after _common, which puts the repository on the path
+
 METHODS = ("plain", "llama", "int8", "ours")
 LABELS = {
     "plain": "plain SentenceTransformer.encode, fp32",
@@ -341,7 +343,9 @@ def full_run(batch_size: int, threads: int | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=120, help="slice size for the side-by-side run (default 120)")
-    parser.add_argument("--batch-size", type=int, default=16, help="int8 encoder batch size (fp32 keeps its default, 32)")
+    parser.add_argument(
+        "--batch-size", type=int, default=INT8_BATCH_SIZE, help="int8 encoder texts a run (fp32 keeps its default, 32)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="slice mode: the methods take turns over this many parts")
     parser.add_argument("--full", action="store_true", help="ingest the whole corpus: time, memory, re-ingest")
     parser.add_argument("--threads", type=int, default=None, help="int8 encoder threads for ingest batches (default: all cores)")

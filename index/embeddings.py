@@ -37,9 +37,13 @@ PADDING_SLACK = 1.1  # a batch's longest text is at most this multiple of its sh
 DEFAULT_CACHE_DIR = Path(".assistant") / "models"  # the default data directory's; Settings passes its own
 
 
-# Chunks per batch for the int8 encoder: fastest here in benchmarks/encoders.py (8 and 16 about 1.9x fp32, 32 and 64
-# about 1.65x). Settings.embed_batch_size defaults to it.
-INT8_BATCH_SIZE = 16
+# Chunks per ONNX run for the int8 encoder: one. Its activations are quantized per run, so a chunk embedded beside
+# others gets a vector that depends on them (components off by up to 0.021); one a run, a chunk's vector is the same
+# however an ingest batches it (after a kill, an edit, a small first batch), with no padding, and as fast on this
+# CPU as 16 a run (encode_documents on 1,053 chunks: 50.1 vs 49.7 chunks/s; 8 and 16 had been about 1.9x fp32,
+# 32 and 64 about 1.65x, in benchmarks/encoders.py). Settings.embed_batch_size overrides it.
+INT8_BATCH_SIZE = 1
+FP32_BATCH_SIZE = 32  # sentence-transformers' own default
 
 
 class Encoder(Protocol):
@@ -128,6 +132,10 @@ class OnnxSessionEncoder(_MiniLMTokens):
         return self._load(1)
 
     @cached_property
+    def _takes_token_types(self) -> bool:
+        return "token_type_ids" in {i.name for i in self.session.get_inputs()}
+
+    @cached_property
     def _workers(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="encoder")
 
@@ -184,7 +192,7 @@ class OnnxSessionEncoder(_MiniLMTokens):
             input_ids[row, : len(seq)] = seq
             mask[row, : len(seq)] = 1
         feeds = {"input_ids": input_ids, "attention_mask": mask}
-        if "token_type_ids" in {i.name for i in session.get_inputs()}:
+        if self._takes_token_types:
             feeds["token_type_ids"] = np.zeros_like(input_ids)
         hidden = session.run(None, feeds)[0]
         if hidden.ndim == 3:  # token states: mean-pool over real tokens
@@ -236,7 +244,7 @@ class SentenceTransformerEncoder(_MiniLMTokens):
     name = f"{MODEL_NAME}/st-fp32"
     dimensions = DIMENSIONS
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = FP32_BATCH_SIZE) -> None:
         self.batch_size = batch_size
         self._one_at_a_time = threading.Lock()  # torch already uses every core for one call
 
@@ -258,13 +266,13 @@ class SentenceTransformerEncoder(_MiniLMTokens):
 
 
 def make_encoder(
-    kind: Literal["int8", "fp32"], batch_size: int = INT8_BATCH_SIZE, cache_dir: Path | None = None, threads: int | None = None
+    kind: Literal["int8", "fp32"], batch_size: int | None = None, cache_dir: Path | None = None, threads: int | None = None
 ) -> Encoder:
     """int8: the fast ONNX encoder (its model file cached in cache_dir; ingest on `threads` cores, all when None);
-    fp32: sentence-transformers."""
+    fp32: sentence-transformers. batch_size: texts a run, None for the encoder's own default."""
     if kind == "int8":
-        return OnnxInt8Encoder(cache_dir=cache_dir, batch_size=batch_size, threads=threads)
-    return SentenceTransformerEncoder(batch_size=batch_size)
+        return OnnxInt8Encoder(cache_dir=cache_dir, batch_size=batch_size or INT8_BATCH_SIZE, threads=threads)
+    return SentenceTransformerEncoder(batch_size=batch_size or FP32_BATCH_SIZE)
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

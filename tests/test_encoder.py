@@ -143,3 +143,20 @@ def test_the_encoder_threads_setting_reaches_the_encoder(tmp_path: Path, encoder
     default = Assistant(Settings(home=tmp_path, encoder_cache=encoder.cache_dir)).encoder
     assert isinstance(chosen, OnnxInt8Encoder) and isinstance(default, OnnxInt8Encoder)
     assert (chosen.threads, default.threads) == (3, os.cpu_count())
+
+
+def test_an_int8_vector_does_not_depend_on_the_texts_embedded_beside_it(encoder) -> None:
+    """int8 activations are quantized per model run: the default runs one text at a time, so an ingest may batch a
+    chunk with any others (a run after a kill, a small first batch) and still store the same vector. Sixteen a run,
+    the vectors of texts of one length (so run together) move."""
+    texts = [
+        "Japan's chief trade negotiator met his counterpart in Washington on Friday to talk about tariffs.",
+        "Shares of the carmaker fell three percent after it cut its forecast for the year on weak demand.",
+        "The harbour council voted on Tuesday to close the old pier to cruise ships from the end of June.",
+    ]
+    alone = np.vstack([encoder.encode_documents([t]) for t in texts])
+    assert encoder.batch_size == 1
+    np.testing.assert_array_equal(encoder.encode_documents(texts), alone)
+    sixteen = OnnxInt8Encoder(cache_dir=Path(os.environ["ASSISTANT_ENCODER_CACHE"]), batch_size=16)
+    assert len(similar_length_batches([len(i) for i in sixteen.tokenizer.encode_batch_fast(texts)], 16)) == 1
+    assert not np.array_equal(sixteen.encode_documents(texts), np.vstack([sixteen.encode_documents([t]) for t in texts]))

@@ -150,8 +150,8 @@ def test_a_failed_batch_leaves_the_batches_before_it_recorded_and_nothing_after(
     assert (finished.added, finished.unchanged) == (1, 1)
 
 
-def test_the_chunks_after_the_last_full_batch_go_in_small_batches(make_settings, encoder, tmp_path: Path) -> None:
-    """Nothing overlaps the last batch's write: the chunks left after the last full batch go in small batches."""
+def test_the_batches_at_either_end_of_an_ingest_are_small(make_settings, encoder, tmp_path: Path) -> None:
+    """Nothing overlaps the first batch's chunking or the last batch's write: those are small, the rest full."""
     corpus = tmp_path / "one-chunk-articles.jsonl"
     corpus.write_text(
         "".join(
@@ -170,10 +170,10 @@ def test_the_chunks_after_the_last_full_batch_go_in_small_batches(make_settings,
     recording = Recording(encoder)
     bot = Assistant(make_settings(), encoder=recording)
     limits = (tiktoken_limit(256), TokenLimit(encoder.name, encoder.count_tokens, encoder.max_tokens))
-    options = IngestOptions(limits=limits, overlap_tokens=32, max_chars=2048, max_bytes=10**7, batch_size=8, last_batch_size=2)
+    options = IngestOptions(limits=limits, overlap_tokens=32, max_chars=2048, max_bytes=10**7, batch_size=8, edge_batch_size=2)
     report = ingest([corpus], bot.store, recording, options, bot.keyword_dir)
     assert report.chunks == bot.store.count() == 21  # one chunk an article
-    assert [n for _, n in recording.calls] == [8, 8, 2, 2, 1]
+    assert [n for _, n in recording.calls] == [2, 8, 8, 2, 1]
     assert set(bot.store.manifest()) == {f"council-{i}" for i in range(21)}
 
 

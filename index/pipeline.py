@@ -17,12 +17,13 @@ without the killed ingest's writes are brought up to date.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -224,18 +225,6 @@ class _Batch:
         self.articles.append(article)
         self.chunks.extend(c for c in article.chunks if c.id not in article.existing)
 
-    def pieces(self, size: int) -> Iterator[_Batch]:
-        """This batch's articles in order, in batches of whole articles whose new chunks reach `size` (the last may
-        hold fewer, or only articles with nothing new to embed); nothing when it holds no article."""
-        piece = _Batch()
-        for article in self.articles:
-            if len(piece.chunks) >= size:
-                yield piece
-                piece = _Batch()
-            piece.add(article)
-        if piece.articles:
-            yield piece
-
 
 def _batches(prepared: Iterable[_Prepared], options: IngestOptions, report: IngestReport) -> Iterator[_Batch]:
     """Whole articles gathered until their new chunks reach the batch size; articles with no text left are reported as
@@ -247,16 +236,31 @@ def _batches(prepared: Iterable[_Prepared], options: IngestOptions, report: Inge
     An ingest run again after a kill batches what it has left differently from the uninterrupted one; its vectors are
     the same because the int8 encoder embeds one chunk a run (index/embeddings.py, INT8_BATCH_SIZE)."""
     edge = min(options.edge_batch_size, options.batch_size)
-    batch, size = _Batch(), edge
+    rest = yield from _gathered(_with_text(prepared, report), itertools.chain([edge], itertools.repeat(options.batch_size)))
+    rest = yield from _gathered(rest.articles, itertools.repeat(edge))
+    if rest.articles:
+        yield rest
+
+
+def _with_text(prepared: Iterable[_Prepared], report: IngestReport) -> Iterator[_Prepared]:
     for article in prepared:
-        if not article.chunks:
+        if article.chunks:
+            yield article
+        else:
             report.skipped.append(article.article.id)
-            continue
+
+
+def _gathered(articles: Iterable[_Prepared], sizes: Iterator[int]) -> Generator[_Batch, None, _Batch]:
+    """Batches of whole articles in order, each handed on once its new chunks reach the next of `sizes` and another
+    article has arrived; returns the batch of what is left (fewer chunks, only articles with nothing new to embed, or
+    none at all)."""
+    batch, size = _Batch(), next(sizes)
+    for article in articles:
         if len(batch.chunks) >= size:
             yield batch
-            batch, size = _Batch(), options.batch_size
+            batch, size = _Batch(), next(sizes)
         batch.add(article)
-    yield from batch.pieces(edge)
+    return batch
 
 
 def _write_and_commit(batch: _Batch, store: ChunkStore, manifest: dict[str, str], report: IngestReport) -> None:

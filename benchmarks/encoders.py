@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from _common import WORK, Timer, machine, our_chunks, table, write_slice
 
+from index.embeddings import INT8_BATCH_SIZE  # after _common, which puts the repository on the path
+
 if TYPE_CHECKING:
     from index.embeddings import Encoder
 
@@ -30,7 +32,9 @@ if TYPE_CHECKING:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=40)
-    parser.add_argument("--batch-sizes", default="8,16,32,64")
+    parser.add_argument(
+        "--batch-sizes", default="1,8,16,32,64", help=f"int8 texts a run to compare (the default: {INT8_BATCH_SIZE})"
+    )
     parser.add_argument("--threads", type=int, default=None, help="int8 encoder threads (default: all cores)")
     parser.add_argument("--recipes", action="store_true", help="compare quantization settings instead")
     args = parser.parse_args()

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from _common import CORPUS, WORK, machine, our_chunks, rss_mb, table, write_slice
 
-from index.embeddings import INT8_BATCH_SIZE  # after _common, which puts the repository on the path
+from index.embeddings import FP32_BATCH_SIZE, INT8_BATCH_SIZE  # after _common, which puts the repository on the path
 
 METHODS = ("plain", "llama", "int8", "ours")
 LABELS = {
@@ -140,7 +140,7 @@ def _method(name: str, setup: MethodSetup) -> Any:
     from index.embeddings import OnnxInt8Encoder, SentenceTransformerEncoder, minilm_dir
 
     if name == "plain":
-        return _Encoding(SentenceTransformerEncoder().encode)  # sentence-transformers' own default batch, 32
+        return _Encoding(SentenceTransformerEncoder().encode)  # sentence-transformers' own default batch
     if name == "llama":
         return LlamaIndexDefault(str(minilm_dir()), str(setup.llama_dir))
     int8 = OnnxInt8Encoder(cache_dir=WORK / "models", batch_size=setup.batch_size, threads=setup.threads)
@@ -344,7 +344,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=120, help="slice size for the side-by-side run (default 120)")
     parser.add_argument(
-        "--batch-size", type=int, default=INT8_BATCH_SIZE, help="int8 encoder texts a run (fp32 keeps its default, 32)"
+        "--batch-size",
+        type=int,
+        default=INT8_BATCH_SIZE,
+        help=f"int8 encoder texts a run (fp32 keeps its default, {FP32_BATCH_SIZE})",
     )
     parser.add_argument("--rounds", type=int, default=3, help="slice mode: the methods take turns over this many parts")
     parser.add_argument("--full", action="store_true", help="ingest the whole corpus: time, memory, re-ingest")

@@ -33,6 +33,9 @@ class HeuristicEvidenceSettings(BaseModel):
     second_sentence_ratio: float = Field(
         0.9, ge=0, le=1, description="A second sentence joins the answer only when it scores this share of the first."
     )
+    several_sentence_ratio: float = Field(
+        0.7, ge=0, le=1, description='… for a question that asks for several things ("which two …"), when it names more.'
+    )
     max_sentences: int = Field(2, ge=1, description="Most evidence sentences per answer.")
 
 

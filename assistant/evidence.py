@@ -35,6 +35,7 @@ from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sent
 from assistant.choice_reader import READER_FEATURES, ChoiceReader, read_choices, reader_rows
 from assistant.choices import is_negated
 from assistant.config import HeuristicEvidenceSettings, Settings
+from assistant.names import found, name_groups, named_stems, with_aliases
 from assistant.prompts import EVIDENCE_LINE
 from assistant.question import Question
 from assistant.text import capitalised_words, content_stems, date_forms, has_number, has_time_expression, sentences, stem
@@ -51,6 +52,14 @@ REPORTING_WORDS = frozenset(
 NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b", re.I)
 TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b|\bhow long\b", re.I)
 NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)
+# A price is an amount of money ("$412.50", "3 billion yuan"), not a move in percent: "what was the closing price"
+# is not answered by "slipped 0.14%".
+MONEY_QUESTION = re.compile(r"\b(price|prices|cost|costs|value|valued|worth)\b", re.I)
+MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:[mb]n\s)?(?:(?:million|billion|trillion)\s)?"
+    r"(?:dollars?|euros?|yuan|yen|pounds?|cents?|rupees?|won)\b",
+    re.I,
+)
 NUMBERS = re.compile(r"\b\d{2,}\b")
 NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|"
@@ -275,18 +284,29 @@ class HeuristicSelector(EvidenceSelector):
     def from_sentences(self, question: Question, passages: list[Passage]) -> Evidence:
         if not passages or not self.answerable(question.text, passages):
             return NO_EVIDENCE
-        candidates = candidate_sentences(passages)
+        names = name_groups(question.text)
+        several = asks_for_several(question.text)
+        candidates = [c for c in candidate_sentences(passages) if not is_headline(c)]
+        if not several:  # one thing asked: the question's names are read together, where the answer is
+            candidates = [c for c in candidates if all(found(g, context_stems(c, passages)) for g in names)]
         if not candidates:
             return NO_EVIDENCE
         asked = AskedFor.of(question.text)
         shortlisted, scores = self._score(question, candidates, asked)
-        order = np.argsort(-scores)
-        best = float(scores[order[0]])
+        order = [int(i) for i in np.argsort(-scores)]
         first = shortlisted[order[0]]
         picked = [first]
-        for i in order[1 : self.limits.max_sentences]:
-            if scores[i] >= self.limits.second_sentence_ratio * best and shortlisted[i].text != first.text:
+        ratio = self.limits.several_sentence_ratio if several else self.limits.second_sentence_ratio
+        for i in order[1:]:
+            if len(picked) >= self.limits.max_sentences or scores[i] < ratio * scores[order[0]]:
+                break
+            if shortlisted[i].text != first.text and (not several or names_more(shortlisted[i], picked, asked)):
                 picked.append(shortlisted[i])
+        if several:
+            covered = covering(picked, [shortlisted[i] for i in order], names, passages)
+            if covered is None:
+                return NO_EVIDENCE
+            picked = covered
         if asked.kind == "name" and not asked.held_by(first.text):
             speaker = named_before(first, asked.names, passages)  # a quote that names no one: who said it
             if speaker is not None:
@@ -297,10 +317,10 @@ class HeuristicSelector(EvidenceSelector):
 
     def answerable(self, question: str, passages: list[Passage]) -> bool:
         wanted = content_stems(question) - {stem(w) for w in QUESTION_WORDS | REPORTING_WORDS}
-        found = set().union(*(passage_terms(p) for p in passages))
-        if any(term not in found for term in distinctive_terms(question)):
+        offered = with_aliases(set().union(*(passage_terms(p) for p in passages)))
+        if any(term not in offered for term in distinctive_terms(question)):
             return False
-        if wanted and len(wanted & found) / len(wanted) < self.limits.min_coverage:
+        if wanted and len(wanted & offered) / len(wanted) < self.limits.min_coverage:
             return False
         best_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
         return best_dense is None or best_dense >= self.limits.min_dense_score
@@ -309,8 +329,7 @@ class HeuristicSelector(EvidenceSelector):
         self, question: Question, candidates: list[EvidenceSentence], asked: AskedFor
     ) -> tuple[list[EvidenceSentence], np.ndarray]:
         """Cheap lexical scores for all sentences; meaning (embeddings) only for the best few, to stay fast."""
-        wanted = content_stems(question.text)
-        lexical = np.array([len(wanted & content_stems(c.text)) / max(len(wanted), 1) for c in candidates])
+        lexical = rarity_weighted_overlap(content_stems(question.text), [with_aliases(content_stems(c.text)) for c in candidates])
         fit = np.array([type_fit(asked.kind, c.text, asked.names) for c in candidates])
         rank_prior = np.array([1.0 / (c.passage.rank + 4) for c in candidates])
         cheap = 0.5 * lexical + 0.15 * fit + rank_prior
@@ -320,13 +339,74 @@ class HeuristicSelector(EvidenceSelector):
         return shortlisted, cheap[pool] + vectors @ question.vector
 
 
+def is_headline(sentence: EvidenceSentence) -> bool:
+    """A headline repeated in the article text: it names the story's actors, not what the question asks about them
+    (the body says that, and is what a citation should point to)."""
+    return sentence.text.strip() == sentence.passage.meta.title.strip()
+
+
+def rarity_weighted_overlap(wanted: set[str], candidates: list[set[str]]) -> np.ndarray:
+    """Each candidate's share of the question's words, a word weighing more the fewer candidates hold it: the word
+    that tells the answer sentence apart ("fights") outweighs the one every sentence repeats ("China")."""
+    if not wanted or not candidates:
+        return np.zeros(len(candidates))
+    terms = sorted(wanted)
+    held = np.array([[term in words for term in terms] for words in candidates], dtype=np.float64)
+    weights = np.log1p(len(candidates) / (1.0 + held.sum(axis=0)))
+    return np.asarray(held @ weights / weights.sum())
+
+
+SEVERAL = re.compile(r"\b(two|three|both|each)\b|\baccording to\b.*\band\b", re.I)
+
+
+def asks_for_several(question: str) -> bool:
+    """ "Which two …", "… each say", "according to A and to B": the answer is in more than one sentence."""
+    return bool(SEVERAL.search(question))
+
+
+def context_stems(sentence: EvidenceSentence, passages: list[Passage]) -> set[str]:
+    """The words a sentence is read with: its own, the sentences before it in its article (who "he" is, whose "the
+    official" is), and its article's outlet and byline."""
+    meta = sentence.passage.meta
+    before = [s.text for s in sentences_before(sentence, passages)]
+    return named_stems(" ".join((*before, sentence.text, meta.source, meta.author)))
+
+
+def names_more(candidate: EvidenceSentence, picked: list[EvidenceSentence], asked: AskedFor) -> bool:
+    """Whether the candidate names someone or something that neither the question nor the picked sentences do."""
+    named = set().union(*(capitalised_words(s.text) for s in picked)) | asked.names
+    return bool(capitalised_words(candidate.text) - named)
+
+
+def covering(
+    picked: list[EvidenceSentence], ranked: list[EvidenceSentence], names: list[frozenset[str]], passages: list[Passage]
+) -> list[EvidenceSentence] | None:
+    """The picked sentences, and for each of the question's names they leave out the best-ranked sentence that has it
+    (A and B asked about: a sentence on each); None when some name is in no sentence."""
+    picked = list(picked)
+    for group in names:
+        if any(found(group, context_stems(s, passages)) for s in picked):
+            continue
+        naming = next((s for s in ranked if found(group, context_stems(s, passages))), None)
+        if naming is None:
+            return None
+        picked.append(naming)
+    return picked
+
+
 QUOTE_LOOKBACK = 2  # sentences: a quote's speaker is named in the sentence before it, or the one before that
 
 
 def named_before(sentence: EvidenceSentence, asked: AbstractSet[str], passages: list[Passage]) -> EvidenceSentence | None:
     """For a "who" question answered by a quote that names no one ("“They want to talk,” he said."): the nearest
-    sentence before it in its article (in its passage or another retrieved passage of the article) that names someone
-    the question (whose names are `asked`) does not, which says who "he" is."""
+    sentence before it in its article that names someone the question (whose names are `asked`) does not, which says
+    who "he" is."""
+    return next((s for s in sentences_before(sentence, passages) if capitalised_words(s.text) - asked), None)
+
+
+def sentences_before(sentence: EvidenceSentence, passages: list[Passage]) -> list[EvidenceSentence]:
+    """The QUOTE_LOOKBACK sentences before `sentence` in its article, nearest first, as far as the retrieved passages
+    hold them (its own passage, or another of its article's: the one before may have been cut off at a chunk start)."""
     at = sentence.passage.chunk.start + sentence.start  # offsets in the article
     before: dict[int, EvidenceSentence] = {}
     for passage in passages:
@@ -335,10 +415,7 @@ def named_before(sentence: EvidenceSentence, asked: AbstractSet[str], passages: 
         for start, end in sentences(passage.text):
             if passage.chunk.start + end <= at:
                 before.setdefault(passage.chunk.start + start, EvidenceSentence(passage, start, end))
-    for offset in sorted(before, reverse=True)[:QUOTE_LOOKBACK]:
-        if capitalised_words(before[offset].text) - asked:
-            return before[offset]
-    return None
+    return [before[offset] for offset in sorted(before, reverse=True)[:QUOTE_LOOKBACK]]
 
 
 def make_selector(settings: Settings, encoder: Encoder) -> EvidenceSelector:
@@ -600,7 +677,8 @@ class AskedFor:
 
     def held_by(self, sentence: str) -> bool:
         """A "how many / how old" question is not answered by a sentence without a number (digits or words), a "when"
-        question by one without a time, a "who" question by one that names no one the question does not."""
+        question by one without a time, a "what did it cost" question by one without an amount of money, a "who"
+        question by one that names no one the question does not."""
         if self.kind == "number" and NUMBER_WORDS.search(sentence):
             return True
         return self.kind == "other" or bool(type_fit(self.kind, sentence, self.names))
@@ -611,6 +689,8 @@ def answer_kind(question: str) -> str:
         return "name"
     if TIME_QUESTION.search(question):
         return "time"
+    if MONEY_QUESTION.search(question):
+        return "money"
     if NUMBER_QUESTION.search(question):
         return "number"
     return "other"
@@ -624,4 +704,6 @@ def type_fit(kind: str, sentence: str, asked_names: AbstractSet[str]) -> float:
         return float(has_time_expression(sentence))
     if kind == "number":
         return float(has_number(sentence))
+    if kind == "money":
+        return float(bool(MONEY.search(sentence)))
     return 0.0

@@ -18,12 +18,16 @@ from assistant.evidence import (
     HeuristicSelector,
     LogisticModel,
     article_metadata_evidence,
+    asks_for_several,
+    candidate_sentences,
     distinctive_terms,
+    is_headline,
     load_evidence_model,
     make_selector,
     named_before,
     passage_terms,
     pick_complementary,
+    rarity_weighted_overlap,
 )
 from assistant.text import capitalised_words
 from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE
@@ -100,6 +104,50 @@ def test_real_decisions_on_the_seeds(seeded: Assistant, kind: str) -> None:
         quoted = evidence("Who said that the Chinese want to meet and talk?")
         assert quoted.answers and "Marco Rubio" in quoted.sentences[0].text and "want to meet" in quoted.sentences[1].text
         assert not evidence("How old is Scott Bessent?").answers
+        metonym = evidence("Who is Tokyo's chief negotiator?")  # the articles say Japan
+        assert metonym.answers and "Ryosei Akazawa" in metonym.sentences[0].text
+        # Rubio and Japan are both in the articles, never together: nothing Rubio said is about Japan.
+        assert evidence("What did Rubio say about China?").answers
+        assert not evidence("What did Marco Rubio say about Japan?").answers
+        assert not evidence("What was the closing price of the Invesco QQQ Trust?").answers  # only its move, in %
+        two = evidence("What did China's Commerce Department and its Foreign Ministry each say about talks with the U.S.?")
+        assert {s.passage.meta.id for s in two.sentences} == {AKAZAWA_ARTICLE, DENIAL_ARTICLE}
+
+
+def test_a_word_few_sentences_hold_outweighs_one_every_sentence_holds() -> None:
+    wanted = {"china", "fight"}
+    candidates = [{"china", "fight"}, {"china", "talk"}, {"china", "door"}, {"fight", "end"}]
+    overlap = rarity_weighted_overlap(wanted, candidates)
+    assert overlap[0] == pytest.approx(1.0) and overlap[3] > overlap[1] == overlap[2] > 0
+    assert list(rarity_weighted_overlap(set(), candidates)) == [0.0] * 4
+
+
+def test_a_price_is_an_amount_of_money_not_a_move_in_percent() -> None:
+    asked = AskedFor.of("What was the closing price of the iShares MSCI China ETF?")
+    assert asked.kind == "money"
+    assert not asked.held_by("The iShares MSCI China ETF slipped 0.14%.")
+    assert asked.held_by("The fund closed at $41.20.") and asked.held_by("It closed at 3 billion yuan.")
+
+
+def test_a_headline_in_the_text_is_not_evidence_but_the_body_is() -> None:
+    title = "China Finally Mulls Opening Door For Talks"
+    passage = make_passage(1, f"{title}\n\nChina said it was evaluating a proposal for talks.", title=title)
+    headline, body = candidate_sentences([passage])
+    assert headline.text == title and is_headline(headline) and not is_headline(body)
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("Which two Chinese government bodies commented on trade talks?", True),
+        ("What did the Commerce Department and the Foreign Ministry each say?", True),
+        ("What must the U.S. do, according to the spokesperson and to analyst Yun Sun?", True),
+        ("On what date will Trump and Xi Jinping meet?", False),  # one event, both in it
+        ("Who is Japan's chief negotiator?", False),
+    ],
+)
+def test_a_question_asks_for_several_things_when_it_says_so(question: str, several: bool) -> None:
+    assert asks_for_several(question) is several
 
 
 def test_a_capitalised_stopword_is_not_a_name_the_passages_must_hold() -> None:

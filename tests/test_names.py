@@ -1,0 +1,32 @@
+"""Names in questions and the other words news uses for the same place."""
+
+from __future__ import annotations
+
+from assistant.names import aliases, found, name_groups, named_stems, with_aliases
+from assistant.text import stem
+
+
+def test_a_country_its_people_and_its_capital_name_one_place() -> None:
+    assert {stem("China"), stem("Chinese"), stem("Beijing")} == set(aliases(stem("Beijing")))
+    assert aliases("akazawa") == {"akazawa"}  # not a place: only itself
+    assert stem("tokyo") in with_aliases({stem("Japan"), "deal"}) and "deal" in with_aliases({"deal"})
+
+
+def test_a_question_names_runs_of_capitalised_words_not_its_first_word() -> None:
+    groups = name_groups("Which Stimson Center analyst is quoted on China's strategy? Did Yun Sun say so?")
+    assert groups == [frozenset({stem("Stimson"), stem("Center")}), frozenset({"china"}), frozenset({"yun", "sun"})]
+    assert name_groups("According to The Hill, what did Bessent say?") == [frozenset({"hill"}), frozenset({"bessent"})]
+    assert name_groups("what did he say?") == []
+
+
+def test_a_name_is_found_by_any_of_its_words_or_an_alias() -> None:
+    (sun,) = name_groups("What did Yun Sun say?")
+    assert found(sun, {"sun", "ladder"}) and not found(sun, {"moon"})
+    (tokyo,) = name_groups("Who leads the talks for Tokyo?")
+    assert found(tokyo, named_stems("Japan's chief negotiator, Ryosei Akazawa"))
+
+
+def test_us_written_with_dots_names_america() -> None:
+    assert stem("america") in named_stems("Akazawa met the U.S. delegation.")
+    assert found(frozenset({stem("Washington")}), named_stems("The United States said no."))
+    assert stem("america") not in named_stems("Let us talk.")

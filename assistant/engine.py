@@ -401,7 +401,7 @@ class Assistant:
             window=asked.window,
         )
         if not draft.refused:
-            supports = self._support_check() if backend.checks_support else None
+            supports = self._support_check(asked.standalone) if backend.checks_support else None
             checked = check_citations(draft.claims, passages, supports)
             answer.flagged = checked.flagged
             if checked.supported_claims > 0:  # else nothing it said rests on a passage: the refusal stands
@@ -429,10 +429,10 @@ class Assistant:
             window=window,
         )
 
-    def _support_check(self) -> SupportCheck:
+    def _support_check(self, question: str) -> SupportCheck:
         from assistant.support import SupportChecker
 
-        return SupportChecker(self.encoder, self.settings.support)
+        return SupportChecker(self.encoder, self.settings.support, question)
 
 
 @dataclass(frozen=True)

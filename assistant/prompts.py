@@ -25,8 +25,8 @@ EMPTY_QUESTION = "the question is empty; ask something about the articles"
 # answer is decided before the model is asked (assistant/evidence.py), so the prompt offers no refusal: the model
 # only writes from evidence that answers, and a grammar makes every sentence end with an evidence number.
 ANSWER_SYSTEM = """You answer a question about the news using only the numbered evidence sentences you are given.
-Answer in one or two short sentences in your own words, and end each sentence with the number of the evidence it
-comes from, like [2]. Name the person, place, number or date the question asks for.
+Answer in one or two short sentences, and end each sentence with the number of the evidence it comes from, like [2].
+Name the person, place, number or date the question asks for, and keep the evidence's own words for what was said.
 If the evidence sentences disagree, say so and cite each side."""
 
 EVIDENCE_LINE = "[{number}] ({source}, {published}) {text}"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from assistant.answer import Passage
 from assistant.config import SupportSettings
+from assistant.names import aliases, named_stems
 from assistant.text import STOPWORDS, capitalised_words, content_stems, date_forms, sentences, stem
 from index.embeddings import Encoder
 
@@ -38,13 +39,17 @@ def shown_text(passage: Passage) -> str:
     return " ".join([meta.title, meta.source, meta.author, meta.published, *date_forms(meta.published), passage.text])
 
 
-def names_found(claim: str, passage: Passage) -> float:
+def names_found(claim: str, passage: Passage, question: str = "") -> float:
+    """Share of the claim's names and numbers the passage holds. A place the question itself names counts when the
+    passage names it another way (asked about "Tokyo", the passage says Japan); any other place must be there as it is
+    (a model's "held in Tokyo" is not supported by a passage about Japan)."""
     wanted = names_and_numbers(claim)
     if not wanted:
         return 1.0
     shown = shown_text(passage)
-    have = content_stems(shown) | set(NUMBER.findall(shown))
-    return len(wanted & have) / len(wanted)
+    have = named_stems(shown) | set(NUMBER.findall(shown))
+    asked = names_and_numbers(question)
+    return sum(name in have or (name in asked and bool(aliases(name) & have)) for name in wanted) / len(wanted)
 
 
 def lexical_support(claim: str, passage: Passage) -> float:
@@ -56,21 +61,24 @@ def lexical_support(claim: str, passage: Passage) -> float:
 
 
 class SupportChecker:
-    def __init__(self, encoder: Encoder, limits: SupportSettings | None = None) -> None:
+    """Checks the claims of one answer: `question` is what was asked (its places may be named another way)."""
+
+    def __init__(self, encoder: Encoder, limits: SupportSettings | None = None, question: str = "") -> None:
         self.encoder = encoder
         self.limits = limits or SupportSettings()
+        self.question = question
 
     def scores(self, claim: str, passage: Passage) -> SupportScores:
         spans = sentences(passage.text) or [(0, len(passage.text))]
         vectors = self.encoder.encode([claim] + [passage.text[s:e] for s, e in spans])
         return SupportScores(
-            names=names_found(claim, passage),
+            names=names_found(claim, passage, self.question),
             lexical=lexical_support(claim, passage),
             semantic=float((vectors[1:] @ vectors[0]).max()),
         )
 
     def __call__(self, claim: str, passage: Passage) -> bool:
-        if names_found(claim, passage) < self.limits.min_names:
+        if names_found(claim, passage, self.question) < self.limits.min_names:
             return False
         short = len(content_stems(claim)) < SHORT_CLAIM_WORDS
         if lexical_support(claim, passage) >= (1.0 if short else self.limits.min_lexical):

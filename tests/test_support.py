@@ -60,3 +60,11 @@ def test_names_and_numbers_skip_sentence_starts_and_count_what_is_found() -> Non
 def test_scores_are_reported_for_each_measure(checker: SupportChecker) -> None:
     scores = checker.scores("Akazawa wants a deal in June.", AKAZAWA)
     assert scores.names == 1.0 and scores.lexical >= 0.75 and 0.3 < scores.semantic <= 1.0
+
+
+def test_a_place_the_question_names_is_supported_by_its_other_names_and_no_other_place_is() -> None:
+    asked = "Who is leading the trade talks for Tokyo?"
+    assert names_found("So Akazawa leads the talks for Tokyo.", AKAZAWA, asked) == 1.0  # the passage says Japan
+    assert names_found("So Akazawa leads the talks for Tokyo.", AKAZAWA) == 0.5  # asked without it: Tokyo is not there
+    assert names_found("The meeting was held in Tokyo.", AKAZAWA, "Where was the meeting held?") == 0.0
+    assert names_found("Washington wants pacts with 18 partners.", AKAZAWA, "What does Washington want?") == 1.0

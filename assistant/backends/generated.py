@@ -29,6 +29,7 @@ from index.embeddings import Encoder
 CONDENSE_MAX_TOKENS = 64
 HISTORY_ANSWER_CHARS = 400  # each earlier answer, cut, in the condensing prompt
 MAX_ANSWER_SENTENCES = 3
+MAX_SENTENCE_CHARS = 240  # a marker must come within this many characters: a model cannot ramble on without citing
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,12 @@ class Usage:
 
 
 def answer_grammar(ranks: list[int], sentences: int = MAX_ANSWER_SENTENCES) -> str:
-    """GBNF: one to `sentences` sentences of plain text, each followed by a marker naming one of `ranks`, like
-    "Akazawa leads the talks. [2]" (parse_claims moves a marker after a full stop into its sentence). The text may
-    not hold brackets or line breaks, so no other marker fits in."""
+    """GBNF: one to `sentences` sentences of plain text, each at most MAX_SENTENCE_CHARS long and followed by a marker
+    naming one of `ranks`, like "Akazawa leads the talks. [2]" (parse_claims moves a marker after a full stop into its
+    sentence). The text may not hold brackets or line breaks, so no other marker fits in."""
     choices = " | ".join(f'"{rank}"' for rank in sorted(set(ranks)))
     more = ' (" " sentence)?' * (sentences - 1)
-    return f'root ::= sentence{more}\nsentence ::= [^\\[\\]\\n] [^\\[\\]\\n]* " [" rank "]"\nrank ::= {choices}\n'
+    return f'root ::= sentence{more}\nsentence ::= [^\\[\\]\\n] [^\\[\\]\\n]{{0,{MAX_SENTENCE_CHARS - 1}}} " [" rank "]"\nrank ::= {choices}\n'
 
 
 class GeneratedBackend(AnswerBackend):

@@ -284,11 +284,11 @@ class HeuristicSelector(EvidenceSelector):
     def from_sentences(self, question: Question, passages: list[Passage]) -> Evidence:
         if not passages or not self.answerable(question.text, passages):
             return NO_EVIDENCE
-        names = name_groups(question.text)
         several = asks_for_several(question.text)
+        parts = AskedParts.of(question.text)
         candidates = [c for c in candidate_sentences(passages) if not is_headline(c)]
-        if not several:  # one thing asked: the question's names are read together, where the answer is
-            candidates = [c for c in candidates if all(found(g, context_stems(c, passages)) for g in names)]
+        if parts.together:  # the question's names are read together, where the answer is
+            candidates = [c for c in candidates if parts.all_in(context_stems(c, passages))]
         if not candidates:
             return NO_EVIDENCE
         asked = AskedFor.of(question.text)
@@ -302,8 +302,8 @@ class HeuristicSelector(EvidenceSelector):
                 break
             if shortlisted[i].text != first.text and (not several or names_more(shortlisted[i], picked, asked)):
                 picked.append(shortlisted[i])
-        if several:
-            covered = covering(picked, [shortlisted[i] for i in order], names, passages)
+        if not parts.together:
+            covered = parts.covering(picked, [shortlisted[i] for i in order], passages)
             if covered is None:
                 return NO_EVIDENCE
             picked = covered
@@ -357,11 +357,57 @@ def rarity_weighted_overlap(wanted: set[str], candidates: list[set[str]]) -> np.
 
 
 SEVERAL = re.compile(r"\b(two|three|both|each)\b|\baccording to\b.*\band\b", re.I)
+SPLIT_ACROSS = re.compile(r"\b(both|each)\b", re.I)  # "A and B each said": one sentence on A, one on B
+ATTRIBUTED = re.compile(r",\s*according to (.+\band\b.+?)\s*\??\s*$", re.I)  # "…, according to A and to B?"
+AND = re.compile(r"\band\b(?:\s+to\b)?", re.I)
 
 
 def asks_for_several(question: str) -> bool:
     """ "Which two …", "… each say", "according to A and to B": the answer is in more than one sentence."""
     return bool(SEVERAL.search(question))
+
+
+@dataclass(frozen=True)
+class AskedParts:
+    """What a question is about, as groups of stems its evidence must cover: its names (one found by any of its words:
+    "Sun" for Yun Sun), or the sources it names after "according to" (each found by all its words: "the Chinese
+    spokesperson"). Read `together` in each evidence sentence, or, for "A and B each", one sentence on each."""
+
+    groups: tuple[frozenset[str], ...]
+    whole: bool
+    together: bool
+
+    @classmethod
+    def of(cls, question: str) -> AskedParts:
+        attributed = ATTRIBUTED.search(question)
+        if attributed:
+            sources = (content_stems(phrase) for phrase in AND.split(attributed.group(1)))
+            return cls(tuple(frozenset(words) for words in sources if words), whole=True, together=False)
+        return cls(tuple(name_groups(question)), whole=False, together=not SPLIT_ACROSS.search(question))
+
+    def has(self, group: frozenset[str], stems: AbstractSet[str]) -> bool:
+        return all(found(frozenset((w,)), stems) for w in group) if self.whole else found(group, stems)
+
+    def all_in(self, stems: AbstractSet[str]) -> bool:
+        return all(self.has(group, stems) for group in self.groups)
+
+    def covering(
+        self, picked: list[EvidenceSentence], ranked: list[EvidenceSentence], passages: list[Passage]
+    ) -> list[EvidenceSentence] | None:
+        """The picked sentences, and for each group they leave out the best-ranked sentence that has it (A and B asked
+        about: a sentence on each), one that names it itself before one that is read with it; None when some group is
+        in no sentence."""
+        picked = list(picked)
+        for group in self.groups:
+            if any(self.has(group, context_stems(s, passages)) for s in picked):
+                continue
+            naming = next((s for s in ranked if self.has(group, named_stems(s.text))), None) or next(
+                (s for s in ranked if self.has(group, context_stems(s, passages))), None
+            )
+            if naming is None:
+                return None
+            picked.append(naming)
+        return picked
 
 
 def context_stems(sentence: EvidenceSentence, passages: list[Passage]) -> set[str]:
@@ -376,22 +422,6 @@ def names_more(candidate: EvidenceSentence, picked: list[EvidenceSentence], aske
     """Whether the candidate names someone or something that neither the question nor the picked sentences do."""
     named = set().union(*(capitalised_words(s.text) for s in picked)) | asked.names
     return bool(capitalised_words(candidate.text) - named)
-
-
-def covering(
-    picked: list[EvidenceSentence], ranked: list[EvidenceSentence], names: list[frozenset[str]], passages: list[Passage]
-) -> list[EvidenceSentence] | None:
-    """The picked sentences, and for each of the question's names they leave out the best-ranked sentence that has it
-    (A and B asked about: a sentence on each); None when some name is in no sentence."""
-    picked = list(picked)
-    for group in names:
-        if any(found(group, context_stems(s, passages)) for s in picked):
-            continue
-        naming = next((s for s in ranked if found(group, context_stems(s, passages))), None)
-        if naming is None:
-            return None
-        picked.append(naming)
-    return picked
 
 
 QUOTE_LOOKBACK = 2  # sentences: a quote's speaker is named in the sentence before it, or the one before that

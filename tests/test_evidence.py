@@ -13,6 +13,7 @@ from assistant.evidence import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
     AskedFor,
+    AskedParts,
     Evidence,
     EvidenceSentence,
     HeuristicSelector,
@@ -20,6 +21,7 @@ from assistant.evidence import (
     article_metadata_evidence,
     asks_for_several,
     candidate_sentences,
+    context_stems,
     distinctive_terms,
     is_headline,
     load_evidence_model,
@@ -148,6 +150,27 @@ def test_a_headline_in_the_text_is_not_evidence_but_the_body_is() -> None:
 )
 def test_a_question_asks_for_several_things_when_it_says_so(question: str, several: bool) -> None:
     assert asks_for_several(question) is several
+
+
+def test_the_sources_a_question_names_after_according_to_each_get_a_sentence() -> None:
+    parts = AskedParts.of("What must the U.S. do, according to the Chinese spokesperson and to analyst Yun Sun?")
+    assert parts.groups == (frozenset({"chines", "spokesperson"}), frozenset({"analyst", "yun", "sun"}))
+    assert parts.whole and not parts.together
+    assert not parts.has(parts.groups[0], {"china", "ladder"})  # the whole source: China alone is not its spokesperson
+    texts = [
+        "Analysts, including Yun Sun, say the U.S. must reach out to Xi.",
+        "China's spokesperson spoke to reporters on Friday.",
+        "The position is firm and will not change, she said.",
+        "China's spokesperson said the U.S. must cancel the tariffs.",
+    ]
+    passage = make_passage(1, " ".join(texts), article_id="a", start=0)
+    sun, _, firm, cancel = (EvidenceSentence(passage, passage.text.index(t), passage.text.index(t) + len(t)) for t in texts)
+    # "firm" is read with the spokesperson's sentence before it, but "cancel" names the spokesperson itself.
+    assert parts.has(parts.groups[0], context_stems(firm, [passage]))
+    assert parts.covering([sun], [sun, firm, cancel], [passage]) == [sun, cancel]
+    assert parts.covering([sun], [sun, firm], [passage]) == [sun, firm]
+    assert AskedParts.of("Which two Chinese bodies commented?").together
+    assert not AskedParts.of("What did the Commerce Department and the Foreign Ministry each say?").together
 
 
 def test_a_capitalised_stopword_is_not_a_name_the_passages_must_hold() -> None:

@@ -44,7 +44,8 @@ def answer_grammar(ranks: list[int], sentences: int = MAX_ANSWER_SENTENCES) -> s
     sentence). The text may not hold brackets or line breaks, so no other marker fits in."""
     choices = " | ".join(f'"{rank}"' for rank in sorted(set(ranks)))
     more = ' (" " sentence)?' * (sentences - 1)
-    return f'root ::= sentence{more}\nsentence ::= [^\\[\\]\\n] [^\\[\\]\\n]{{0,{MAX_SENTENCE_CHARS - 1}}} " [" rank "]"\nrank ::= {choices}\n'
+    text = f"[^\\[\\]\\n] [^\\[\\]\\n]{{0,{MAX_SENTENCE_CHARS - 1}}}"
+    return f'root ::= sentence{more}\nsentence ::= {text} " [" rank "]"\nrank ::= {choices}\n'
 
 
 class GeneratedBackend(AnswerBackend):

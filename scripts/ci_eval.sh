@@ -24,8 +24,8 @@ rm -rf "$OUT"  # fresh results each run: a reused --out would skip its finished 
 
 echo "== eval: seeds gold set, extractive backend"
 "$BIN/assistant" eval eval/sets/seeds.jsonl --backend extractive --out "$OUT/seeds" \
-  --fail-under accuracy=0.75 \
-  --fail-under refusal_recall=0.6 \
+  --fail-under accuracy=0.85 \
+  --fail-under refusal_recall=0.85 \
   --fail-under citation_precision=0.9 \
   --fail-under citation_coverage=0.95 \
   --fail-under hybrid.answer_recall@5=0.9

@@ -17,7 +17,25 @@ from index.embeddings import Encoder
 
 # The thresholds are Settings.support (assistant/config.py), set from data by benchmarks/tune_generation.py.
 SHORT_CLAIM_WORDS = 3  # a claim with fewer content words than this must find all of them ("The Chiefs won")
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A number with its scale or unit: "1.31%" does not support "1.31 million shares", though the digits match.
+NUMBER = re.compile(
+    r"(\d+(?:[.,]\d+)*)(?:\s?(%|percent\b|per cent\b|thousand\b|million\b|billion\b|trillion\b|bn\b|mn\b))?", re.I
+)
+UNITS = {"percent": "%", "per cent": "%", "bn": "billion", "mn": "million"}
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers of `text`, each as written with its unit ("1.31%", "2 billion" as "2billion") or bare."""
+    found = set()
+    for digits, unit in NUMBER.findall(text):
+        unit = unit.lower()
+        found.add(digits + UNITS.get(unit, unit))
+    return found
+
+
+def numbers_offered(text: str) -> set[str]:
+    """What a passage's numbers support: each with its unit, and bare (a claim may leave the unit out)."""
+    return {digits for digits, _ in NUMBER.findall(text)} | numbers(text)
 
 
 @dataclass(frozen=True)
@@ -29,7 +47,7 @@ class SupportScores:
 
 def names_and_numbers(text: str) -> set[str]:
     """Stems of capitalised words past a sentence's start, and numbers: what a claim must not invent."""
-    return {stem(w) for w in capitalised_words(text) if w not in STOPWORDS} | set(NUMBER.findall(text))
+    return {stem(w) for w in capitalised_words(text) if w not in STOPWORDS} | numbers(text)
 
 
 def shown_text(passage: Passage) -> str:
@@ -47,7 +65,7 @@ def names_found(claim: str, passage: Passage, question: str = "") -> float:
     if not wanted:
         return 1.0
     shown = shown_text(passage)
-    have = named_stems(shown) | set(NUMBER.findall(shown))
+    have = named_stems(shown) | numbers_offered(shown)
     asked = names_and_numbers(question)
     return sum(name in have or (name in asked and bool(aliases(name) & have)) for name in wanted) / len(wanted)
 

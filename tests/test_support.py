@@ -68,3 +68,11 @@ def test_a_place_the_question_names_is_supported_by_its_other_names_and_no_other
     assert names_found("So Akazawa leads the talks for Tokyo.", AKAZAWA) == 0.5  # asked without it: Tokyo is not there
     assert names_found("The meeting was held in Tokyo.", AKAZAWA, "Where was the meeting held?") == 0.0
     assert names_found("Washington wants pacts with 18 partners.", AKAZAWA, "What does Washington want?") == 1.0
+
+
+def test_a_number_is_supported_only_with_the_unit_the_passage_gives_it() -> None:
+    fund = passage(1, "The Invesco QQQ Trust ended Thursday's session up 1.31%, on $2 bn of trades.")
+    assert names_found("So the QQQ Trust rose 1.31% on Thursday.", fund) == 1.0
+    assert names_found("So the QQQ Trust rose 1.31 on Thursday.", fund) == 1.0  # the unit left out
+    assert names_found("So the QQQ Trust traded 1.31 million shares.", fund) == pytest.approx(2 / 3)  # not 1.31 million
+    assert names_found("It saw 2 billion dollars of trades.", fund) == 1.0

@@ -285,6 +285,7 @@ class HeuristicSelector(EvidenceSelector):
         if not passages or not self.answerable(question.text, passages):
             return NO_EVIDENCE
         several = asks_for_several(question.text)
+        sides = asks_yes_or_no(question.text)
         parts = AskedParts.of(question.text)
         candidates = [c for c in candidate_sentences(passages) if not is_headline(c)]
         if parts.together:  # the question's names are read together, where the answer is
@@ -296,12 +297,18 @@ class HeuristicSelector(EvidenceSelector):
         order = [int(i) for i in np.argsort(-scores)]
         first = shortlisted[order[0]]
         picked = [first]
-        ratio = self.limits.several_sentence_ratio if several else self.limits.second_sentence_ratio
+        ratio = self.limits.several_sentence_ratio if several or sides else self.limits.second_sentence_ratio
         for i in order[1:]:
             if len(picked) >= self.limits.max_sentences or scores[i] < ratio * scores[order[0]]:
                 break
-            if shortlisted[i].text != first.text and (not several or names_more(shortlisted[i], picked, asked)):
-                picked.append(shortlisted[i])
+            candidate = shortlisted[i]
+            if candidate.text == first.text:
+                continue
+            if sides:  # a yes-or-no question: what another article says, which may disagree
+                if all(candidate.passage.meta.id != s.passage.meta.id for s in picked):
+                    picked.append(candidate)
+            elif not several or names_more(candidate, picked, asked):
+                picked.append(candidate)
         if not parts.together:
             covered = parts.covering(picked, [shortlisted[i] for i in order], passages)
             if covered is None:
@@ -360,6 +367,14 @@ SEVERAL = re.compile(r"\b(two|three|both|each)\b|\baccording to\b.*\band\b", re.
 SPLIT_ACROSS = re.compile(r"\b(both|each)\b", re.I)  # "A and B each said": one sentence on A, one on B
 ATTRIBUTED = re.compile(r",\s*according to (.+\band\b.+?)\s*\??\s*$", re.I)  # "…, according to A and to B?"
 AND = re.compile(r"\band\b(?:\s+to\b)?", re.I)
+
+
+YES_OR_NO = re.compile(r"^\s*(is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b", re.I)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """ "Is China negotiating …?": a claim to check, on which articles may disagree; each article's best sentence."""
+    return bool(YES_OR_NO.match(question))
 
 
 def asks_for_several(question: str) -> bool:

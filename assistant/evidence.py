@@ -35,7 +35,7 @@ from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sent
 from assistant.choice_reader import READER_FEATURES, ChoiceReader, read_choices, reader_rows
 from assistant.choices import is_negated
 from assistant.config import HeuristicEvidenceSettings, Settings
-from assistant.names import found, name_groups, named_stems, with_aliases
+from assistant.names import aliases, found, name_groups, named_stems, with_aliases
 from assistant.prompts import EVIDENCE_LINE
 from assistant.question import Question
 from assistant.text import capitalised_words, content_stems, date_forms, has_number, has_time_expression, sentences, stem
@@ -367,8 +367,6 @@ SEVERAL = re.compile(r"\b(two|three|both|each)\b|\baccording to\b.*\band\b", re.
 SPLIT_ACROSS = re.compile(r"\b(both|each)\b", re.I)  # "A and B each said": one sentence on A, one on B
 ATTRIBUTED = re.compile(r",\s*according to (.+\band\b.+?)\s*\??\s*$", re.I)  # "…, according to A and to B?"
 AND = re.compile(r"\band\b(?:\s+to\b)?", re.I)
-
-
 YES_OR_NO = re.compile(r"^\s*(is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b", re.I)
 
 
@@ -401,7 +399,7 @@ class AskedParts:
         return cls(tuple(name_groups(question)), whole=False, together=not SPLIT_ACROSS.search(question))
 
     def has(self, group: frozenset[str], stems: AbstractSet[str]) -> bool:
-        return all(found(frozenset((w,)), stems) for w in group) if self.whole else found(group, stems)
+        return all(aliases(word) & stems for word in group) if self.whole else found(group, stems)
 
     def all_in(self, stems: AbstractSet[str]) -> bool:
         return all(self.has(group, stems) for group in self.groups)

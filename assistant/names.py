@@ -64,7 +64,7 @@ def aliases(word_stem: str) -> frozenset[str]:
 
 def with_aliases(stems: AbstractSet[str]) -> set[str]:
     """`stems` and every alias of them."""
-    return set().union(*(aliases(s) for s in stems)) if stems else set()
+    return set().union(*(aliases(s) for s in stems))
 
 
 def named_stems(text: str) -> set[str]:

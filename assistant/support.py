@@ -7,6 +7,7 @@ error, and overlap measures barely notice it (one word of ten), so names and num
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from assistant.answer import Passage
@@ -24,18 +25,16 @@ NUMBER = re.compile(
 UNITS = {"percent": "%", "per cent": "%", "bn": "billion", "mn": "million"}
 
 
-def numbers(text: str) -> set[str]:
-    """The numbers of `text`, each as written with its unit ("1.31%", "2 billion" as "2billion") or bare."""
+def numbers(text: str, *, bare_too: bool = False) -> set[str]:
+    """The numbers of `text`, each as written with its unit ("1.31%", "2 billion" as "2billion") or bare; with
+    `bare_too`, each bare as well (what a passage supports: a claim may leave the unit out)."""
     found = set()
     for digits, unit in NUMBER.findall(text):
         unit = unit.lower()
         found.add(digits + UNITS.get(unit, unit))
+        if bare_too:
+            found.add(digits)
     return found
-
-
-def numbers_offered(text: str) -> set[str]:
-    """What a passage's numbers support: each with its unit, and bare (a claim may leave the unit out)."""
-    return {digits for digits, _ in NUMBER.findall(text)} | numbers(text)
 
 
 @dataclass(frozen=True)
@@ -57,16 +56,15 @@ def shown_text(passage: Passage) -> str:
     return " ".join([meta.title, meta.source, meta.author, meta.published, *date_forms(meta.published), passage.text])
 
 
-def names_found(claim: str, passage: Passage, question: str = "") -> float:
-    """Share of the claim's names and numbers the passage holds. A place the question itself names counts when the
-    passage names it another way (asked about "Tokyo", the passage says Japan); any other place must be there as it is
-    (a model's "held in Tokyo" is not supported by a passage about Japan)."""
+def names_found(claim: str, passage: Passage, asked: AbstractSet[str] = frozenset()) -> float:
+    """Share of the claim's names and numbers the passage holds. A place the question itself names (`asked`: the
+    question's names_and_numbers) counts when the passage names it another way (asked about "Tokyo", the passage says
+    Japan); any other place must be there as it is (a model's "held in Tokyo" is not supported by a passage on Japan)."""
     wanted = names_and_numbers(claim)
     if not wanted:
         return 1.0
     shown = shown_text(passage)
-    have = named_stems(shown) | numbers_offered(shown)
-    asked = names_and_numbers(question)
+    have = named_stems(shown) | numbers(shown, bare_too=True)
     return sum(name in have or (name in asked and bool(aliases(name) & have)) for name in wanted) / len(wanted)
 
 
@@ -84,19 +82,19 @@ class SupportChecker:
     def __init__(self, encoder: Encoder, limits: SupportSettings | None = None, question: str = "") -> None:
         self.encoder = encoder
         self.limits = limits or SupportSettings()
-        self.question = question
+        self.asked = names_and_numbers(question)
 
     def scores(self, claim: str, passage: Passage) -> SupportScores:
         spans = sentences(passage.text) or [(0, len(passage.text))]
         vectors = self.encoder.encode([claim] + [passage.text[s:e] for s, e in spans])
         return SupportScores(
-            names=names_found(claim, passage, self.question),
+            names=names_found(claim, passage, self.asked),
             lexical=lexical_support(claim, passage),
             semantic=float((vectors[1:] @ vectors[0]).max()),
         )
 
     def __call__(self, claim: str, passage: Passage) -> bool:
-        if names_found(claim, passage, self.question) < self.limits.min_names:
+        if names_found(claim, passage, self.asked) < self.limits.min_names:
             return False
         short = len(content_stems(claim)) < SHORT_CLAIM_WORDS
         if lexical_support(claim, passage) >= (1.0 if short else self.limits.min_lexical):

@@ -51,9 +51,11 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if len(w) > 1 and w.lower() not in STOPWORDS}
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans, the same splitter the chunker uses."""
-    return sentence_spans(text)
+@lru_cache(maxsize=1024)
+def sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """Sentence spans, the same splitter the chunker uses. Kept for the last passages split: answering one question
+    reads the same few passages' sentences many times (each candidate with the sentences before it, each claim)."""
+    return tuple(sentence_spans(text))
 
 
 def has_number(text: str) -> bool:

@@ -67,7 +67,7 @@ class IngestOptions:
     max_chars: int  # hard cap on a chunk's length, whatever its tokens
     max_bytes: int
     batch_size: int = 128  # chunks embedded and written together (an article's chunks are never split)
-    edge_batch_size: int = 32  # the first batch, and the last one cut into batches this small: see _batches
+    edge_batch_size: int = 8  # the first batch, and the last one cut into batches this small: see _batches
     prune: bool = False
     story_threshold: float | None = None  # group near-duplicate articles at this MinHash Jaccard; None: no grouping
 
@@ -228,18 +228,28 @@ class _Batch:
 
 def _batches(prepared: Iterable[_Prepared], options: IngestOptions, report: IngestReport) -> Iterator[_Batch]:
     """Whole articles gathered until their new chunks reach the batch size; articles with no text left are reported as
-    skipped. The batches at either end are smaller (`edge_batch_size`), since nothing overlaps them: the encoder
-    starts once a few articles are chunked instead of a whole batch (on 350-chunk parts of RealTime QA, its first run
-    0.10-0.23 s into the ingest instead of 0.27-0.31 s), and the write after the last vectors, which ends the ingest,
-    is short. A batch is handed on only once the next article has arrived, so the last one is known to be the last.
+    skipped. The batches at either end are smaller, since nothing overlaps them: the first is `edge_batch_size` and
+    each next one four times the last, up to the batch size, so the encoder starts once an article or two is chunked
+    and the chunking stays ahead of it; the last batch is cut into batches of `edge_batch_size`, so the write after
+    the last vectors, which ends the ingest, is short. A batch is handed on only once the next article has arrived, so
+    the last one is known to be the last.
 
     An ingest run again after a kill batches what it has left differently from the uninterrupted one; its vectors are
     the same because the int8 encoder embeds one chunk a run (index/embeddings.py, INT8_BATCH_SIZE)."""
     edge = min(options.edge_batch_size, options.batch_size)
-    rest = yield from _gathered(_with_text(prepared, report), itertools.chain([edge], itertools.repeat(options.batch_size)))
+    sizes = itertools.chain(_growing(edge, options.batch_size), itertools.repeat(options.batch_size))
+    rest = yield from _gathered(_with_text(prepared, report), sizes)
     rest = yield from _gathered(rest.articles, itertools.repeat(edge))
     if rest.articles:
         yield rest
+
+
+def _growing(first: int, limit: int) -> Iterator[int]:
+    """first, 4 x first, 16 x first, … while under limit."""
+    size = first
+    while size < limit:
+        yield size
+        size *= 4
 
 
 def _with_text(prepared: Iterable[_Prepared], report: IngestReport) -> Iterator[_Prepared]:

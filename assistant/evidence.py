@@ -320,10 +320,12 @@ class HeuristicSelector(EvidenceSelector):
                 return Evidence(sentences=[speaker, first], answerable=1.0, answers=True)
         if not any(asked.held_by(s.text) for s in picked):
             return NO_EVIDENCE
+        if evidence_coverage(question.text, picked, passages) < self.limits.min_evidence_coverage:
+            return NO_EVIDENCE  # a near miss: the passages name what the question does, the evidence not what it asks
         return Evidence(sentences=picked, answerable=1.0, answers=True)
 
     def answerable(self, question: str, passages: list[Passage]) -> bool:
-        wanted = content_stems(question) - {stem(w) for w in QUESTION_WORDS | REPORTING_WORDS}
+        wanted = asked_words(question)
         offered = with_aliases(set().union(*(passage_terms(p) for p in passages)))
         if any(term not in offered for term in distinctive_terms(question)):
             return False
@@ -421,6 +423,22 @@ class AskedParts:
                 return None
             picked.append(naming)
         return picked
+
+
+def evidence_coverage(question: str, picked: list[EvidenceSentence], passages: list[Passage]) -> float:
+    """The share of the question's content words that the evidence holds, each sentence read with its context and its
+    article's headline: "When will Akazawa next travel to Washington?" is not answered by a sentence on Akazawa's
+    talks in Washington that says nothing of travel."""
+    wanted = asked_words(question)
+    if not wanted:
+        return 1.0
+    held = set().union(*(context_stems(s, passages) | content_stems(s.passage.meta.title) for s in picked))
+    return len(wanted & with_aliases(held)) / len(wanted)
+
+
+def asked_words(question: str) -> set[str]:
+    """The question's content stems, without its question words and the words it asks about the reporting with."""
+    return content_stems(question) - {stem(w) for w in QUESTION_WORDS | REPORTING_WORDS}
 
 
 def context_stems(sentence: EvidenceSentence, passages: list[Passage]) -> set[str]:

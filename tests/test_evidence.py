@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
+from assistant.config import HeuristicEvidenceSettings
 from assistant.evidence import (
     MODEL_FILE,
     QUESTION_FEATURES,
@@ -23,6 +24,7 @@ from assistant.evidence import (
     candidate_sentences,
     context_stems,
     distinctive_terms,
+    evidence_coverage,
     is_headline,
     load_evidence_model,
     make_selector,
@@ -114,6 +116,13 @@ def test_real_decisions_on_the_seeds(seeded: Assistant, kind: str) -> None:
         assert not evidence("What was the closing price of the Invesco QQQ Trust?").answers  # only its move, in %
         two = evidence("What did China's Commerce Department and its Foreign Ministry each say about talks with the U.S.?")
         assert {s.passage.meta.id for s in two.sentences} == {AKAZAWA_ARTICLE, DENIAL_ARTICLE}
+        # Asked with the passages that hold its answer ("fight to the end") taken away, as a counterfactual is: the
+        # best sentences left hold a third of the question's words, which is no answer.
+        fights = "What will China do if the U.S. fights, according to its spokesperson?"
+        left = [p for p in seeded.retrieve(fights) if "fight to the end" not in p.text.lower()]
+        assert not selector.select(seeded.question(fights), left).answers
+        unchecked = HeuristicSelector(seeded.encoder, HeuristicEvidenceSettings(min_evidence_coverage=0.0))
+        assert unchecked.select(seeded.question(fights), left).answers
 
 
 def test_a_word_few_sentences_hold_outweighs_one_every_sentence_holds() -> None:
@@ -122,6 +131,20 @@ def test_a_word_few_sentences_hold_outweighs_one_every_sentence_holds() -> None:
     overlap = rarity_weighted_overlap(wanted, candidates)
     assert overlap[0] == pytest.approx(1.0) and overlap[3] > overlap[1] == overlap[2] > 0
     assert list(rarity_weighted_overlap(set(), candidates)) == [0.0] * 4
+
+
+def test_evidence_coverage_counts_the_question_words_the_evidence_holds_in_its_context() -> None:
+    before = "Akazawa met Bessent in Washington on Thursday."
+    text = f"{before} He said the talks were concrete and that he would travel there next month."
+    passage = make_passage(1, text, title="Japan trade envoy heads home")
+    said = text.index("He said")
+    sentence = EvidenceSentence(passage, said, len(text))
+    # "travel" and "Washington" are in the sentence or the one before it (who "he" is): all four words held
+    assert evidence_coverage("When will Akazawa next travel to Washington?", [sentence], [passage]) == pytest.approx(1.0)
+    # the same sentence says nothing of a summit or of Seoul: one of four words held (Akazawa, from its context)
+    assert evidence_coverage("When will the summit in Seoul open, according to Akazawa?", [sentence], [passage]) == 0.25
+    # the headline is context too ("home"); question and reporting words are not asked words
+    assert evidence_coverage("Who reported that the envoy heads home?", [sentence], [passage]) == pytest.approx(1.0)
 
 
 def test_a_price_is_an_amount_of_money_not_a_move_in_percent() -> None:

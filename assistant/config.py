@@ -29,9 +29,10 @@ class HeuristicEvidenceSettings(BaseModel):
         0.20, description='Cosine of the question with the best passage ("Who is Yun Sun?" scores 0.24).'
     )
     min_coverage: float = Field(0.5, ge=0, le=1, description="Share of the question's content words the passages must hold.")
-    # Chosen on RealTime QA January-April (150 answerable questions, seed 7, and their counterfactuals) and seeds-dev,
-    # from 0, 0.4, 0.5 and 0.6 (/tmp/s13/tune.sh): 0.4 refused 68% of counterfactuals instead of 49% for one right
-    # answer of 150 (and one of seeds-dev's 22); 0.5 and 0.6 gave up 4 and 10 right answers for 74% and 83%.
+    # Chosen from 0, 0.4, 0.5 and 0.6 on RealTime QA January-April (`assistant eval SLICE --only-answerable --sample 150
+    # --seed 7 --as-of question --counterfactual`, each value set as ASSISTANT_HEURISTIC_EVIDENCE__MIN_EVIDENCE_COVERAGE)
+    # and seeds-dev: 0.4 refused 68% of counterfactuals instead of 49% for one right answer of 150 (and one of
+    # seeds-dev's 22); 0.5 and 0.6 gave up 4 and 10 right answers for 74% and 83%.
     min_evidence_coverage: float = Field(
         0.4,
         ge=0,

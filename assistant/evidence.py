@@ -427,8 +427,8 @@ class AskedParts:
 
 def evidence_coverage(question: str, picked: list[EvidenceSentence], passages: list[Passage]) -> float:
     """The share of the question's content words that the evidence holds, each sentence read with its context and its
-    article's headline: "When will Akazawa next travel to Washington?" is not answered by a sentence on Akazawa's
-    talks in Washington that says nothing of travel."""
+    article's headline: "What will China do if the U.S. fights, according to its spokesperson?" is not answered by a
+    sentence on China's trade standoff that says nothing of fighting or of a spokesperson."""
     wanted = asked_words(question)
     if not wanted:
         return 1.0

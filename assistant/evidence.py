@@ -329,7 +329,7 @@ class HeuristicSelector(EvidenceSelector):
         offered = with_aliases(set().union(*(passage_terms(p) for p in passages)))
         if any(term not in offered for term in distinctive_terms(question)):
             return False
-        if wanted and len(wanted & offered) / len(wanted) < self.limits.min_coverage:
+        if share_held(wanted, offered) < self.limits.min_coverage:
             return False
         best_dense = max((p.dense_score for p in passages if p.dense_score is not None), default=None)
         return best_dense is None or best_dense >= self.limits.min_dense_score
@@ -429,16 +429,18 @@ def evidence_coverage(question: str, picked: list[EvidenceSentence], passages: l
     """The share of the question's content words that the evidence holds, each sentence read with its context and its
     article's headline: "What will China do if the U.S. fights, according to its spokesperson?" is not answered by a
     sentence on China's trade standoff that says nothing of fighting or of a spokesperson."""
-    wanted = asked_words(question)
-    if not wanted:
-        return 1.0
     held = set().union(*(context_stems(s, passages) | content_stems(s.passage.meta.title) for s in picked))
-    return len(wanted & with_aliases(held)) / len(wanted)
+    return share_held(asked_words(question), with_aliases(held))
 
 
 def asked_words(question: str) -> set[str]:
     """The question's content stems, without its question words and the words it asks about the reporting with."""
     return content_stems(question) - {stem(w) for w in QUESTION_WORDS | REPORTING_WORDS}
+
+
+def share_held(wanted: AbstractSet[str], held: AbstractSet[str]) -> float:
+    """The share of `wanted` that `held` holds; all of it when nothing is wanted."""
+    return len(wanted & held) / len(wanted) if wanted else 1.0
 
 
 def context_stems(sentence: EvidenceSentence, passages: list[Passage]) -> set[str]:

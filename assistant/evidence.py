@@ -18,6 +18,7 @@ which names one choice, cited to the sentence that names it, or refuses.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -38,8 +39,19 @@ from assistant.config import HeuristicEvidenceSettings, Settings
 from assistant.names import aliases, found, name_groups, named_stems, with_aliases
 from assistant.prompts import EVIDENCE_LINE
 from assistant.question import Question
-from assistant.text import capitalised_words, content_stems, date_forms, has_number, has_time_expression, sentences, stem
+from assistant.text import (
+    capitalised_words,
+    content_stems,
+    date_forms,
+    has_number,
+    has_time_expression,
+    names_in,
+    sentences,
+    stem,
+)
 from index.embeddings import Encoder
+
+log = logging.getLogger(__name__)
 
 MODEL_FILE = Path(__file__).with_name("evidence_model.json")
 MIN_SENTENCE_WORDS = 4
@@ -228,6 +240,11 @@ def stated_answer(evidence: Evidence) -> Iterator[str | Draft]:
 NO_EVIDENCE = Evidence(sentences=[], answerable=0.0, answers=False)
 
 
+def refused(question: Question, why: str) -> Evidence:
+    log.debug("no evidence answers %r: %s", question.text, why)
+    return NO_EVIDENCE
+
+
 @dataclass(frozen=True)
 class ScoredSentences:
     """Every candidate sentence with its feature row (what the fitting script reads too)."""
@@ -283,7 +300,7 @@ class HeuristicSelector(EvidenceSelector):
 
     def from_sentences(self, question: Question, passages: list[Passage]) -> Evidence:
         if not passages or not self.answerable(question.text, passages):
-            return NO_EVIDENCE
+            return refused(question, "the passages do not hold the question's words")
         several = asks_for_several(question.text)
         sides = asks_yes_or_no(question.text)
         parts = AskedParts.of(question.text)
@@ -291,7 +308,7 @@ class HeuristicSelector(EvidenceSelector):
         if parts.together:  # the question's names are read together, where the answer is
             candidates = [c for c in candidates if parts.all_in(context_stems(c, passages))]
         if not candidates:
-            return NO_EVIDENCE
+            return refused(question, "no sentence reads the question's names together")
         asked = AskedFor.of(question.text)
         shortlisted, scores = self._score(question, candidates, asked)
         order = [int(i) for i in np.argsort(-scores)]
@@ -312,16 +329,17 @@ class HeuristicSelector(EvidenceSelector):
         if not parts.together:
             covered = parts.covering(picked, [shortlisted[i] for i in order], passages)
             if covered is None:
-                return NO_EVIDENCE
+                return refused(question, "no sentences cover every part asked")
             picked = covered
         if asked.kind == "name" and not asked.held_by(first.text):
             speaker = named_before(first, asked.names, passages)  # a quote that names no one: who said it
             if speaker is not None:
                 return Evidence(sentences=[speaker, first], answerable=1.0, answers=True)
         if not any(asked.held_by(s.text) for s in picked):
-            return NO_EVIDENCE
+            return refused(question, f"no picked sentence holds the {asked.kind} asked for")
         if evidence_coverage(question.text, picked, passages) < self.limits.min_evidence_coverage:
-            return NO_EVIDENCE  # a near miss: the passages name what the question does, the evidence not what it asks
+            # a near miss: the passages name what the question does, the evidence not what it asks
+            return refused(question, "the picked sentences hold too few of its words")
         return Evidence(sentences=picked, answerable=1.0, answers=True)
 
     def answerable(self, question: str, passages: list[Passage]) -> bool:
@@ -762,7 +780,7 @@ def answer_kind(question: str) -> str:
 def type_fit(kind: str, sentence: str, asked_names: AbstractSet[str]) -> float:
     """1 when the sentence has the kind of thing the question asks for (a name, a time, a number), else 0."""
     if kind == "name":
-        return float(bool(capitalised_words(sentence) - asked_names))
+        return float(bool(names_in(sentence) - asked_names))
     if kind == "time":
         return float(has_time_expression(sentence))
     if kind == "number":

@@ -77,6 +77,17 @@ def capitalised_words(text: str) -> set[str]:
     return found
 
 
+def names_in(text: str) -> set[str]:
+    """`capitalised_words`, and a sentence's capitalised first word too when it is not a stopword: "Greece has
+    legalized …" names Greece, "The ministry said …" names no one."""
+    found = capitalised_words(text)
+    for start, end in sentence_spans(text) or [(0, len(text))]:
+        first = CAPITALISED.match(text, start + len(text[start:end]) - len(text[start:end].lstrip(SENTENCE_OPENERS)))
+        if first and first.end() <= end and first.group().lower() not in STOPWORDS:
+            found.add(first.group().lower())
+    return found
+
+
 def date_forms(iso: str) -> list[str]:
     """2025-07-02 → ["July 2, 2025", "Jul 02, 2025"]: how people (and models) write a stored date; [] if not a date."""
     try:

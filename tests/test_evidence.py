@@ -220,6 +220,8 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("When will they meet?", "They will meet on Friday.", True),
         ("Who leads the talks?", "they lead the talks.", False),
         ("Who leads the talks?", "The talks are led by Akazawa.", True),
+        ("Which country legalised it first?", "Greece has legalized same-sex civil marriage.", True),
+        ("Which country legalised it first?", "The law was passed by parliament.", False),
         ("What did China say?", "China said it was evaluating the proposal.", True),
     ],
 )

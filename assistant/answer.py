@@ -90,6 +90,7 @@ class Answer:
     flagged: list[str] = field(default_factory=list)  # sentences whose citation was dropped as unsupported
     timings: dict[str, float] = field(default_factory=dict)  # seconds: retrieval, first_token, total
     tokens: dict[str, int] = field(default_factory=dict)  # prompt and completion tokens, for generated answers
+    answer_check: float | None = None  # the local model's P(the evidence states the answer), read before it wrote
     as_of: date | None = None  # the day the question was answered as of: nothing published later was read
     window: TimeWindow | None = None  # what the question's own time expressions asked for ("last week"), if any
 

@@ -18,6 +18,13 @@ REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 EncoderKind = Literal["int8", "fp32"]
 
+# The local model's answer check (Settings.answer_check): the lowest threshold refusing 85% of the counterfactual
+# questions of the tuning sets, RealTime QA January-April (all 263 answerable) and seeds-dev, pooled: `python -m
+# eval.answer_check RUN RUN` over `assistant eval SET --backend local --counterfactual [--only-answerable --as-of
+# question]` runs with the check at 0. There: accuracy 0.186 -> 0.160 and 0.818 -> 0.682, counterfactuals refused
+# 0.753 -> 0.867 and 0.727 -> 0.864 (docs/answer-check.png).
+ANSWER_CHECK = 0.55
+
 
 class HeuristicEvidenceSettings(BaseModel):
     """When the heuristic evidence selector answers, and with which sentences. Set by hand from the seeds gold set
@@ -178,6 +185,13 @@ class Settings(BaseSettings):
         1024, ge=0, description="Context room for the system prompt, question and headers, beside the passage budget."
     )
     max_answer_tokens: int = Field(256, ge=16, description="Most tokens a generated answer may have.")
+    answer_check: float = Field(
+        ANSWER_CHECK,
+        ge=0,
+        le=1,
+        description="The local model is asked first whether the selected evidence states the answer; when its "
+        "probability of yes is below this, it writes nothing and the answer is a refusal (0: never).",
+    )
     as_of: date | None = Field(
         None,
         description='Answer as if on this day (YYYY-MM-DD): nothing published later is read, and "last week" counts '

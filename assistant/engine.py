@@ -397,6 +397,7 @@ class Assistant:
             model=backend.model,
             standalone_question=asked.standalone if asked.standalone != asked.question else None,
             tokens=dict(draft.tokens),
+            answer_check=draft.answer_check,
             as_of=asked.as_of,
             window=asked.window,
         )

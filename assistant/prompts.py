@@ -31,6 +31,15 @@ If the evidence sentences disagree, say so and cite each side."""
 
 EVIDENCE_LINE = "[{number}] ({source}, {published}) {text}"
 
+# Asked of the local model before it writes, under the same system prompt and after the same evidence and question,
+# so that the answer's prompt reuses what this one read (llama.cpp keeps the longest common token prefix). Only the
+# probability of the first word is read (assistant/backends/local.py).
+ANSWER_CHECK_USER = """Evidence:
+{evidence}
+
+Question: {question}
+Do these evidence sentences state the answer to the question? Reply yes or no."""
+
 ANSWER_USER = """Evidence:
 {evidence}
 

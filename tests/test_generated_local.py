@@ -19,7 +19,7 @@ from assistant.backends.generated import answer_grammar
 from assistant.backends.local import LocalBackend, load_model
 from assistant.choice_reader import choice_prompt
 from assistant.citations import MarkerStream
-from assistant.prompts import ANSWER_SYSTEM, CHOICE_SYSTEM, CONDENSE_SYSTEM, REFUSAL_TEXT
+from assistant.prompts import ANSWER_CHECK_USER, ANSWER_SYSTEM, ANSWER_USER, CHOICE_SYSTEM, CONDENSE_SYSTEM, REFUSAL_TEXT
 from tests.fakes import ScriptedBackend
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,14 @@ def smollm2_path() -> Path:
 @pytest.fixture(scope="module")
 def local_bot(seeded: Assistant, encoder) -> Assistant:
     settings = seeded.settings.model_copy(
-        update={"llm": "local", "local_model_path": smollm2_path(), "max_answer_tokens": 48, "context_tokens": 384}
+        # The small model's answer check is read and recorded, but refuses nothing: its yes/no is not what is tested.
+        update={
+            "llm": "local",
+            "local_model_path": smollm2_path(),
+            "max_answer_tokens": 48,
+            "context_tokens": 384,
+            "answer_check": 0.0,
+        }
     )
     return Assistant(settings, encoder=encoder)
 
@@ -98,6 +105,28 @@ def test_chat_rewrites_a_follow_up_before_retrieval(local_bot: Assistant) -> Non
     answer = local_bot.chat("When does he want a deal?", [("Who is Japan's chief negotiator?", first.text)])
     assert answer.standalone_question and answer.standalone_question != "When does he want a deal?"
     assert_well_formed(local_bot, answer)
+
+
+def test_the_answer_check_is_read_before_writing_and_below_its_threshold_nothing_is_written(
+    local_bot: Assistant, encoder
+) -> None:
+    question = "Who is Japan's chief negotiator?"
+    written = local_bot.ask(question)
+    assert written.answer_check is not None and 0 < written.answer_check < 1  # read, and recorded with the answer
+    assert written.tokens["completion"] > 0
+    strict = Assistant(local_bot.settings.model_copy(update={"answer_check": 1.0}), encoder=encoder)
+    refused = strict.ask(question)
+    assert refused.refused and refused.text == REFUSAL_TEXT and refused.citations == []
+    assert refused.tokens == {} and refused.answer_check == pytest.approx(written.answer_check, abs=0.02)  # not written
+
+
+def test_the_answer_check_reads_the_answer_prompt_up_to_its_last_line() -> None:
+    """So that llama.cpp reuses the check's KV state for the answer and writing it reads only the last line."""
+    evidence = "[2] (Wire, 2025-07-02) Ryosei Akazawa is Japan's chief negotiator."
+    check = ANSWER_CHECK_USER.format(evidence=evidence, question="Who negotiates?")
+    answer = ANSWER_USER.format(evidence=evidence, question="Who negotiates?")
+    common = next(i for i, (a, b) in enumerate(zip(check, answer, strict=False)) if a != b)
+    assert "\n" not in check[common:] and "\n" not in answer[common:] and check[:common].endswith("Who negotiates?\n")
 
 
 def test_no_passages_means_a_refusal_without_asking_the_model(local_bot: Assistant) -> None:

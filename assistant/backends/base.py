@@ -49,12 +49,13 @@ class Draft:
     claims: list[Claim]
     refused: bool
     tokens: dict[str, int] = field(default_factory=dict)  # prompt / completion token counts, when known
+    answer_check: float | None = None  # the model's P(the evidence states the answer), where it was read
 
 
-def refusal() -> Iterator[str | Draft]:
+def refusal(answer_check: float | None = None) -> Iterator[str | Draft]:
     """What a backend yields when the passages do not answer: the refusal sentence, then a refused Draft."""
     yield REFUSAL_TEXT
-    yield Draft(claims=[], refused=True)
+    yield Draft(claims=[], refused=True, answer_check=answer_check)
 
 
 class AnswerBackend(ABC):

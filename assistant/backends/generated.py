@@ -74,6 +74,10 @@ class GeneratedBackend(AnswerBackend):
         if evidence.stated:
             yield from stated_answer(evidence)  # a choice or a metadata fact: nothing for the model to write
             return
+        check = self.answer_check(question.text, evidence)
+        if check is not None and check < self.settings.answer_check:
+            yield from refusal(check)  # the model reads the evidence as not stating the answer: it writes nothing
+            return
         tokens = {"prompt": 0, "completion": 0}
         ranks = [s.passage.rank for s in evidence.sentences]
         pieces: list[str] = []
@@ -86,7 +90,12 @@ class GeneratedBackend(AnswerBackend):
                 pieces.append(item)
                 yield item
         claims = parse_claims("".join(pieces).strip())
-        yield Draft(claims=claims, refused=not any(c.sources for c in claims), tokens=tokens)
+        yield Draft(claims=claims, refused=not any(c.sources for c in claims), tokens=tokens, answer_check=check)
+
+    def answer_check(self, question: str, evidence: Evidence) -> float | None:
+        """P(the evidence states the answer to the question), as the model reads it; None where the backend cannot
+        read a model's probabilities (then the evidence selector's decision stands alone)."""
+        return None
 
     @property
     def choice_reader(self) -> ChoiceReader | None:
@@ -102,10 +111,10 @@ class GeneratedBackend(AnswerBackend):
         return clean_condensed(reply, question)
 
 
-def answer_prompt(question: str, evidence: Evidence) -> str:
+def answer_prompt(question: str, evidence: Evidence, template: str = ANSWER_USER) -> str:
     """The question and the evidence sentences, each with its passage number, outlet and date."""
     lines = [evidence_line(s) for s in evidence.sentences]
-    return ANSWER_USER.format(evidence="\n".join(lines), question=question)
+    return template.format(evidence="\n".join(lines), question=question)
 
 
 def clean_condensed(reply: str, question: str) -> str | None:

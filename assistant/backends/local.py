@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.backends.generated import GeneratedBackend, Usage
+from assistant.backends.generated import GeneratedBackend, Usage, answer_prompt
 from assistant.backends.model_files import DEFAULT_MODEL, ensure_model
 from assistant.choice_reader import ChoiceReader
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.evidence import Evidence
+from assistant.prompts import ANSWER_CHECK_USER, ANSWER_SYSTEM
 from index.cores import usable_cores
 from index.embeddings import Encoder
 
@@ -146,15 +148,28 @@ class LocalBackend(GeneratedBackend):
 
     def letter_probabilities(self, system: str, user: str, letters: str) -> np.ndarray:
         """P(the reply starts with each letter), normalised over the letters: one forward pass, nothing generated."""
+        return self._first_word_probabilities(system, user, list(letters))
+
+    def answer_check(self, question: str, evidence: Evidence) -> float:
+        """P(yes) against no, asked under the answer's own system prompt and evidence, so that writing the answer
+        afterwards reads only the few tokens where the two prompts differ."""
+        asked = answer_prompt(question, evidence, ANSWER_CHECK_USER)
+        yes, _ = self._first_word_probabilities(ANSWER_SYSTEM, asked, ["yes", "no"])
+        return float(yes)
+
+    def _first_word_probabilities(self, system: str, user: str, words: list[str]) -> np.ndarray:
+        """P(the reply starts with each word, in lower or upper case), normalised over the words: one forward pass."""
         loaded = self.loaded
-        ids = [loaded.llm.tokenize(letter.encode(), add_bos=False, special=False)[0] for letter in letters]
+        variants = [[w, w.capitalize()] if w.islower() else [w] for w in words]
+        ids = [[loaded.llm.tokenize(v.encode(), add_bos=False, special=False)[0] for v in vs] for vs in variants]
         with loaded.lock:
             prompt, prefix = loaded.tokens(system, user)
             if len(prompt) >= self.n_ctx:
                 raise AssistantError(f"the prompt needs {len(prompt)} tokens; the model's context holds {self.n_ctx}")
-            logits = loaded.next_token_logits(prompt, prefix)[ids]
-        weights = np.exp(logits - logits.max())
-        return np.asarray(weights / weights.sum())
+            logits = loaded.next_token_logits(prompt, prefix)
+        top = max(logits[i].max() for i in ids)
+        per_word = np.array([np.exp(logits[i] - top).sum() for i in ids])
+        return np.asarray(per_word / per_word.sum())
 
     def count_tokens(self, text: str) -> int:
         return len(self.loaded.llm.tokenize(text.encode(), add_bos=False, special=False))

@@ -21,7 +21,7 @@ import json
 import logging
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import cache
@@ -715,7 +715,8 @@ def sentence_features(question: Question, passages: list[Passage], encoder: Enco
             "semantic": float(cosine),
             "semantic_passage": passage.dense_score if passage.dense_score is not None else 0.0,
             "names": len(names & (words | set(NUMBERS.findall(candidate.text)))) / len(names) if names else 1.0,
-            "type_fit": type_fit(asked.kind, candidate.text, asked.names),
+            # names as the shipped model was fitted on them (not a sentence's first word)
+            "type_fit": type_fit(asked.kind, candidate.text, asked.names, named=capitalised_words),
             "new_names": float(bool(capitalised_words(candidate.text) - asked.names)),
             "rank_prior": 1.0 / passage.rank,
             "keyword_hit": float(passage.keyword_score is not None),
@@ -777,10 +778,10 @@ def answer_kind(question: str) -> str:
     return "other"
 
 
-def type_fit(kind: str, sentence: str, asked_names: AbstractSet[str]) -> float:
+def type_fit(kind: str, sentence: str, asked_names: AbstractSet[str], named: Callable[[str], set[str]] = names_in) -> float:
     """1 when the sentence has the kind of thing the question asks for (a name, a time, a number), else 0."""
     if kind == "name":
-        return float(bool(names_in(sentence) - asked_names))
+        return float(bool(named(sentence) - asked_names))
     if kind == "time":
         return float(has_time_expression(sentence))
     if kind == "number":

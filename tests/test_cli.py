@@ -24,6 +24,7 @@ ANSWER_FIELDS = {
     "flagged",
     "timings",
     "tokens",
+    "answer_check",
     "as_of",
     "window",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
 
@@ -69,23 +70,20 @@ def has_time_expression(text: str) -> bool:
 def capitalised_words(text: str) -> set[str]:
     """Capitalised words not at a sentence start (an opening quote or bracket before it still counts as the start:
     “They want to meet …”): a cheap stand-in for names."""
-    found = set()
-    for start, end in sentence_spans(text) or [(0, len(text))]:
-        for match in CAPITALISED.finditer(text, start, end):
-            if text[start : match.start()].strip(SENTENCE_OPENERS):
-                found.add(match.group().lower())
-    return found
+    return {word for word, first in _capitalised(text) if not first}
 
 
 def names_in(text: str) -> set[str]:
     """`capitalised_words`, and a sentence's capitalised first word too when it is not a stopword: "Greece has
     legalized …" names Greece, "The ministry said …" names no one."""
-    found = capitalised_words(text)
+    return {word for word, first in _capitalised(text) if not first or word not in STOPWORDS}
+
+
+def _capitalised(text: str) -> Iterator[tuple[str, bool]]:
+    """Each capitalised word, lower-cased, and whether it starts its sentence."""
     for start, end in sentence_spans(text) or [(0, len(text))]:
-        first = CAPITALISED.match(text, start + len(text[start:end]) - len(text[start:end].lstrip(SENTENCE_OPENERS)))
-        if first and first.end() <= end and first.group().lower() not in STOPWORDS:
-            found.add(first.group().lower())
-    return found
+        for match in CAPITALISED.finditer(text, start, end):
+            yield match.group().lower(), not text[start : match.start()].strip(SENTENCE_OPENERS)
 
 
 def date_forms(iso: str) -> list[str]:

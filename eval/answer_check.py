@@ -20,8 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.metrics import is_correct
+from eval.datasets import load_set
 from eval.plots import write_operating_curve
+from eval.scoring import score_record
 
 TARGET_REFUSAL = 0.85  # issue 11's goal for counterfactual questions
 GRID = [round(0.05 * i, 2) for i in range(20)]
@@ -44,7 +45,9 @@ class Point:
 
 
 def read_run(folder: Path) -> tuple[list[Asked], list[Asked]]:
-    """The answerable questions' answers and their counterfactuals', from an eval run's results.jsonl."""
+    """The answerable questions' answers and their counterfactuals', from an eval run's results.jsonl, each scored by
+    the eval's own rules (eval.scoring) against its gold item in the run's question set."""
+    items = {item.id: item for item in load_set(json.loads((folder / "run.json").read_text(encoding="utf-8"))["set"])}
     answered: list[Asked] = []
     counterfactuals: list[Asked] = []
     with (folder / "results.jsonl").open(encoding="utf-8") as lines:
@@ -52,18 +55,14 @@ def read_run(folder: Path) -> tuple[list[Asked], list[Asked]]:
             record = json.loads(line)
             if not record["answerable"] or record["answer"] is None:
                 continue
-            answers = [tuple(parts) for parts in record["answers"]]
-            answered.append(_asked(record["answer"], answers))
-            if record.get("counterfactual"):
-                counterfactuals.append(_asked(record["counterfactual"], answers))
+            scores = score_record(items[record["id"]], record, modes=())
+            answered.append(Asked(record["answer"].get("answer_check"), scores["refused"], scores["correct"]))
+            if scores.get("counterfactual"):
+                check = record["counterfactual"].get("answer_check")
+                counterfactuals.append(Asked(check, scores["counterfactual"]["refused"], False))
     if not counterfactuals:
         raise SystemExit(f"{folder} has no counterfactual answers; run the eval with --counterfactual")
     return answered, counterfactuals
-
-
-def _asked(answer: dict, answers: list[tuple[str, ...]]) -> Asked:
-    refused = bool(answer["refused"])
-    return Asked(answer.get("answer_check"), refused, not refused and is_correct(answer["text"], answers))
 
 
 def curve(answered: list[Asked], counterfactuals: list[Asked], thresholds: Iterable[float] = GRID) -> list[Point]:

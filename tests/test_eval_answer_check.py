@@ -1,4 +1,5 @@
-"""eval/answer_check.py: the threshold curve of the local model's answer check, read from an eval run's results."""
+"""eval/answer_check.py: the threshold curve of the local model's answer check, read from an eval run's results and
+scored by the eval's own rules against the run's question set."""
 
 from __future__ import annotations
 
@@ -25,19 +26,28 @@ def test_a_run_is_read_with_its_counterfactuals_and_a_run_without_them_is_refuse
 
     records = [
         {
+            "id": "q1",
             "answerable": True,
             "answers": [["Akazawa"]],
             "answer": answer("Ryosei Akazawa [1].", 0.9),
             "counterfactual": answer("The articles I have don't answer this question.", None, refused=True),
         },
         {
+            "id": "q2",
             "answerable": True,
             "answers": [["June"]],
             "answer": answer("In July [1].", 0.7),
             "counterfactual": answer("In May [2].", 0.4),
         },
-        {"answerable": False, "answers": [], "answer": answer("No.", None, refused=True)},
+        {"id": "q3", "answerable": False, "answers": [], "answer": answer("No.", None, refused=True)},
     ]
+    gold = [
+        {"id": "q1", "question": "Who negotiates for Japan?", "answers": ["Akazawa"]},
+        {"id": "q2", "question": "When is the deal due?", "answers": ["June"]},
+        {"id": "q3", "question": "How old is Bessent?", "answers": [], "answerable": False},
+    ]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (tmp_path / "run.json").write_text(json.dumps({"set": str(tmp_path / "gold.jsonl")}))
     (tmp_path / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     answered, counterfactuals = read_run(tmp_path)
     assert answered == [Asked(0.9, False, True), Asked(0.7, False, False)]

@@ -194,3 +194,11 @@ def test_reading_a_choice_is_one_forward_pass_that_leaves_generation_unchanged(l
     assert again == pytest.approx(read, abs=0.02) and fresh == pytest.approx(read, abs=0.02)
     after = "".join(e for e in local_bot.stream(question) if isinstance(e, str))
     assert after == before  # the reads left the KV cache consistent for greedy generation
+
+
+def test_a_yes_or_no_question_gets_each_articles_sentence_and_no_verdict(local_bot: Assistant) -> None:
+    answer = local_bot.ask("Is China negotiating with the United States on trade?")
+    assert not answer.refused and answer.tokens == {} and answer.answer_check is None  # the model was not asked
+    assert len({c.meta.id for c in answer.citations}) == 2  # what each article says, which may disagree
+    assert not re.match(r"(yes|no)\b", answer.text, re.IGNORECASE)
+    assert_well_formed(local_bot, answer)

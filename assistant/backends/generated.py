@@ -4,7 +4,8 @@ The evidence selector (assistant/evidence.py, fitted and calibrated) picks the s
 whether they answer at all; when they do not, no model is called. When they do, the model gets the question and
 only those sentences, numbered by their passages, and writes a short answer whose every sentence ends with one of
 those numbers: a llama.cpp grammar enforces that while it generates (the local backend); a server that takes no
-grammar gets the same prompt, and the engine's support check applies to both.
+grammar gets the same prompt, and the engine's support check applies to both. A yes-or-no question is not written
+about: its evidence (each article's best sentence) is quoted with its dates, as the extractive backend does.
 
 A subclass supplies `_chat(system, user, max_tokens, grammar)`, which streams text deltas and then one `Usage`.
 """
@@ -21,7 +22,14 @@ from assistant.backends.base import AnswerBackend, Draft, refusal
 from assistant.choice_reader import ChoiceReader
 from assistant.citations import MARKER, parse_claims
 from assistant.config import Settings
-from assistant.evidence import Evidence, EvidenceSelector, evidence_line, make_selector, stated_answer
+from assistant.evidence import (
+    Evidence,
+    EvidenceSelector,
+    asks_yes_or_no,
+    evidence_line,
+    make_selector,
+    stated_answer,
+)
 from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER
 from assistant.question import Question
 from index.embeddings import Encoder
@@ -71,8 +79,11 @@ class GeneratedBackend(AnswerBackend):
         if not evidence.answers:
             yield from refusal()  # the evidence does not answer: the model is not asked
             return
-        if evidence.stated:
-            yield from stated_answer(evidence)  # a choice or a metadata fact: nothing for the model to write
+        if evidence.stated or asks_yes_or_no(question.text):
+            # A choice or a metadata fact is the answer as it stands. A yes-or-no question gets each article's sentence,
+            # dated, and no verdict: articles may disagree, and the small model's "Yes, …" claimed more than its
+            # source said ("mulls opening the door" became "are negotiating"), which no marker check catches.
+            yield from stated_answer(evidence)
             return
         check = self.answer_check(question.text, evidence)
         if check is not None and check < self.settings.answer_check:

@@ -81,8 +81,8 @@ class GeneratedBackend(AnswerBackend):
             return
         if evidence.stated or asks_yes_or_no(question.text):
             # A choice or a metadata fact is the answer as it stands. A yes-or-no question gets each article's sentence,
-            # dated, and no verdict: articles may disagree, and the small model's "Yes, …" claimed more than its
-            # source said ("mulls opening the door" became "are negotiating"), which no marker check catches.
+            # dated, and no verdict: articles may disagree, and the small model's "Yes, China is negotiating [1]" was
+            # cited to a sentence on China "not backing down … despite claims" of talks, which no support check catches.
             yield from stated_answer(evidence)
             return
         check = self.answer_check(question.text, evidence)

@@ -5,7 +5,8 @@ whether they answer at all; when they do not, no model is called. When they do, 
 only those sentences, numbered by their passages, and writes a short answer whose every sentence ends with one of
 those numbers: a llama.cpp grammar enforces that while it generates (the local backend); a server that takes no
 grammar gets the same prompt, and the engine's support check applies to both. A yes-or-no question is not written
-about: its evidence (each article's best sentence) is quoted with its dates, as the extractive backend does.
+about: once the check passes, its evidence (each article's best sentence) is quoted with its dates, as the extractive
+backend does.
 
 A subclass supplies `_chat(system, user, max_tokens, grammar)`, which streams text deltas and then one `Usage`.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from abc import abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answer import Passage
 from assistant.backends.base import AnswerBackend, Draft, refusal
@@ -79,15 +80,19 @@ class GeneratedBackend(AnswerBackend):
         if not evidence.answers:
             yield from refusal()  # the evidence does not answer: the model is not asked
             return
-        if evidence.stated or asks_yes_or_no(question.text):
-            # A choice or a metadata fact is the answer as it stands. A yes-or-no question gets each article's sentence,
-            # dated, and no verdict: articles may disagree, and the small model's "Yes, China is negotiating [1]" was
-            # cited to a sentence on China "not backing down … despite claims" of talks, which no support check catches.
-            yield from stated_answer(evidence)
+        if evidence.stated:
+            yield from stated_answer(evidence)  # a choice or a metadata fact: nothing for the model to write
             return
         check = self.answer_check(question.text, evidence)
         if check is not None and check < self.settings.answer_check:
             yield from refusal(check)  # the model reads the evidence as not stating the answer: it writes nothing
+            return
+        if asks_yes_or_no(question.text):
+            # Each article's sentence, dated, and no verdict: articles may disagree, and the small model's "Yes, China
+            # is negotiating [1]" was cited to a sentence on China "not backing down … despite claims" of talks,
+            # which no support check catches.
+            for part in stated_answer(evidence):
+                yield replace(part, answer_check=check) if isinstance(part, Draft) else part
             return
         tokens = {"prompt": 0, "completion": 0}
         ranks = [s.passage.rank for s in evidence.sentences]

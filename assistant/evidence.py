@@ -225,16 +225,17 @@ class Evidence:
     stated: bool = False  # the sentences' statements are the answer as they stand (a choice, a metadata fact)
 
 
-def stated_answer(evidence: Evidence) -> Iterator[str | Draft]:
+def stated_answer(evidence: Evidence, answer_check: float | None = None) -> Iterator[str | Draft]:
     """The evidence's sentences as the answer, each cited to its passage: quoted sentences with their article's
     outlet and date, in date order when the articles differ (assistant/attribution.py); a statement that is already
-    the answer (a choice, a metadata fact) as it is."""
+    the answer (a choice, a metadata fact) as it is. `answer_check` is the model's reading of the evidence, where one
+    was asked (as `refusal` records it)."""
     if evidence.stated:
         claims = [s.claim() for s in evidence.sentences]
     else:
         claims = dated_claims([(s.claim(), s.passage.meta) for s in evidence.sentences])
     yield " ".join(f"{c.text} " + " ".join(f"[{source.rank}]" for source in c.sources) for c in claims)
-    yield Draft(claims=claims, refused=False)
+    yield Draft(claims=claims, refused=False, answer_check=answer_check)
 
 
 NO_EVIDENCE = Evidence(sentences=[], answerable=0.0, answers=False)

@@ -16,21 +16,14 @@ from __future__ import annotations
 import re
 from abc import abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from assistant.answer import Passage
 from assistant.backends.base import AnswerBackend, Draft, refusal
 from assistant.choice_reader import ChoiceReader
 from assistant.citations import MARKER, parse_claims
 from assistant.config import Settings
-from assistant.evidence import (
-    Evidence,
-    EvidenceSelector,
-    asks_yes_or_no,
-    evidence_line,
-    make_selector,
-    stated_answer,
-)
+from assistant.evidence import Evidence, EvidenceSelector, asks_yes_or_no, evidence_line, make_selector, stated_answer
 from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER
 from assistant.question import Question
 from index.embeddings import Encoder
@@ -91,8 +84,7 @@ class GeneratedBackend(AnswerBackend):
             # Each article's sentence, dated, and no verdict: articles may disagree, and the small model's "Yes, China
             # is negotiating [1]" was cited to a sentence on China "not backing down … despite claims" of talks,
             # which no support check catches.
-            for part in stated_answer(evidence):
-                yield replace(part, answer_check=check) if isinstance(part, Draft) else part
+            yield from stated_answer(evidence, check)
             return
         tokens = {"prompt": 0, "completion": 0}
         ranks = [s.passage.rank for s in evidence.sentences]

@@ -513,9 +513,14 @@ def candidate_sentences(passages: list[Passage]) -> list[EvidenceSentence]:
     for passage in passages:
         for start, end in sentences(passage.text):
             sentence = EvidenceSentence(passage, start, end)
-            if len(sentence.text.split()) >= MIN_SENTENCE_WORDS:
+            if len(sentence.text.split()) >= MIN_SENTENCE_WORDS and not is_question(sentence.text):
                 unique.setdefault(sentence.text, sentence)
     return list(unique.values())
+
+
+def is_question(text: str) -> bool:
+    """A sentence that asks ("How did Littler qualify?", a Q&A article's subheads) states nothing to answer with."""
+    return text.rstrip().rstrip("\"'”’)]").endswith("?")
 
 
 # Questions about the article itself, answered from its metadata: field → how the question asks for it.

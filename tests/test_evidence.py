@@ -161,6 +161,15 @@ def test_a_headline_in_the_text_is_not_evidence_but_the_body_is() -> None:
     assert headline.text == title and is_headline(headline) and not is_headline(body)
 
 
+def test_a_sentence_that_asks_is_not_evidence_but_its_answer_is() -> None:
+    # USA Today's explainers put questions between their paragraphs; quoted as an answer they read "… reported that
+    # how did Littler qualify for the PDC World Championship?".
+    passage = make_passage(
+        1, "How did Littler qualify for the World Championship? He beat Rob Cross to secure a spot. Who asked “Why now?”"
+    )
+    assert [s.text for s in candidate_sentences([passage])] == ["He beat Rob Cross to secure a spot."]
+
+
 @pytest.mark.parametrize(
     ("question", "several"),
     [

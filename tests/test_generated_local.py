@@ -175,6 +175,26 @@ def test_the_answer_grammar_makes_every_sentence_end_with_an_evidence_marker(loc
     assert re.fullmatch(r"[^\[\]\n]+ \[2\](?: [^\[\]\n]+ \[2\]){0,2}(?: [^\[\]\n]*)?", reply), reply
 
 
+def test_the_answer_is_written_in_the_characters_of_its_prompt(local_bot: Assistant) -> None:
+    # The Qwen model once wrote "rejected reports of any such谈判" about English evidence. Here the evidence carries
+    # the Chinese, so the model copies it when the grammar's alphabet has it, and cannot when it has not.
+    backend = local_bot.backend
+    assert isinstance(backend, LocalBackend)
+    user = (
+        "Evidence:\n[2] (Wire, 2025-07-02) Ryosei Akazawa (赤泽亮正) is Japan's chief negotiator.\n\n"
+        "Question: Who negotiates? Answer in Chinese characters.\nAnswer:"
+    )
+    english = "Ryosei Akazawa is Japan's chief negotiator. “Talks” — soon."
+
+    def reply(alphabet: str) -> str:
+        grammar = answer_grammar([2], alphabet=alphabet)
+        return "".join(p for p in backend._chat(ANSWER_SYSTEM, user, 48, grammar) if isinstance(p, str))
+
+    assert re.search(r"[\u4e00-\u9fff]", reply(user))
+    constrained = reply(english)
+    assert all(" " <= c <= "~" or c in "“”—" for c in constrained) and "[2]" in constrained, constrained
+
+
 def test_reading_a_choice_is_one_forward_pass_that_leaves_generation_unchanged(local_bot: Assistant) -> None:
     backend = local_bot.backend
     assert isinstance(backend, LocalBackend) and backend.choice_reader is backend

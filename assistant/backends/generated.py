@@ -40,14 +40,22 @@ class Usage:
     completion_tokens: int
 
 
-def answer_grammar(ranks: list[int], sentences: int = MAX_ANSWER_SENTENCES) -> str:
+def answer_grammar(ranks: list[int], alphabet: str = "", sentences: int = MAX_ANSWER_SENTENCES) -> str:
     """GBNF: one to `sentences` sentences of plain text, each at most MAX_SENTENCE_CHARS long and followed by a marker
     naming one of `ranks`, like "Akazawa leads the talks. [2]" (parse_claims moves a marker after a full stop into its
-    sentence). The text may not hold brackets or line breaks, so no other marker fits in."""
+    sentence). The text may not hold brackets, a backslash or line breaks, so no other marker fits in, and it is
+    written in printable ASCII and the other characters of `alphabet` (the prompt): the Qwen model wrote "rejected
+    reports of any such谈判" about English evidence."""
     choices = " | ".join(f'"{rank}"' for rank in sorted(set(ranks)))
     more = ' (" " sentence)?' * (sentences - 1)
-    text = f"[^\\[\\]\\n] [^\\[\\]\\n]{{0,{MAX_SENTENCE_CHARS - 1}}}"
+    char = "[\\x20-\\x5A\\x5E-\\x7E" + "".join(f"\\u{ord(c):04X}" for c in sorted(written_beyond_ascii(alphabet))) + "]"
+    text = f"{char}{{1,{MAX_SENTENCE_CHARS}}}"
     return f'root ::= sentence{more}\nsentence ::= {text} " [" rank "]"\nrank ::= {choices}\n'
+
+
+def written_beyond_ascii(text: str) -> set[str]:
+    """The printable characters of `text` past ASCII that a grammar's \\uXXXX can name (curly quotes, é, —)."""
+    return {c for c in text if 0x7E < ord(c) <= 0xFFFF and c.isprintable() and not c.isspace()}
 
 
 class GeneratedBackend(AnswerBackend):
@@ -89,9 +97,8 @@ class GeneratedBackend(AnswerBackend):
         tokens = {"prompt": 0, "completion": 0}
         ranks = [s.passage.rank for s in evidence.sentences]
         pieces: list[str] = []
-        for item in self._chat(
-            ANSWER_SYSTEM, answer_prompt(question.text, evidence), self.max_answer_tokens, answer_grammar(ranks)
-        ):
+        prompt = answer_prompt(question.text, evidence)
+        for item in self._chat(ANSWER_SYSTEM, prompt, self.max_answer_tokens, answer_grammar(ranks, alphabet=prompt)):
             if isinstance(item, Usage):
                 tokens = {"prompt": item.prompt_tokens, "completion": item.completion_tokens}
             else:

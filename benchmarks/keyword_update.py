@@ -83,12 +83,7 @@ def build(home: Path, chunks: int) -> None:
         if batch:
             embeddings = vectors.standard_normal((len(batch), 384)).astype(np.float32)
             embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
-            store.chunks.add(
-                ids=[c.id for c in batch],
-                embeddings=embeddings,
-                documents=[c.text for c in batch],
-                metadatas=[c.metadata() for c in batch],
-            )
+            store.add_chunks(batch, embeddings)  # as an ingest writes them
             batch.clear()
         if records:
             store.articles.add(

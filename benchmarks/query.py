@@ -151,12 +151,7 @@ def scaled_copy(source: Path, copies: int) -> Path:
                 replace(chunk, id=chunk_id_for(meta.id, text), meta=meta, text=text)
                 for (chunk, _), meta, text in zip(page, metas, texts, strict=True)
             ]
-            store.chunks.add(
-                ids=[c.id for c in chunks],
-                embeddings=moved,
-                documents=[c.text for c in chunks],
-                metadatas=[c.metadata() for c in chunks],
-            )
+            store.add_chunks(chunks, moved)  # as an ingest writes them
         copied = [replace(r.meta, id=f"{r.meta.id}~{copy}") for r in records]
         store.articles.add(
             ids=[meta.id for meta in copied],

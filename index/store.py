@@ -1,7 +1,8 @@
 """Chroma storage: chunk vectors and the article manifest.
 
 Two collections per index fingerprint:
-- `chunks-<digest>`: one record a chunk, its embedding, text and metadata (article, offsets, outlet, date);
+- `chunks-<digest>`: one record a chunk, its embedding and metadata (article, offsets, outlet, date, and the text
+  itself under `chunk_text`, not as Chroma's document: see add_chunks);
 - `articles-<digest>`: one record an article: the cleaned text (citations point into it) and, in its
   metadata, the content hash that makes ingest incremental. Keeping the manifest in Chroma means every
   client of a Chroma server sees the same one.
@@ -18,7 +19,7 @@ import functools
 import inspect
 import json
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -41,6 +42,7 @@ CHANGING = "changing"  # chunk-collection metadata: an ingest is writing (or die
 JOURNAL = "journal"  # chunk-collection metadata: JSON, the recent revisions' added and removed chunk ids
 JOURNAL_STEPS = 16  # revisions kept in the journal; a keyword index further behind lists every chunk id
 JOURNAL_MAX_IDS = 5000  # a change of more chunks than this is not journaled (listing every id is then cheap beside it)
+CHUNK_TEXT = "chunk_text"  # chunk metadata: the chunk's text (Chroma's document field stays empty; see add_chunks)
 
 
 @dataclass
@@ -272,25 +274,28 @@ class ChunkStore:
 
     @_chroma_call
     def add_chunks(self, chunks: Sequence[StoredChunk], embeddings: np.ndarray) -> None:
-        """Straight to Chroma: id, vector, text and metadata a chunk. Written through llama-index's ChromaVectorStore
-        before, the same write took about a fifth more CPU (its TextNodes, and a JSON copy of each chunk's metadata in
-        `_node_content`), all of it taken from the encoder during an ingest. llama-index still reads the collection:
-        its ChromaVectorStore makes a TextNode of the plain fields of a record without `_node_content`."""
+        """Straight to Chroma: id, vector and metadata a chunk, the text among the metadata. As a document, Chroma
+        would also index the text for its full-text search (trigrams, which the keyword index beside it makes
+        unnecessary, and which local Chroma 1.5.9 builds even when a collection's schema turns it off): the write of
+        1,053 chunks took 1.15 s of CPU that way against 0.67 s with the text in the metadata, all of it taken from
+        the encoder during an ingest (benchmarks/README.md). Through llama-index's ChromaVectorStore it took about a
+        fifth more again (its TextNodes, and a JSON copy of each chunk's metadata in `_node_content`). Chunks stored by
+        earlier versions, with the text as the document, read the same (_chunk_from)."""
         vectors = np.asarray(embeddings, dtype=np.float32)
         for start in range(0, len(chunks), PAGE):
             page = chunks[start : start + PAGE]
             self.chunks.add(
                 ids=[c.id for c in page],
                 embeddings=vectors[start : start + PAGE],
-                documents=[c.text for c in page],
-                metadatas=[c.metadata() for c in page],
+                metadatas=[{**c.metadata(), CHUNK_TEXT: c.text} for c in page],
             )
         if self._changes is not None:
             self._changes.added.update(chunk.id for chunk in chunks)
 
     @_chroma_call
     def update_chunk_metadata(self, chunks: Sequence[StoredChunk]) -> None:
-        """Write the metadata of chunks already stored, their text and vector untouched (Chroma merges the fields).
+        """Write the metadata of chunks already stored, their text and vector untouched (Chroma merges the fields, so
+        the text among them stays).
         Journaled as added: a keyword index holding them reads their day and outlet again."""
         if self._changes is not None:
             self._changes.added.update(c.id for c in chunks)
@@ -350,7 +355,7 @@ class ChunkStore:
             page = self.chunks.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
             ids, docs, metas = page["ids"], page["documents"] or [], page["metadatas"] or []
             for cid, doc, meta in zip(ids, docs, metas, strict=True):
-                yield StoredChunk.from_record(cid, doc or "", dict(meta))
+                yield _chunk_from(cid, doc, meta)
             if len(ids) < PAGE:
                 return
             offset += PAGE
@@ -379,7 +384,7 @@ class ChunkStore:
             return []
         page = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         by_id = {
-            cid: StoredChunk.from_record(cid, doc or "", dict(meta))
+            cid: _chunk_from(cid, doc, meta)
             for cid, doc, meta in zip(page["ids"], page["documents"] or [], page["metadatas"] or [], strict=True)
         }
         return [by_id[cid] for cid in chunk_ids if cid in by_id]
@@ -391,10 +396,7 @@ class ChunkStore:
         page = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"])
         vectors = page["embeddings"] if page["embeddings"] is not None else []
         rows = zip(page["ids"], page["documents"] or [], page["metadatas"] or [], vectors, strict=True)
-        by_id = {
-            cid: (StoredChunk.from_record(cid, doc or "", dict(meta)), np.asarray(vec, dtype=np.float32))
-            for cid, doc, meta, vec in rows
-        }
+        by_id = {cid: (_chunk_from(cid, doc, meta), np.asarray(vec, dtype=np.float32)) for cid, doc, meta, vec in rows}
         return [by_id[cid] for cid in chunk_ids if cid in by_id]
 
     # --- revision --------------------------------------------------------------------------------
@@ -458,6 +460,13 @@ class ChunkStore:
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE
+
+
+def _chunk_from(chunk_id: str, document: str | None, metadata: Mapping[str, Any] | None) -> StoredChunk:
+    """A stored chunk record: its text among the metadata, or (written by an earlier version) as the document."""
+    fields = dict(metadata or {})
+    text = fields.pop(CHUNK_TEXT, None)
+    return StoredChunk.from_record(chunk_id, str(text) if text is not None else document or "", fields)
 
 
 def _journal(metadata: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -177,20 +178,26 @@ def test_the_batches_at_either_end_of_an_ingest_are_small(make_settings, encoder
     assert set(bot.store.manifest()) == {f"council-{i}" for i in range(21)}
 
 
-def test_llama_index_reads_the_chunks_ingest_writes(make_settings, encoder, seeds_copy: Path) -> None:
-    """Chunks are written to Chroma directly, not through llama-index; its ChromaVectorStore still reads them."""
-    from llama_index.core.vector_stores.types import VectorStoreQuery
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+def test_a_chunks_text_is_stored_among_its_metadata_and_older_chunks_with_a_document_still_read(
+    make_settings, encoder, seeds_copy: Path
+) -> None:
+    """Chunks go to Chroma with their text in the metadata, not as the document (which Chroma would also index for a
+    full-text search nothing uses); a chunk stored by an earlier version, its text as the document, reads the same."""
+    from index.store import CHUNK_TEXT
 
     bot = Assistant(make_settings(), encoder=encoder)
     bot.ingest([seeds_copy])
-    stored = {chunk.id: chunk for chunk in bot.store.iter_chunks()}
-    question = encoder.encode(["Who is Japan's chief trade negotiator?"])[0]
-    found = ChromaVectorStore(chroma_collection=bot.store.chunks).query(
-        VectorStoreQuery(query_embedding=question.tolist(), similarity_top_k=3)
-    )
-    assert found.nodes and len(found.nodes) == 3
-    for node in found.nodes:
-        chunk = stored[node.node_id]
-        assert node.get_content() == chunk.text
-        assert node.metadata["article_id"] == chunk.meta.id and node.metadata["start"] == chunk.start
+    stored = bot.store.chunks.get(include=["documents", "metadatas", "embeddings"])
+    assert stored["ids"] and all(doc is None for doc in stored["documents"])
+    first = {key: value for key, value in stored["metadatas"][0].items() if key != CHUNK_TEXT}
+    text = str(stored["metadatas"][0][CHUNK_TEXT])
+    assert text and bot.store.get_chunks([stored["ids"][0]])[0].text == text
+
+    bot.store.chunks.upsert(ids=["older"], embeddings=stored["embeddings"][:1], documents=[text], metadatas=[first])
+    older = bot.store.get_chunks(["older"])[0]
+    assert older.text == text and older.start == first["start"] and older.meta.id == first["article_id"]
+    assert {c.id: c.text for c in bot.store.iter_chunks()}["older"] == text
+
+    bot.store.update_chunk_metadata([replace(bot.store.get_chunks([stored["ids"][0]])[0], meta=replace(older.meta, story="s1"))])
+    updated = bot.store.get_chunks([stored["ids"][0]])[0]
+    assert updated.meta.story == "s1" and updated.text == text  # a metadata update keeps the text beside it

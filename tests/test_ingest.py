@@ -188,12 +188,14 @@ def test_a_chunks_text_is_stored_among_its_metadata_and_older_chunks_with_a_docu
     bot = Assistant(make_settings(), encoder=encoder)
     bot.ingest([seeds_copy])
     stored = bot.store.chunks.get(include=["documents", "metadatas", "embeddings"])
-    assert stored["ids"] and all(doc is None for doc in stored["documents"])
-    first = {key: value for key, value in stored["metadatas"][0].items() if key != CHUNK_TEXT}
-    text = str(stored["metadatas"][0][CHUNK_TEXT])
+    documents, metadatas, vectors = stored["documents"], stored["metadatas"], stored["embeddings"]
+    assert documents is not None and metadatas is not None and vectors is not None
+    assert stored["ids"] and all(doc is None for doc in documents)
+    first = {key: value for key, value in metadatas[0].items() if key != CHUNK_TEXT}
+    text = str(metadatas[0][CHUNK_TEXT])
     assert text and bot.store.get_chunks([stored["ids"][0]])[0].text == text
 
-    bot.store.chunks.upsert(ids=["older"], embeddings=stored["embeddings"][:1], documents=[text], metadatas=[first])
+    bot.store.chunks.upsert(ids=["older"], embeddings=np.asarray(vectors[:1]), documents=[text], metadatas=[first])
     older = bot.store.get_chunks(["older"])[0]
     assert older.text == text and older.start == first["start"] and older.meta.id == first["article_id"]
     assert {c.id: c.text for c in bot.store.iter_chunks()}["older"] == text

@@ -193,9 +193,7 @@ def rebuild(bot: Any) -> None:
 
     with Timer() as t:
         rebuilt = KeywordIndex.build(keyword_rows(bot.store.iter_chunks()), "benchmark")
-    print(
-        f"\nkeyword index rebuilt from Chroma's {len(rebuilt.ids)} chunk documents (another client's change): {t.seconds:.1f} s"
-    )
+    print(f"\nkeyword index rebuilt from Chroma's {len(rebuilt.ids)} chunks (another client's change): {t.seconds:.1f} s")
 
 
 def cold(home: Path, runs: int) -> None:

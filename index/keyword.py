@@ -1,4 +1,4 @@
-"""The BM25 keyword index kept beside Chroma: a cache of Chroma's own chunk documents, updated in place.
+"""The BM25 keyword index kept beside Chroma: a cache of the chunk texts stored in Chroma, updated in place.
 
 Chroma has no local keyword search, so this sidecar holds one. It is never the truth: it is stamped with the
 chunk collection's revision, and when that differs it is brought up to date from Chroma (index/pipeline.py,

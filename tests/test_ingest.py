@@ -193,13 +193,14 @@ def test_a_chunks_text_is_stored_among_its_metadata_and_older_chunks_with_a_docu
     assert stored["ids"] and all(doc is None for doc in documents)
     first = {key: value for key, value in metadatas[0].items() if key != CHUNK_TEXT}
     text = str(metadatas[0][CHUNK_TEXT])
-    assert text and bot.store.get_chunks([stored["ids"][0]])[0].text == text
+    chunk = bot.store.get_chunks([stored["ids"][0]])[0]
+    assert text and chunk.text == text
 
     bot.store.chunks.upsert(ids=["older"], embeddings=np.asarray(vectors[:1]), documents=[text], metadatas=[first])
     older = bot.store.get_chunks(["older"])[0]
     assert older.text == text and older.start == first["start"] and older.meta.id == first["article_id"]
     assert {c.id: c.text for c in bot.store.iter_chunks()}["older"] == text
 
-    bot.store.update_chunk_metadata([replace(bot.store.get_chunks([stored["ids"][0]])[0], meta=replace(older.meta, story="s1"))])
-    updated = bot.store.get_chunks([stored["ids"][0]])[0]
+    bot.store.update_chunk_metadata([replace(chunk, meta=replace(chunk.meta, story="s1"))])
+    updated = bot.store.get_chunks([chunk.id])[0]
     assert updated.meta.story == "s1" and updated.text == text  # a metadata update keeps the text beside it

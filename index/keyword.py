@@ -46,6 +46,8 @@ import numpy as np
 
 from index.faults import checkpoint
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from index.types import StoredChunk
 
@@ -452,6 +454,7 @@ class KeywordIndex:
         """The saved index, or None when there is none or it cannot be read (it is then built anew). Segments that
         `reuse` holds are taken from it rather than read again."""
         held = {s.name: s for s in reuse.segments} if reuse is not None else {}
+        missing: FileNotFoundError | None = None
         for _ in range(3):  # a writer may remove a superseded segment while this reads: read the new state
             try:
                 state = json.loads((folder / STATE_FILE).read_text())
@@ -459,13 +462,19 @@ class KeywordIndex:
                     return None
                 segments = [held.get(name) or _Segment.read(folder, name) for name in state["segments"]]
                 index = cls(segments, (int(slot) for slot in state["dead"]), str(state["revision"]))
-            except FileNotFoundError:
+            except FileNotFoundError as err:
+                missing = err
                 continue
-            except Exception:  # damaged files fail in any of json's or numpy's ways (EOFError for an empty array, …)
+            except Exception as err:  # damaged files fail in any of json's or numpy's ways (EOFError for an empty array, …)
+                # A derived index is rebuilt without a word to the user; the reason is for whoever debugs.
+                log.debug("keyword index in %s unreadable (%s); built anew", folder, type(err).__name__)
                 return None
             if _consistent(index):
                 return index
+            log.debug("keyword index in %s has segments that do not fit together; built anew", folder)
             return None
+        if missing is not None and missing.filename != str(folder / STATE_FILE):
+            log.debug("keyword index in %s lost %s while being read; built anew", folder, missing.filename)
         return None
 
 

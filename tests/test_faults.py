@@ -16,6 +16,7 @@ index identical to before:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import re
@@ -457,7 +458,8 @@ def keyword_version(n: int) -> KeywordIndex:
     return KeywordIndex.build(rows, revision=f"r{n}")
 
 
-def test_loads_during_keyword_index_saves_get_a_whole_index(tmp_path: Path) -> None:
+def test_loads_during_keyword_index_saves_get_a_whole_index(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="index.keyword")  # why a load gave up, if one does
     versions = [keyword_version(n) for n in range(30)]
     folder = tmp_path / "keyword"
     versions[0].save(folder)
@@ -490,7 +492,7 @@ def test_loads_during_keyword_index_saves_get_a_whole_index(tmp_path: Path) -> N
     for thread in readers:
         thread.join()
     assert problems == []
-    assert outcomes["whole"] > 0 and outcomes["none"] == 0, outcomes
+    assert outcomes["whole"] > 0 and outcomes["none"] == 0, (outcomes, caplog.messages)
 
 
 # --- a Chroma server that goes away mid-question ---------------------------------------------------------------------

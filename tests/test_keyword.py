@@ -3,7 +3,9 @@ an index built whole from the same chunks, it scores as bm25s did, and it is sav
 
 from __future__ import annotations
 
+import logging
 import random
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -110,6 +112,22 @@ def test_saved_a_segment_at_a_time_and_read_back(tmp_path: Path) -> None:
 
     (tmp_path / "state.json").write_text('{"revision": "old", "ids": []}')  # an index of the former format
     assert KeywordIndex.load(tmp_path) is None and KeywordIndex.saved_revision(tmp_path) is None
+
+
+def test_a_saved_index_that_cannot_be_read_is_not_used_and_the_reason_is_logged_for_debugging(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="index.keyword")
+    assert KeywordIndex.load(tmp_path) is None and caplog.messages == []  # no index yet: nothing to say
+    KeywordIndex.build(made_up_rows(20), "r1").save(tmp_path)
+    segment = next(p for p in tmp_path.iterdir() if p.name.startswith("seg-"))
+    (segment / "meta.json").write_bytes(b"\xff\xfe garbage")
+    assert KeywordIndex.load(tmp_path) is None
+    assert caplog.messages == [f"keyword index in {tmp_path} unreadable (UnicodeDecodeError); built anew"]
+    caplog.clear()
+    shutil.rmtree(segment)
+    assert KeywordIndex.load(tmp_path) is None
+    assert caplog.messages == [f"keyword index in {tmp_path} lost {segment / 'meta.json'} while being read; built anew"]
 
 
 def fresh_from_chroma(bot: Assistant) -> KeywordIndex:

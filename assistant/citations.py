@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from assistant.answer import Citation, Passage
 from assistant.backends.base import Claim, Source
 from assistant.text import content_stems, sentences
+from index.chunking import ends_with_abbreviation
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # "claim. [1] Next" → "claim [1]. Next": a marker after the full stop still belongs to the sentence before it.
@@ -94,11 +95,12 @@ def _clause_supported(clause: str, passage: Passage, supports: SupportCheck) -> 
 
 
 def _with_markers(sentence: str, numbers: list[int]) -> str:
-    """The sentence with its markers before its closing punctuation: "… in June [1]." """
+    """The sentence with its markers before its closing punctuation: "… in June [1]."; after it when the full stop
+    is an abbreviation's, which it must keep: "… with the U.S. [1]", not "… with the U.S [1]." """
     if not numbers:
         return sentence
     markers = "".join(f" [{n}]" for n in numbers)
-    found = CLOSING.search(sentence)
+    found = None if ends_with_abbreviation(sentence) else CLOSING.search(sentence)
     cut = found.start() if found else len(sentence)
     return sentence[:cut].rstrip() + markers + sentence[cut:]
 

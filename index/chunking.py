@@ -75,7 +75,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             # brk starts right after the terminal punctuation: closing quotes belong to the sentence.
             closing = len(brk.group()) - len(brk.group().lstrip("\"”’')]"))
             end = brk.start() + closing
-            if _ends_with_abbreviation(text[sentence_start:end]):
+            if ends_with_abbreviation(text[sentence_start:end]):
                 continue
             _append_trimmed(spans, text, sentence_start, end)
             sentence_start = brk.end()
@@ -85,7 +85,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _ends_with_abbreviation(sentence: str) -> bool:
+def ends_with_abbreviation(sentence: str) -> bool:
+    """Is the last full stop an abbreviation's ("the U.S.", "Mr.", "J.")? Then it ends no sentence of its own."""
     found = WORD_BEFORE_PERIOD.search(sentence)
     if not found:
         return False

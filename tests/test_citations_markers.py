@@ -40,6 +40,11 @@ def test_comma_lists_and_markers_after_the_full_stop_belong_to_the_sentence() ->
     ]
 
 
+def test_a_marker_after_a_sentence_ending_in_an_abbreviation_keeps_its_full_stop() -> None:
+    checked = check("China said it was evaluating a proposal of the U.S. [2] Akazawa wants June. [1]", PASSAGES)
+    assert checked.text == "China said it was evaluating a proposal of the U.S. [1] Akazawa wants June [2]."
+
+
 def test_quotes_are_exact_offsets_into_the_article() -> None:
     checked = check("Akazawa wants a deal in June [1].", PASSAGES)
     citation = checked.citations[0]

@@ -7,6 +7,7 @@ weighed an offer of talks in a later one, instead of two claims side by side wit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -20,11 +21,17 @@ from assistant.prompts import (
     UNDATED_CLAIM,
     UNDATED_CLAIM_AGAIN,
 )
-from assistant.text import STOPWORDS
+from assistant.text import STOPWORDS, capitalised_words, mostly_lower_case
+from assistant.time_window import WEEKDAYS
+from index.metadata import MONTHS
 from index.types import ArticleMeta
 
 # Openers that read as lower case after "reported that" (besides stopwords: "In a separate development, …").
-SENTENCE_ADVERBS = frozenset("meanwhile however separately additionally earlier later still yet instead".split())
+CONTRACTION = re.compile(r"'(?:s|re|ll|ve|d|t|m)$", re.IGNORECASE)
+SENTENCE_ADVERBS = frozenset(
+    "meanwhile however separately additionally earlier later still yet instead although though unlike despite "
+    "neither maybe perhaps plus whether whereas unless until because since while overall thus therefore otherwise".split()
+)
 
 
 def spelled_day(iso: str) -> str:
@@ -42,11 +49,11 @@ def article_day(meta: ArticleMeta) -> str:
     return INFERRED_DAY.format(day=day) if day and meta.date_inferred else day
 
 
-def attributed(claim: str, meta: ArticleMeta, *, again: bool = False) -> str:
+def attributed(claim: str, meta: ArticleMeta, *, again: bool = False, context: str = "") -> str:
     """ "On Jul 2, 2025, Stocktwits reported that …", or "An undated Stocktwits article says that …"; a date the article
-    did not give is said as such ("On Jul 2, 2025 (dated by inference), …")."""
+    did not give is said as such ("On Jul 2, 2025 (dated by inference), …"). `context`: the claim's passage."""
     day = article_day(meta)
-    claim = _continuing(claim)
+    claim = _continuing(claim, context)
     if day:
         template = DATED_CLAIM_AGAIN if again else DATED_CLAIM
         return template.format(day=day, who=meta.source or "an article", claim=claim)
@@ -54,9 +61,10 @@ def attributed(claim: str, meta: ArticleMeta, *, again: bool = False) -> str:
     return template.format(outlet=f"{meta.source} " if meta.source else "", claim=claim)
 
 
-def dated_claims(claims: Sequence[tuple[Claim, ArticleMeta]]) -> list[Claim]:
+def dated_claims(claims: Sequence[tuple[Claim, ArticleMeta]], context: str = "") -> list[Claim]:
     """Each claim attributed to its article; in date order with a last claim naming the newest article when the
-    articles carry two dates or more (else in the order given: best first)."""
+    articles carry two dates or more (else in the order given: best first). `context`: the passages the claims come
+    from, whose names keep their capitals."""
     dates = {meta.published for _, meta in claims if meta.published}
     ordered = list(claims)
     if len(dates) > 1:  # sorted is stable: claims of one date keep their order
@@ -64,7 +72,7 @@ def dated_claims(claims: Sequence[tuple[Claim, ArticleMeta]]) -> list[Claim]:
     said: set[str] = set()
     out: list[Claim] = []
     for claim, meta in ordered:
-        out.append(replace(claim, text=attributed(claim.text, meta, again=meta.id in said)))
+        out.append(replace(claim, text=attributed(claim.text, meta, again=meta.id in said, context=context)))
         said.add(meta.id)
     if newest := _newest_claim(ordered, len(dates)):
         out.append(newest)
@@ -91,11 +99,21 @@ def _newest_claim(ordered: list[tuple[Claim, ArticleMeta]], date_count: int) -> 
     return Claim(text=text, sources=claim.sources[:1])
 
 
-def _continuing(sentence: str) -> str:
-    """The sentence as it reads after "reported that": a common first word in lower case, a name as it is."""
-    first = sentence.split(maxsplit=1)[0] if sentence.strip() else ""
-    bare = first.strip(",;:").lower()
+def _continuing(sentence: str, context: str = "") -> str:
+    """The sentence as it reads after "reported that": a common first word in lower case ("While noting …",
+    "Observers believe …"), and as it is a name, a month, an abbreviation ("US"), "I", or a word before another
+    capitalised one (a title: "President Trump said …"). `context` (the sentence's passage) tells names that are
+    also words: "Target said …" stays when the passage has "shoppers at Target"."""
+    words = sentence.split(maxsplit=2)
+    if not words or not words[0][:1].isupper() or words[0][1:2].isupper() or words[0] == "I":
+        return sentence
+    first = words[0].strip(",;:").replace("’", "'")
+    stem = CONTRACTION.sub("", first)  # "That's", "Here's": the word before the contraction
+    bare = first.lower()
+    if bare in MONTHS or bare in WEEKDAYS:
+        return sentence
     common = bare in STOPWORDS or bare in SENTENCE_ADVERBS
-    if common and first != "I" and first[:1].isupper() and not first[1:2].isupper():  # not "US", "I"
-        return sentence[0].lower() + sentence[1:]
-    return sentence
+    if not common and len(stem) > 1 and stem.lower() not in capitalised_words(context):  # "J. Smith": an initial
+        title = len(words) > 1 and words[0] == first and words[1][:1].isupper()
+        common = not title and mostly_lower_case(stem)
+    return sentence[0].lower() + sentence[1:] if common else sentence

@@ -233,7 +233,8 @@ def stated_answer(evidence: Evidence, answer_check: float | None = None) -> Iter
     if evidence.stated:
         claims = [s.claim() for s in evidence.sentences]
     else:
-        claims = dated_claims([(s.claim(), s.passage.meta) for s in evidence.sentences])
+        passages = "\n\n".join(dict.fromkeys(s.passage.text for s in evidence.sentences))
+        claims = dated_claims([(s.claim(), s.passage.meta) for s in evidence.sentences], context=passages)
     yield " ".join(f"{c.text} " + " ".join(f"[{source.rank}]" for source in c.sources) for c in claims)
     yield Draft(claims=claims, refused=False, answer_check=answer_check)
 

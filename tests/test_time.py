@@ -152,6 +152,29 @@ def test_a_claim_says_who_reported_it_and_when() -> None:
         "On Jul 2, 2025, an article reported that meanwhile"
     )
     assert attributed("US talks stalled.", stocktwits).endswith("that US talks stalled.")
+
+
+def test_a_common_first_word_reads_in_lower_case_after_reported_that_and_a_name_keeps_its_capital() -> None:
+    wire = meta("a", "2025-07-02", "Wire")
+
+    def continued(sentence: str, context: str = "") -> str:
+        return attributed(sentence, wire, context=context).removeprefix("On Jul 2, 2025, Wire reported that ")
+
+    assert continued("While noting the leaks, he spoke.") == "while noting the leaks, he spoke."
+    assert continued("Observers believe Beijing can wait.") == "observers believe Beijing can wait."
+    assert continued("Analysts, including Yun Sun, argue so.") == "analysts, including Yun Sun, argue so."
+    assert continued("China denied talks.") == "China denied talks."  # written capitalised more often
+    assert continued("Akazawa wants June.") == "Akazawa wants June."  # no token of its own in lower case: a name
+    assert continued("President Trump spoke.") == "President Trump spoke."  # a title before a name
+    assert continued("May saw a rise.") == "May saw a rise."  # a month
+    assert continued("It’s over.") == "it’s over." and continued("Here's why.") == "here's why."
+    assert continued("Trump's aides met.") == "Trump's aides met." and continued("O'Brien met.") == "O'Brien met."
+    assert continued("Sun points out that China waits.") == "Sun points out that China waits."  # " Sun" is common too
+    assert continued("Target said sales fell.") == "target said sales fell."  # " target" is far commoner…
+    assert continued("Target said sales fell.", "Shoppers at Target paid more.") == (
+        "Target said sales fell."  # …but the passage has it capitalised inside a sentence: a name
+    )
+    assert continued("J. Smith spoke.") == "J. Smith spoke."  # an initial
     assert attributed("China denied talks.", meta("c", "", "Wire")) == "An undated Wire article says that China denied talks."
     assert attributed("China denied talks.", meta("c")) == "An undated article says that China denied talks."
 

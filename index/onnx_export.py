@@ -106,7 +106,8 @@ def _export_fp32(source_dir: Path, out: Path) -> list[float]:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    model = AutoModel.from_pretrained(str(source_dir), attn_implementation="eager", local_files_only=True).eval()
+    with _no_progress_bars():
+        model = AutoModel.from_pretrained(str(source_dir), attn_implementation="eager", local_files_only=True).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(source_dir), local_files_only=True)
 
     class LastHidden(torch.nn.Module):
@@ -181,6 +182,20 @@ def _check_probe(model_path: Path, reference: list[float], encode_with: EncodeWi
     cosine = float(np.dot(vector, np.asarray(reference, dtype=np.float32)))
     if cosine < MIN_PROBE_COSINE:
         raise StoreError(f"the exported int8 encoder disagrees with the fp32 model (cosine {cosine:.3f}); not cached")
+
+
+@contextlib.contextmanager
+def _no_progress_bars() -> Iterator[None]:
+    """transformers draws a "Loading weights" bar for any load; a one-time export under `ask` needn't show it."""
+    from transformers.utils import logging as transformers_logging
+
+    shown = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            transformers_logging.enable_progress_bar()
 
 
 @contextlib.contextmanager

@@ -88,6 +88,19 @@ def test_an_unusable_cache_folder_is_one_clear_error(tmp_path: Path) -> None:
         ensure_quantized_model(blocker / "models", Path("/nonexistent"), lambda path, texts: pytest.fail("nothing to check"))
 
 
+def test_the_first_export_of_the_int8_encoder_prints_nothing(tmp_path: Path) -> None:
+    """The export runs under a user's first `ask` or `ingest`: transformers' "Loading weights" bar and onnxruntime's
+    advice are not for them."""
+    script = (
+        "from pathlib import Path\n"
+        "from index.embeddings import OnnxInt8Encoder\n"
+        f"print(OnnxInt8Encoder(cache_dir=Path({str(tmp_path)!r})).encode(['Who leads the talks?']).shape)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=300, env=os.environ)
+    assert done.returncode == 0 and done.stdout.strip() == "(1, 384)", done.stderr
+    assert done.stderr == "" and (tmp_path / FILE_NAME).is_file()
+
+
 def test_a_question_loads_neither_llama_index_nor_torch(seeded: Assistant) -> None:
     """A cold `ask` stays fast by importing only what answering uses (llama_index.core alone takes over a second)."""
     home, cache = str(seeded.settings.home), os.environ["ASSISTANT_ENCODER_CACHE"]

@@ -80,7 +80,7 @@ def check_citations(claims: list[Claim], passages: list[Passage], supports: Supp
             kept.append(source)
         kept_claims.append(replace(claim, sources=tuple(kept)))
     numbers = renumbered(s.rank for claim in kept_claims for s in claim.sources)
-    rendered = " ".join(_with_markers(claim.text, [numbers[s.rank] for s in claim.sources]) for claim in kept_claims)
+    rendered = " ".join(with_markers(claim.text, [numbers[s.rank] for s in claim.sources]) for claim in kept_claims)
     citations = [
         quote_passage(number, by_rank[rank], [(c.text, s.span) for c in kept_claims for s in c.sources if s.rank == rank])
         for rank, number in numbers.items()
@@ -94,7 +94,7 @@ def _clause_supported(clause: str, passage: Passage, supports: SupportCheck) -> 
     return len(clause.split()) >= MIN_CLAUSE_WORDS and supports(clause, passage)
 
 
-def _with_markers(sentence: str, numbers: list[int]) -> str:
+def with_markers(sentence: str, numbers: list[int]) -> str:
     """The sentence with its markers before its closing punctuation: "… in June [1]."; after it when the full stop
     is an abbreviation's, which it must keep: "… with the U.S. [1]", not "… with the U.S [1]." """
     if not numbers:

@@ -188,14 +188,22 @@ def ask(
 
 
 def _drain(stream: Iterator[str | Answer], echo: bool) -> Answer:
+    """The stream's Answer, its text printed as it comes when `echo`. A model's text is checked against the passages
+    only once it is whole: when the check took a citation or the whole answer away, the checked answer is printed
+    after it, since that is the answer (the browser replaces the streamed text with it)."""
     from assistant.answer import Answer
+    from assistant.prompts import CHECKED_ANSWER
 
+    streamed: list[str] = []
     for item in stream:
         if isinstance(item, Answer):
             if echo:
                 typer.echo("")
+                if "".join(streamed).strip() != item.text.strip():
+                    typer.echo(CHECKED_ANSWER.format(text=item.text))
             return item
         if echo:
+            streamed.append(item)
             sys.stdout.write(item)
             sys.stdout.flush()
     raise RuntimeError("the answer stream ended without an Answer")

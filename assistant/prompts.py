@@ -19,6 +19,9 @@ UNDATED_CLAIM_AGAIN = "The same undated {outlet}article also says that {claim}"
 NEWEST_ARTICLE = "The {outlet}article of {day} is the {newest} one."
 INFERRED_DAY = "{day} (dated by inference)"  # a date read from the article's dateline or guessed from its page
 
+# The CLI streams a model's answer before the support check reads it whole; when the check changed it, this follows.
+CHECKED_ANSWER = "\nChecked against the passages, the answer reads:\n{text}"
+
 EMPTY_QUESTION = "the question is empty; ask something about the articles"
 
 # The system prompt never changes between questions, so llama.cpp keeps its KV state (a stable prefix). Whether to

@@ -3,12 +3,15 @@
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from assistant.cli import app
+from assistant import Answer
+from assistant.cli import _drain, app
+from assistant.prompts import CHECKED_ANSWER, REFUSAL_TEXT
 from tests.conftest import AKAZAWA_ARTICLE, REPO, SEEDS
 from tests.fakes import SCRIPT_ENV
 
@@ -144,3 +147,20 @@ def test_an_unknown_backend_is_one_line(env: dict[str, str], monkeypatch: pytest
     assert result.exit_code == 1 and result.stderr.startswith(
         "error: setting llm: Value error, unknown answer backend 'gpt-nine'"
     )
+
+
+def test_the_cli_prints_the_checked_answer_after_a_streamed_text_the_check_changed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def stream(streamed: str, checked: Answer) -> Iterator[str | Answer]:
+        yield from (streamed[:10], streamed[10:])
+        yield checked
+
+    kept = Answer(question="Q?", text="Akazawa leads the talks [1].", refused=False)
+    assert _drain(stream(kept.text, kept), echo=True) is kept
+    assert capsys.readouterr().out == "Akazawa leads the talks [1].\n"  # unchanged: printed once
+
+    refused = Answer(question="Q?", text=REFUSAL_TEXT, refused=True)
+    _drain(stream("The Chiefs won the Super Bowl [1].", refused), echo=True)
+    out = capsys.readouterr().out
+    assert out == "The Chiefs won the Super Bowl [1].\n" + CHECKED_ANSWER.format(text=REFUSAL_TEXT) + "\n"

@@ -51,6 +51,12 @@ def parse_claims(text: str) -> list[Claim]:
     return claims
 
 
+def as_checked(text: str) -> str:
+    """Text with its markers where a checked answer puts them ("… June. [1]" → "… June [1]."), every claim kept:
+    how a streamed answer reads once checked, if the check takes nothing away."""
+    return " ".join(with_markers(c.text, [s.rank for s in c.sources]) for c in parse_claims(text) if c.text)
+
+
 def renumbered(ranks: Iterable[int]) -> dict[int, int]:
     """Passage rank → citation number 1..m, by first appearance: how every answer, streamed or final, numbers."""
     return {rank: number for number, rank in enumerate(dict.fromkeys(ranks), start=1)}

@@ -192,6 +192,7 @@ def _drain(stream: Iterator[str | Answer], echo: bool) -> Answer:
     only once it is whole: when the check took a citation or the whole answer away, the checked answer is printed
     after it, since that is the answer (the browser replaces the streamed text with it)."""
     from assistant.answer import Answer
+    from assistant.citations import as_checked
     from assistant.prompts import CHECKED_ANSWER
 
     streamed: list[str] = []
@@ -199,7 +200,7 @@ def _drain(stream: Iterator[str | Answer], echo: bool) -> Answer:
         if isinstance(item, Answer):
             if echo:
                 typer.echo("")
-                if "".join(streamed).strip() != item.text.strip():
+                if as_checked("".join(streamed)).split() != item.text.split():  # not where a marker sits: what stands
                     typer.echo(CHECKED_ANSWER.format(text=item.text))
             return item
         if echo:

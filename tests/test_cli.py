@@ -156,9 +156,13 @@ def test_the_cli_prints_the_checked_answer_after_a_streamed_text_the_check_chang
         yield from (streamed[:10], streamed[10:])
         yield checked
 
-    kept = Answer(question="Q?", text="Akazawa leads the talks [1].", refused=False)
-    assert _drain(stream(kept.text, kept), echo=True) is kept
-    assert capsys.readouterr().out == "Akazawa leads the talks [1].\n"  # unchanged: printed once
+    kept = Answer(question="Q?", text="Akazawa leads the talks [1]. He wants June [2].", refused=False)
+    assert _drain(stream("Akazawa leads the talks. [1] He wants June [2].", kept), echo=True) is kept
+    assert capsys.readouterr().out == "Akazawa leads the talks. [1] He wants June [2].\n"  # a marker moved: once
+
+    uncited = Answer(question="Q?", text="Akazawa leads the talks. He wants June [1].", refused=False)
+    _drain(stream("Akazawa leads the talks. [1] He wants June [2].", uncited), echo=True)
+    assert capsys.readouterr().out.endswith(CHECKED_ANSWER.format(text=uncited.text) + "\n")  # a citation dropped
 
     refused = Answer(question="Q?", text=REFUSAL_TEXT, refused=True)
     _drain(stream("The Chiefs won the Super Bowl [1].", refused), echo=True)

@@ -43,7 +43,11 @@ def eval_command(
     ] = "question",
     index_dir: Annotated[Path | None, typer.Option(help="Index folder for the run (default ASSISTANT_HOME/eval/<hash>).")] = None,
     counterfactual: Annotated[
-        bool, typer.Option(help="Also ask each answerable question without the passages that hold its answer (should refuse).")
+        bool,
+        typer.Option(
+            help="Also ask each answerable question without the passages that hold its answer, in their text or their "
+            "article's byline, outlet or date (should refuse)."
+        ),
     ] = False,
 ) -> None:
     """Measure retrieval, answers, citations and refusals on a question set; writes results, metrics, report, plots."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import Answer, Assistant, Passage, Settings
 from assistant.engine import Exclude
+from assistant.text import date_forms
 from eval.datasets import GoldItem, load_set, select
 from eval.errors import EvalError
 from eval.metrics import RECALL_KS, aggregate, answer_rank, mentions_answer, primary_metric, source_rank
@@ -30,6 +31,7 @@ from eval.workspace import corpus_digest, corpus_files, eval_settings, is_ingest
 
 if TYPE_CHECKING:
     from index.embeddings import Encoder
+    from index.types import ArticleMeta
 
 # --as-of: each question as of its own date (RealTime QA's `date`; today for a question without one), or today
 QUESTION_DATE = "question"
@@ -195,8 +197,16 @@ def ask_item(
 
 def answer_excluder(item: GoldItem) -> Exclude:
     """Leaves out every chunk that holds any part of an accepted answer (a chunk with one half of a two-part
-    answer too: left in, it and another chunk together would answer the question)."""
-    return lambda chunk: mentions_answer(chunk.text, item.answers)
+    answer too: left in, it and another chunk together would answer the question), in its text or in the metadata
+    the assistant answers from: "when was the article published?" is answered from the article's date, so its
+    chunks go too, or the question is still answerable."""
+    return lambda chunk: mentions_answer(f"{chunk.text}\n{stated_metadata(chunk.meta)}", item.answers)
+
+
+def stated_metadata(meta: ArticleMeta) -> str:
+    """The byline, outlet and published date (as people write it) that a "who wrote / which outlet / when" answer
+    states."""
+    return "\n".join((meta.author, meta.source, meta.published, *date_forms(meta.published)))
 
 
 def with_choices(item: GoldItem) -> str:

@@ -123,7 +123,8 @@ def test_retrieval_only_with_compare(seeds_run: EvalOutcome, encoder: OnnxInt8En
 def test_counterfactual_asks_leave_out_every_passage_with_the_answer(
     home: Path, encoder: OnnxInt8Encoder, tmp_path: Path
 ) -> None:
-    wanted = {"who-01", "both-01", "follow-01"}  # one-part answers, a two-part answer over two articles, a follow-up
+    # one-part answers, a two-part answer over two articles, a follow-up, and an answer the article's date states
+    wanted = {"who-01", "both-01", "follow-01", "when-04"}
     lines = [line for line in SEEDS_SET.read_text().splitlines() if json.loads(line)["id"] in wanted]
     (tmp_path / "tiny.jsonl").write_text("\n".join(lines) + "\n")
     options = EvalOptions(
@@ -140,8 +141,12 @@ def test_counterfactual_asks_leave_out_every_passage_with_the_answer(
         assert not any(mentions_answer(t, answers) for t in texts), record["id"]
         assert answer_rank(texts, answers) is None, record["id"]  # nor do the passages hold it together
     assert answer_rank([p["text"] for p in records["who-01"]["answer"]["passages"]], [("Akazawa",)]) is not None
+    dated = records["when-04"]  # "When was the Stocktwits article … published?": July 2, 2025, from its metadata
+    assert not dated["answer"]["refused"] and "July 2, 2025" in dated["answer"]["text"]
+    assert {p["published"] for p in dated["counterfactual"]["passages"]} == {""}  # no article of that date is left
+    assert dated["counterfactual"]["refused"]
     m = outcome.metrics
-    assert m["counterfactual_items"] == 3.0
+    assert m["counterfactual_items"] == 4.0
     assert m["counterfactual_refusal_rate"] is not None and 0.0 <= m["counterfactual_refusal_rate"] <= 1.0
     assert m["counterfactual_choice_items"] == 0.0 and m["counterfactual_wrong_choice_rate"] is None  # no choices
     assert "counterfactual_refusal_rate" in json.loads((outcome.out / "metrics.json").read_text())

@@ -6,9 +6,8 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from functools import lru_cache
-from typing import Any
 
-from index.chunking import sentence_spans
+from index.chunking import sentence_spans, tiktoken_encoding
 
 # How much earlier a word's lower-case token must come (mostly_lower_case), set by looking at the capitalised
 # sentence openers of 400 RealTime QA articles: names that are also words fall below it ("Sun" 1.1x, "Bill" 2.1x,
@@ -85,7 +84,7 @@ def mostly_lower_case(word: str) -> bool:
     " while" is token 1418 and " While" 6104. The lower case must come LOWER_CASE_LEAD times earlier, so names that
     are also words ("Sun" 8219 / " sun" 7160, "Bill", "Mark", "White") keep their capitals; a word whose lower case
     is no token of its own is taken for a name."""
-    codec = _cl100k()
+    codec = tiktoken_encoding("cl100k_base")
     try:
         lower = codec.encode_single_token(" " + word.lower())
     except KeyError:
@@ -94,13 +93,6 @@ def mostly_lower_case(word: str) -> bool:
         return bool(lower * LOWER_CASE_LEAD <= codec.encode_single_token(" " + word))
     except KeyError:  # only the lower case is a token of its own ("observers")
         return True
-
-
-@lru_cache(maxsize=1)
-def _cl100k() -> Any:
-    import tiktoken  # index/offline.py points TIKTOKEN_CACHE_DIR at the encodings llama-index bundles
-
-    return tiktoken.get_encoding("cl100k_base")
 
 
 def names_in(text: str) -> set[str]:

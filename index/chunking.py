@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
+from typing import Any
 
 CountTokens = Callable[[list[str]], list[int]]
 CHARS_PER_TOKEN = 8  # the default character cap per token of budget: news prose runs at 4-5 characters a token
@@ -55,11 +56,17 @@ def tiktoken_limit(max_tokens: int, encoding: str = "cl100k_base") -> TokenLimit
 
 
 @lru_cache(maxsize=2)
-def _tiktoken_counter(encoding: str) -> CountTokens:
+def tiktoken_encoding(encoding: str = "cl100k_base") -> Any:
+    """The tiktoken codec, loaded once. TIKTOKEN_CACHE_DIR (index/offline.py) points at the encodings llama-index
+    bundles: tiktoken never downloads."""
     import tiktoken
 
-    # TIKTOKEN_CACHE_DIR (index/offline.py) points at the encodings llama-index bundles: tiktoken never downloads.
-    codec = tiktoken.get_encoding(encoding)
+    return tiktoken.get_encoding(encoding)
+
+
+@lru_cache(maxsize=2)
+def _tiktoken_counter(encoding: str) -> CountTokens:
+    codec = tiktoken_encoding(encoding)
     # One text after another: encode_ordinary_batch starts a pool of 8 threads for every call (two calls an article),
     # which on a small machine cost more than the counting and took CPU from the encoder running beside it.
     return lambda texts: [len(codec.encode_ordinary(text)) for text in texts]

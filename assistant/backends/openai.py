@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from assistant.backends.generated import GeneratedBackend, Usage
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from index.chunking import tiktoken_encoding
 from index.embeddings import Encoder
 
 if TYPE_CHECKING:
@@ -55,9 +56,7 @@ class OpenAIBackend(GeneratedBackend):
 
     def count_tokens(self, text: str) -> int:
         """An estimate: the server's tokenizer is unknown here, cl100k_base is close for English."""
-        import tiktoken
-
-        return len(tiktoken.get_encoding("cl100k_base").encode(text, disallowed_special=()))
+        return len(tiktoken_encoding("cl100k_base").encode(text, disallowed_special=()))
 
     def _chat(self, system: str, user: str, max_tokens: int, grammar: str | None = None) -> Iterator[str | Usage]:
         """An OpenAI-compatible server takes no GBNF grammar: the reply gets the engine's support check instead."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import date
 
@@ -49,11 +50,12 @@ def article_day(meta: ArticleMeta) -> str:
     return INFERRED_DAY.format(day=day) if day and meta.date_inferred else day
 
 
-def attributed(claim: str, meta: ArticleMeta, *, again: bool = False, context: str = "") -> str:
+def attributed(claim: str, meta: ArticleMeta, *, again: bool = False, names: AbstractSet[str] = frozenset()) -> str:
     """ "On Jul 2, 2025, Stocktwits reported that …", or "An undated Stocktwits article says that …"; a date the article
-    did not give is said as such ("On Jul 2, 2025 (dated by inference), …"). `context`: the claim's passage."""
+    did not give is said as such ("On Jul 2, 2025 (dated by inference), …"). `names`: the words its passage capitalises
+    inside a sentence (`text.capitalised_words`), which keep their capital."""
     day = article_day(meta)
-    claim = _continuing(claim, context)
+    claim = _continuing(claim, names)
     if day:
         template = DATED_CLAIM_AGAIN if again else DATED_CLAIM
         return template.format(day=day, who=meta.source or "an article", claim=claim)
@@ -65,6 +67,7 @@ def dated_claims(claims: Sequence[tuple[Claim, ArticleMeta]], context: str = "")
     """Each claim attributed to its article; in date order with a last claim naming the newest article when the
     articles carry two dates or more (else in the order given: best first). `context`: the passages the claims come
     from, whose names keep their capitals."""
+    names = capitalised_words(context)  # read once for every claim
     dates = {meta.published for _, meta in claims if meta.published}
     ordered = list(claims)
     if len(dates) > 1:  # sorted is stable: claims of one date keep their order
@@ -72,7 +75,7 @@ def dated_claims(claims: Sequence[tuple[Claim, ArticleMeta]], context: str = "")
     said: set[str] = set()
     out: list[Claim] = []
     for claim, meta in ordered:
-        out.append(replace(claim, text=attributed(claim.text, meta, again=meta.id in said, context=context)))
+        out.append(replace(claim, text=attributed(claim.text, meta, again=meta.id in said, names=names)))
         said.add(meta.id)
     if newest := _newest_claim(ordered, len(dates)):
         out.append(newest)
@@ -99,11 +102,11 @@ def _newest_claim(ordered: list[tuple[Claim, ArticleMeta]], date_count: int) -> 
     return Claim(text=text, sources=claim.sources[:1])
 
 
-def _continuing(sentence: str, context: str = "") -> str:
+def _continuing(sentence: str, names: AbstractSet[str]) -> str:
     """The sentence as it reads after "reported that": a common first word in lower case ("While noting …",
     "Observers believe …"), and as it is a name, a month, an abbreviation ("US"), "I", or a word before another
-    capitalised one (a title: "President Trump said …"). `context` (the sentence's passage) tells names that are
-    also words: "Target said …" stays when the passage has "shoppers at Target"."""
+    capitalised one (a title: "President Trump said …"). `names` (those its passage capitalises inside a sentence)
+    tells names that are also words: "Target said …" stays when the passage has "shoppers at Target"."""
     words = sentence.split(maxsplit=2)
     if not words or not words[0][:1].isupper() or words[0][1:2].isupper() or words[0] == "I":
         return sentence
@@ -113,7 +116,7 @@ def _continuing(sentence: str, context: str = "") -> str:
     if bare in MONTHS or bare in WEEKDAYS:
         return sentence
     common = bare in STOPWORDS or bare in SENTENCE_ADVERBS
-    if not common and len(stem) > 1 and stem.lower() not in capitalised_words(context):  # "J. Smith": an initial
+    if not common and len(stem) > 1 and stem.lower() not in names:  # "J. Smith": an initial
         title = len(words) > 1 and words[0] == first and words[1][:1].isupper()
         common = not title and mostly_lower_case(stem)
     return sentence[0].lower() + sentence[1:] if common else sentence

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from assistant.answer import Citation, Passage
@@ -54,7 +54,13 @@ def parse_claims(text: str) -> list[Claim]:
 def as_checked(text: str) -> str:
     """Text with its markers where a checked answer puts them ("… June. [1]" → "… June [1]."), every claim kept:
     how a streamed answer reads once checked, if the check takes nothing away."""
-    return " ".join(with_markers(c.text, [s.rank for s in c.sources]) for c in parse_claims(text) if c.text)
+    return rendered([c for c in parse_claims(text) if c.text])
+
+
+def rendered(claims: Iterable[Claim], numbers: Mapping[int, int] | None = None) -> str:
+    """The claims as answer text, each with its markers (`with_markers`): a source's number from `numbers`, by its
+    rank, or the rank itself."""
+    return " ".join(with_markers(c.text, [numbers[s.rank] if numbers is not None else s.rank for s in c.sources]) for c in claims)
 
 
 def renumbered(ranks: Iterable[int]) -> dict[int, int]:
@@ -86,14 +92,12 @@ def check_citations(claims: list[Claim], passages: list[Passage], supports: Supp
             kept.append(source)
         kept_claims.append(replace(claim, sources=tuple(kept)))
     numbers = renumbered(s.rank for claim in kept_claims for s in claim.sources)
-    rendered = " ".join(with_markers(claim.text, [numbers[s.rank] for s in claim.sources]) for claim in kept_claims)
+    text = rendered(kept_claims, numbers)
     citations = [
         quote_passage(number, by_rank[rank], [(c.text, s.span) for c in kept_claims for s in c.sources if s.rank == rank])
         for rank, number in numbers.items()
     ]
-    return CheckedText(
-        text=rendered, citations=citations, flagged=flagged, supported_claims=sum(1 for c in kept_claims if c.sources)
-    )
+    return CheckedText(text=text, citations=citations, flagged=flagged, supported_claims=sum(1 for c in kept_claims if c.sources))
 
 
 def _clause_supported(clause: str, passage: Passage, supports: SupportCheck) -> bool:

@@ -35,7 +35,7 @@ from assistant.backends.base import Claim, Draft, Source
 from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sentences, choice_rows, naming_matrix
 from assistant.choice_reader import READER_FEATURES, ChoiceReader, read_choices, reader_rows
 from assistant.choices import is_negated
-from assistant.citations import with_markers
+from assistant.citations import rendered
 from assistant.config import HeuristicEvidenceSettings, Settings
 from assistant.names import aliases, found, name_groups, named_stems, with_aliases
 from assistant.prompts import EVIDENCE_LINE
@@ -236,7 +236,7 @@ def stated_answer(evidence: Evidence, answer_check: float | None = None) -> Iter
     else:
         passages = "\n\n".join(dict.fromkeys(s.passage.text for s in evidence.sentences))
         claims = dated_claims([(s.claim(), s.passage.meta) for s in evidence.sentences], context=passages)
-    yield " ".join(with_markers(c.text, [source.rank for source in c.sources]) for c in claims)  # as the Answer will read
+    yield rendered(claims)  # as the Answer will read
     yield Draft(claims=claims, refused=False, answer_check=answer_check)
 
 

@@ -18,6 +18,7 @@ from assistant.backends.base import Claim, Source
 from assistant.cli import app
 from assistant.errors import AssistantError
 from assistant.retrieval import Filters
+from assistant.text import capitalised_words
 from assistant.time_window import resolve, without_time_expressions
 from eval.errors import EvalError
 from eval.runner import EvalOptions, run_eval
@@ -158,7 +159,8 @@ def test_a_common_first_word_reads_in_lower_case_after_reported_that_and_a_name_
     wire = meta("a", "2025-07-02", "Wire")
 
     def continued(sentence: str, context: str = "") -> str:
-        return attributed(sentence, wire, context=context).removeprefix("On Jul 2, 2025, Wire reported that ")
+        names = capitalised_words(context)
+        return attributed(sentence, wire, names=names).removeprefix("On Jul 2, 2025, Wire reported that ")
 
     assert continued("While noting the leaks, he spoke.") == "while noting the leaks, he spoke."
     assert continued("Observers believe Beijing can wait.") == "observers believe Beijing can wait."

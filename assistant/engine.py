@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from assistant.answer import Answer, Passage
 from assistant.backends.base import AnswerBackend, Draft, create_backend, resolve_backend
+from assistant.briefing import asks_for_briefing, briefing_answer
 from assistant.citations import MarkerStream, SupportCheck, check_citations
 from assistant.config import Settings
 from assistant.errors import AssistantError
@@ -337,8 +338,13 @@ class Assistant:
         standalone = self._standalone(question, turns)
         asked = Asked(question, standalone, as_of_day, resolve(standalone, as_of_day))
         searched = self.searched_question(standalone)
-        recency = self.recency(asked.window, as_of_day)
-        passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude, recency=recency)
+        briefing = asks_for_briefing(searched.text)  # no topic to search for: the newest stories are the answer
+        if briefing:
+            self.ensure_index()
+            passages = self.retriever.newest(self.settings.top_k, filters.within(asked.window), exclude)
+        else:
+            recency = self.recency(asked.window, as_of_day)
+            passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude, recency=recency)
         if not passages and not self._any_chunk(filters) and (filters.active or self.store.count()):
             # a plain refusal would read as "the articles don't say"; it is the filter (or the as-of day) that left
             # nothing to read
@@ -352,13 +358,13 @@ class Assistant:
             yield answer
             return
         retrieved = time.perf_counter()
+        backend = self.backend  # before anything is streamed: a backend that cannot be built is an error, not a reply
         if asked.note:
             yield asked.note + NOTE_BREAK
-        backend = self.backend
         first_token: float | None = None
         draft: Draft | None = None
         markers = MarkerStream(len(passages))  # shown markers already numbered as the checked Answer's
-        for item in backend.answer(searched, passages):
+        for item in briefing_answer(passages) if briefing else backend.answer(searched, passages):
             if isinstance(item, Draft):
                 draft = item
                 break

@@ -353,6 +353,12 @@ class KeywordIndex:
         i = self._live_slots.get(chunk_id)
         return 0 if i is None else int(self.days[i])
 
+    def newest_first(self, where: KeywordFilter) -> list[str]:
+        """The live chunks that pass, by the day this index holds for each: the newest first, undated ones last, and
+        in the order they were added within a day (an article's chunks in its own order)."""
+        slots = np.flatnonzero(self._mask(where) & self.live)
+        return [self.ids[i] for i in slots[np.argsort(-self.days[slots], kind="stable")]]
+
     @cached_property
     def newest_day(self) -> int:
         """The latest published day (YYYYMMDD) of any live chunk; 0 when none is dated. Asked on every question."""

@@ -1,0 +1,85 @@
+"""The news in brief: "What's in the news this week?", "Summarize the articles", "Give me the headlines".
+
+Such a question names no topic to search for, so retrieving passages for its words would return whatever chunk
+happens to mention "news". It is answered instead with the newest articles that the filters and the question's own
+time window admit, one per story: each stated with its outlet, day and headline, and cited to its first sentence.
+Every backend answers it the same way: it is a listing of what is indexed, with nothing for a model to write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from assistant.answer import Passage
+from assistant.attribution import article_day
+from assistant.backends.base import Draft, refusal
+from assistant.evidence import Evidence, EvidenceSentence, stated_answer
+from assistant.text import sentences
+
+# The question, once its time expressions are gone ("What happened this week?" → "What happened?"), lower-cased and
+# without its closing punctuation, must be one of these phrasings with nothing else in it: a question with a topic
+# ("What happened to the talks?", "Summarize what China said") is answered from the passages it retrieves.
+POLITE = r"(?:(?:please|(?:can|could|would|will) you|i want to know|tell me|show me|give me|let me know)\s+)*"
+DETERMINER = r"(?:the|these|this|that|all the|all|my|your|today's|recent|latest|top|main|big|biggest|indexed)"
+NEWS = rf"(?:{DETERMINER}\s+)*(?:news|headlines|stories|articles|sources|news stories|news articles|top stories)"
+SUMMARY = r"(?:summari[sz]e|sum up|recap|brief me on|go over|list|show|give me)"
+BRIEFING_PHRASINGS = (
+    rf"{NEWS}",
+    r"(?:any|anything) (?:news|new|happening)",
+    r"what(?:'s| is| has| are)? (?:new|happening|going on|happened|been happening)",
+    r"what (?:happened|has happened|was in the news|is in the news|made the news)",
+    rf"what(?:'s| is| was| are| were) (?:in )?{NEWS}(?: (?:about|saying|covering))?",
+    rf"what do {NEWS} (?:say|cover|report)",
+    r"what(?:'s| is| are) (?:this|that|it|they) (?:all )?about",
+    rf"{SUMMARY} {NEWS}",
+    rf"(?:a |the )?(?:summary|overview|rundown|recap|briefing|digest) (?:of )?{NEWS}",
+    r"(?:a |the )?(?:summary|overview|rundown|recap|briefing|digest)",
+)
+TRAILING = r"(?:\s+(?:from|for|of|in|on|over|during|since|so far|please|for me|in brief|briefly))*"
+BRIEFING = re.compile(rf"{POLITE}(?:{'|'.join(BRIEFING_PHRASINGS)}){TRAILING}", re.I)
+WHATS = re.compile(r"\bwhats\b", re.I)  # as typed in a hurry
+MIN_LEAD_WORDS = 6  # a shorter first sentence is a dateline or a byline, not what the article reports
+
+
+def asks_for_briefing(question: str) -> bool:
+    """Does the question (without its time expressions) ask what the news is, with no topic of its own?"""
+    bare = re.sub(r"[\s?.!]+$", "", question.strip()).replace("’", "'")
+    return bool(BRIEFING.fullmatch(" ".join(WHATS.sub("what's", bare).split())))
+
+
+def lead_span(passage: Passage) -> tuple[int, int]:
+    """The article's first sentence that says something (offsets into the passage's text): not its headline
+    repeated, nor a dateline or byline of a few words."""
+    spans = sentences(passage.text) or ((0, len(passage.text)),)
+    title = passage.meta.title.strip().rstrip(".").casefold()
+    for start, end in spans:
+        text = passage.text[start:end]
+        if len(text.split()) >= MIN_LEAD_WORDS and text.strip().rstrip(".").casefold() != title:
+            return start, end
+    return spans[0]
+
+
+def headline_statement(passage: Passage, lead: str) -> str:
+    """What one article of a briefing says, in one sentence: "Stocktwits, Jul 2, 2025 — “Trump Trade Talks: …”: China's
+    spokesperson said …"."""
+    meta = passage.meta
+    said_by = ", ".join(part for part in (meta.source, article_day(meta) or "undated") if part)
+    title = (meta.title.strip() or meta.id).rstrip(".")
+    return f"{said_by[0].upper()}{said_by[1:]} — “{title}”: {lead.strip()}"
+
+
+def briefing_evidence(passages: list[Passage]) -> Evidence:
+    """One statement per article (the passages are the newest stories' first chunks, newest first), each cited to
+    its first sentence that says something; none when nothing is indexed for the window."""
+    statements = []
+    for passage in passages:
+        start, end = lead_span(passage)
+        statement = headline_statement(passage, passage.text[start:end])
+        statements.append(EvidenceSentence(passage, start, end, 1.0, statement))
+    return Evidence(statements, answerable=float(bool(statements)), answers=bool(statements), stated=True)
+
+
+def briefing_answer(passages: list[Passage]) -> Iterator[str | Draft]:
+    """What a backend would yield for the briefing: its statements, or the refusal when no article is left."""
+    yield from stated_answer(briefing_evidence(passages)) if passages else refusal()

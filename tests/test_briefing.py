@@ -1,0 +1,155 @@
+"""The news in brief: a question with no topic ("What happened this week?", "Give me the headlines") is answered with
+the newest stories the filters and its window admit, one per story, each cited to its first sentence. The detector's
+phrasings, then the real engine (Chroma, MiniLM, extractive) and the CLI on a small dated corpus."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant import Answer, Assistant, Settings
+from assistant.briefing import asks_for_briefing
+from assistant.cli import app
+from assistant.prompts import CHECKED_ANSWER
+from assistant.time_window import without_time_expressions
+from index.embeddings import OnnxInt8Encoder
+from tests.test_stories import WIRE, edited, story
+
+AS_OF = date(2025, 7, 9)  # a Wednesday
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What happened this week?",
+        "What's new today?",
+        "Whats new?",
+        "What is the latest news?",
+        "Give me the headlines",
+        "What are the current headlines?",
+        "Summarize the articles",
+        "Please summarise the news for me.",
+        "What is this news about?",
+        "What are these articles about?",
+        "What's in the news?",
+        "Any news today?",
+        "Can you give me a summary of the news?",
+        "What do the articles say?",
+        "What made the news last week?",
+        "Summarize the news from last week",
+    ],
+)
+def test_a_question_for_the_news_with_no_topic_is_a_briefing(question: str) -> None:
+    assert asks_for_briefing(without_time_expressions(question))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What happened to the talks?",
+        "Summarize what China said",
+        "What is the news about China?",
+        "What did the articles say about Japan?",
+        "Who is Japan's chief negotiator?",
+        "What news outlet published it?",
+        "Which news outlets are cited?",
+        "What is new in the trade deal?",
+    ],
+)
+def test_a_question_with_a_topic_is_not(question: str) -> None:
+    assert not asks_for_briefing(without_time_expressions(question))
+
+
+# --- the engine on a dated corpus ------------------------------------------------------------------------------------
+
+PORT_LEAD = "Dock workers ended their strike at the port on Tuesday after a pay deal."
+RATES_LEAD = "The regional bank held its lending rate at four percent for a third month."
+PARKS_LEAD = "The parks office chose green paint for the new Elm River bridge railings."
+ARTICLES = [
+    {"id": "port", "title": "Port strike ends", "source": "Harbour Times", "published": "2025-07-08",
+     "text": f"Port strike ends\n\n{PORT_LEAD} " + story(21)},
+    {"id": "wire-a", "title": "Tunnel opening", "source": "Daily Anchor", "published": "2025-07-07", "text": edited(WIRE, 0)},
+    {"id": "wire-b", "title": "Tunnel opening", "source": "Bay Gazette", "published": "2025-07-07", "text": edited(WIRE, 1)},
+    {"id": "rates", "title": "Rates held", "source": "Valley Courier", "published": "2025-06-20",
+     "text": f"By Jane Roe. {RATES_LEAD} " + story(22)},
+    {"id": "parks", "title": "Bridge colour chosen", "source": "Valley Courier", "published": "",
+     "text": f"{PARKS_LEAD} " + story(23)},
+    {"id": "later", "title": "Ferry sinks", "source": "Harbour Times", "published": "2025-07-20",
+     "text": "The old Elm River ferry sank at its mooring during a storm overnight. " + story(24)},
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("briefing") / "news.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in ARTICLES), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory, encoder: OnnxInt8Encoder, corpus: Path) -> Assistant:
+    home = tmp_path_factory.mktemp("briefing-home")
+    bot = Assistant(Settings(home=home, seeds_dir=home / "no-seeds", llm="extractive"), encoder=encoder)
+    assert bot.ingest([corpus]).added == len(ARTICLES)
+    return bot
+
+
+def cited(answer: Answer) -> list[str]:
+    return [c.meta.id for c in answer.citations]
+
+
+def test_the_news_this_week_is_each_story_of_the_week_once_newest_first(bot: Assistant) -> None:
+    answer = bot.ask("What happened this week?", as_of=AS_OF)
+    assert not answer.refused
+    assert answer.text.startswith("Searched articles published between 2025-07-07 and 2025-07-09.\n\n")
+    ids = cited(answer)
+    assert ids[0] == "port" and len(ids) == 2 and ids[1] in {"wire-a", "wire-b"}  # the wire story once
+    assert f"Harbour Times, Jul 8, 2025 — “Port strike ends”: {PORT_LEAD[:-1]} [1]." in answer.text
+    assert answer.citations[0].quote == PORT_LEAD  # cited to the first sentence, not the headline line above it
+    assert [p.meta.id for p in answer.passages] == ids
+
+
+def test_the_headlines_are_the_newest_stories_up_to_as_of_the_undated_last(bot: Assistant) -> None:
+    answer = bot.ask("Give me the headlines", as_of=AS_OF)
+    ids = cited(answer)
+    assert ids[0] == "port" and ids[1] in {"wire-a", "wire-b"} and ids[2:] == ["rates", "parks"]
+    assert "later" not in ids  # published after the as-of day
+    assert answer.citations[2].quote == RATES_LEAD  # the byline before it is no lead
+    assert "Valley Courier, undated — “Bridge colour chosen”" in answer.text
+
+
+def test_a_briefing_lists_top_k_stories_and_leaves_out_what_is_excluded(
+    bot: Assistant, encoder: OnnxInt8Encoder, corpus: Path
+) -> None:
+    two = Assistant(bot.settings.model_copy(update={"top_k": 2}), encoder=encoder)
+    assert cited(two.ask("What's in the news?", as_of=AS_OF))[0] == "port"
+    assert len(two.ask("What's in the news?", as_of=AS_OF).citations) == 2
+    without_port = bot.ask("What's in the news?", as_of=AS_OF, exclude=lambda chunk: chunk.meta.id == "port")
+    assert "port" not in cited(without_port) and cited(without_port)[0] in {"wire-a", "wire-b"}
+
+
+def test_a_briefing_for_a_window_with_no_article_is_the_refusal_that_names_it(bot: Assistant) -> None:
+    answer = bot.ask("What happened in 2023?", as_of=AS_OF)
+    assert answer.refused and "No indexed article was published between 2023-01-01 and 2023-12-31" in answer.text
+
+
+def test_a_question_with_a_topic_is_answered_from_what_it_retrieves(bot: Assistant) -> None:
+    answer = bot.ask("When will the Elm River tunnel open to traffic?", as_of=AS_OF)
+    assert not answer.refused and "March 14" in answer.text
+    assert "—" not in answer.text.split("\n")[0]  # no briefing line
+    assert all(p.score > 0 for p in answer.passages)  # ranked by retrieval
+
+
+def test_the_cli_prints_the_briefing_as_streamed(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ASSISTANT_LLM", "extractive")
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(corpus)]).exit_code == 0
+    result = runner.invoke(app, ["ask", "What's new this week?", "--as-of", "2025-07-09"])
+    assert result.exit_code == 0, result.output
+    assert "Harbour Times, Jul 8, 2025 — “Port strike ends”" in result.output and PORT_LEAD in result.output
+    assert CHECKED_ANSWER.split("{")[0].strip() not in result.output  # the streamed text is the final answer

@@ -61,12 +61,14 @@ def lead_span(passage: Passage) -> tuple[int, int]:
 
 
 def headline_statement(passage: Passage, lead: str) -> str:
-    """What one article of a briefing says, in one sentence: "Stocktwits, Jul 2, 2025 — “Trump Trade Talks: …”: China's
-    spokesperson said …"."""
+    """What one article of a briefing says, in one sentence, dated first as a dateline: "Jul 2, 2025, Stocktwits —
+    “Trump Trade Talks: …”: China's spokesperson said …" ("Undated, …" when it has no date)."""
     meta = passage.meta
-    said_by = ", ".join(part for part in (meta.source, article_day(meta) or "undated") if part)
-    title = (meta.title.strip() or meta.id).rstrip(".")
-    return f"{said_by[0].upper()}{said_by[1:]} — “{title}”: {lead.strip()}"
+    said_by = ", ".join(part for part in (article_day(meta) or "Undated", meta.source) if part)
+    title = meta.title.strip() or meta.id
+    if title.endswith(".") and not title.endswith(".."):  # a full stop, not an ellipsis: the colon follows
+        title = title[:-1]
+    return f"{said_by} — “{title}”: {lead.strip()}"
 
 
 def briefing_evidence(passages: list[Passage]) -> Evidence:

@@ -106,8 +106,8 @@ def ingest(
         list[str],
         typer.Argument(
             metavar="SOURCE",
-            help="Files (.txt .md .html .pdf .jsonl[.gz]), folders of them, or URLs (http/https): an HTML page, a PDF, or an RSS or "
-            "Atom feed, whose items' pages are all ingested and which `assistant sync` polls from then on.",
+            help="Files (.txt .md .html .pdf .jsonl[.gz]), folders of them, or URLs (http/https): an HTML page, a PDF, or an "
+            "RSS or Atom feed, whose items' pages are all ingested and which `assistant sync` polls from then on.",
         ),
     ],
     prune: Annotated[bool, typer.Option(help="Remove indexed articles that are not among SOURCES any more.")] = False,

@@ -12,11 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant import Answer, Assistant, Settings
-from assistant.briefing import asks_for_briefing
+from assistant.answer import Passage
+from assistant.briefing import asks_for_briefing, headline_statement
 from assistant.cli import app
 from assistant.prompts import CHECKED_ANSWER
 from assistant.time_window import without_time_expressions
 from index.embeddings import OnnxInt8Encoder
+from index.types import ArticleMeta, StoredChunk
 from tests.test_stories import WIRE, edited, story
 
 AS_OF = date(2025, 7, 9)  # a Wednesday
@@ -64,6 +66,20 @@ def test_a_question_with_a_topic_is_not(question: str) -> None:
     assert not asks_for_briefing(without_time_expressions(question))
 
 
+def passage_of(title: str, published: str = "", source: str = "") -> Passage:
+    meta = ArticleMeta(id="a", title=title, source=source, published=published)
+    return Passage(rank=1, chunk=StoredChunk(id="c", meta=meta, index=0, text="", start=0, end=0), score=0.0)
+
+
+def test_a_briefing_line_is_dated_first_and_keeps_a_cut_headline_cut() -> None:
+    lead = "The mayor opened the bridge."
+    assert headline_statement(passage_of("Bridge opens.", "2025-07-02", "Valley Courier"), lead) == (
+        "Jul 2, 2025, Valley Courier — “Bridge opens”: The mayor opened the bridge."
+    )
+    cut = headline_statement(passage_of("Schools to display the ..."), lead)
+    assert cut.startswith("Undated — “Schools to display the ...”:")
+
+
 # --- the engine on a dated corpus ------------------------------------------------------------------------------------
 
 PORT_LEAD = "Dock workers ended their strike at the port on Tuesday after a pay deal."
@@ -108,7 +124,7 @@ def test_the_news_this_week_is_each_story_of_the_week_once_newest_first(bot: Ass
     assert answer.text.startswith("Searched articles published between 2025-07-07 and 2025-07-09.\n\n")
     ids = cited(answer)
     assert ids[0] == "port" and len(ids) == 2 and ids[1] in {"wire-a", "wire-b"}  # the wire story once
-    assert f"Harbour Times, Jul 8, 2025 — “Port strike ends”: {PORT_LEAD[:-1]} [1]." in answer.text
+    assert f"Jul 8, 2025, Harbour Times — “Port strike ends”: {PORT_LEAD[:-1]} [1]." in answer.text
     assert answer.citations[0].quote == PORT_LEAD  # cited to the first sentence, not the headline line above it
     assert [p.meta.id for p in answer.passages] == ids
 
@@ -119,7 +135,7 @@ def test_the_headlines_are_the_newest_stories_up_to_as_of_the_undated_last(bot: 
     assert ids[0] == "port" and ids[1] in {"wire-a", "wire-b"} and ids[2:] == ["rates", "parks"]
     assert "later" not in ids  # published after the as-of day
     assert answer.citations[2].quote == RATES_LEAD  # the byline before it is no lead
-    assert "Valley Courier, undated — “Bridge colour chosen”" in answer.text
+    assert "Undated, Valley Courier — “Bridge colour chosen”" in answer.text
 
 
 def test_a_briefing_lists_top_k_stories_and_leaves_out_what_is_excluded(
@@ -151,5 +167,5 @@ def test_the_cli_prints_the_briefing_as_streamed(corpus: Path, tmp_path: Path, m
     assert runner.invoke(app, ["ingest", str(corpus)]).exit_code == 0
     result = runner.invoke(app, ["ask", "What's new this week?", "--as-of", "2025-07-09"])
     assert result.exit_code == 0, result.output
-    assert "Harbour Times, Jul 8, 2025 — “Port strike ends”" in result.output and PORT_LEAD in result.output
+    assert "Jul 8, 2025, Harbour Times — “Port strike ends”" in result.output and PORT_LEAD in result.output
     assert CHECKED_ANSWER.split("{")[0].strip() not in result.output  # the streamed text is the final answer

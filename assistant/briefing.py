@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 from assistant.answer import Passage
 from assistant.attribution import article_day
 from assistant.backends.base import Draft, refusal
 from assistant.evidence import Evidence, EvidenceSentence, stated_answer
-from assistant.text import sentences
+from assistant.text import content_stems, sentences
 
 # The question, once its time expressions are gone ("What happened this week?" → "What happened?"), lower-cased and
 # without its closing punctuation, must be one of these phrasings with nothing else in it: a question with a topic
@@ -38,14 +39,50 @@ BRIEFING_PHRASINGS = (
 )
 TRAILING = r"(?:\s+(?:from|for|of|in|on|over|during|since|so far|please|for me|in brief|briefly))*"
 BRIEFING = re.compile(rf"{POLITE}(?:{'|'.join(BRIEFING_PHRASINGS)}){TRAILING}", re.I)
+# The news about one topic ("Summarize the articles about Japan", "Any news on the trade talks?"): the same listing,
+# of the articles the topic retrieves that mention it.
+ABOUT = r"(?:about|on|regarding|concerning|covering)"
+TOPIC = r"(?P<topic>(?!(?:what|who|whom|whose|how|why|when|where|which|whether|if)\b).+)"
+TOPIC_PHRASINGS = (
+    rf"{NEWS} {ABOUT} {TOPIC}",
+    rf"(?:any|anything) (?:news|new) {ABOUT} {TOPIC}",
+    rf"what(?:'s| is| was| are| were) (?:in )?{NEWS} {ABOUT} {TOPIC}",
+    rf"what(?:'s| is) (?:new )?{ABOUT} {TOPIC}",  # "What's the latest on …", its time word gone
+    rf"what do {NEWS} (?:say|report) about {TOPIC}",
+    rf"{SUMMARY} {NEWS} {ABOUT} {TOPIC}",
+    rf"(?:a |the )?(?:summary|overview|rundown|recap|briefing|digest) of (?:{NEWS} {ABOUT} )?{TOPIC}",
+)
+TOPIC_BRIEFINGS = tuple(re.compile(rf"{POLITE}{phrasing}", re.I) for phrasing in TOPIC_PHRASINGS)
+ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 WHATS = re.compile(r"\bwhats\b", re.I)  # as typed in a hurry
 MIN_LEAD_WORDS = 6  # a shorter first sentence is a dateline or a byline, not what the article reports
 
 
-def asks_for_briefing(question: str) -> bool:
-    """Does the question (without its time expressions) ask what the news is, with no topic of its own?"""
+@dataclass(frozen=True)
+class Briefing:
+    """A question that asks for the news rather than a fact: at large, or about a topic ("the trade talks")."""
+
+    topic: str = ""
+
+
+def briefing_asked(question: str) -> Briefing | None:
+    """The briefing the question (without its time expressions) asks for, if it asks for one."""
     bare = re.sub(r"[\s?.!]+$", "", question.strip()).replace("’", "'")
-    return bool(BRIEFING.fullmatch(" ".join(WHATS.sub("what's", bare).split())))
+    bare = " ".join(WHATS.sub("what's", bare).split())
+    if BRIEFING.fullmatch(bare):
+        return Briefing()
+    about = next((found for pattern in TOPIC_BRIEFINGS if (found := pattern.fullmatch(bare))), None)
+    return Briefing(about["topic"]) if about and content_stems(about["topic"]) else None
+
+
+def about_topic(topic: str, passages: list[Passage], k: int) -> list[Passage]:
+    """The articles among the retrieved passages that mention every word of the topic that carries meaning (its
+    headline counts), one per story by its best-ranked passage, the newest first and undated ones last; k at most."""
+    wanted = content_stems(topic)
+    mentioning = [p for p in passages if wanted <= content_stems(f"{p.meta.title}\n{p.text}")]
+    by_story = list({p.meta.story_group: p for p in reversed(mentioning)}.values())[::-1]  # each story's best passage
+    newest = sorted(by_story, key=lambda p: -p.meta.published_day)[:k]  # stable: by rank within a day
+    return [replace(p, rank=rank) for rank, p in enumerate(newest, start=1)]
 
 
 def lead_span(passage: Passage) -> tuple[int, int]:
@@ -68,20 +105,33 @@ def headline_statement(passage: Passage, lead: str) -> str:
     title = meta.title.strip() or meta.id
     if title.endswith(".") and not title.endswith(".."):  # a full stop, not an ellipsis: the colon follows
         title = title[:-1]
-    return f"{said_by} — “{title}”: {lead.strip()}"
+    lead = lead.strip()
+    if not ENDED.search(lead):  # a subhead or a cut-off line: the next article's line must not run on from it
+        lead += "."
+    return f"{said_by} — “{title}”: {lead}"
 
 
-def briefing_evidence(passages: list[Passage]) -> Evidence:
-    """One statement per article (the passages are the newest stories' first chunks, newest first), each cited to
-    its first sentence that says something; none when nothing is indexed for the window."""
+def topic_span(passage: Passage, topic: str) -> tuple[int, int]:
+    """The passage's sentence that holds most of the topic's words (the first of them), else its first sentence that
+    says something (the topic was in the headline)."""
+    wanted = content_stems(topic)
+    spans = sentences(passage.text)
+    held = [len(wanted & content_stems(passage.text[start:end])) for start, end in spans]
+    best = max(range(len(spans)), key=held.__getitem__, default=None)  # the first of the most
+    return spans[best] if best is not None and held[best] else lead_span(passage)
+
+
+def briefing_evidence(passages: list[Passage], topic: str = "") -> Evidence:
+    """One statement per article (the passages are one per article, newest first), each cited to its first sentence
+    that says something, or to its sentence on the topic; none when no article is left."""
     statements = []
     for passage in passages:
-        start, end = lead_span(passage)
+        start, end = topic_span(passage, topic) if topic else lead_span(passage)
         statement = headline_statement(passage, passage.text[start:end])
         statements.append(EvidenceSentence(passage, start, end, 1.0, statement))
     return Evidence(statements, answerable=float(bool(statements)), answers=bool(statements), stated=True)
 
 
-def briefing_answer(passages: list[Passage]) -> Iterator[str | Draft]:
+def briefing_answer(briefing: Briefing, passages: list[Passage]) -> Iterator[str | Draft]:
     """What a backend would yield for the briefing: its statements, or the refusal when no article is left."""
-    yield from stated_answer(briefing_evidence(passages)) if passages else refusal()
+    yield from stated_answer(briefing_evidence(passages, briefing.topic)) if passages else refusal()

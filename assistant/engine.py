@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from assistant.answer import Answer, Passage
 from assistant.backends.base import AnswerBackend, Draft, create_backend, resolve_backend
-from assistant.briefing import asks_for_briefing, briefing_answer
+from assistant.briefing import Briefing, about_topic, briefing_answer, briefing_asked
 from assistant.citations import MarkerStream, SupportCheck, check_citations
 from assistant.config import Settings
 from assistant.errors import AssistantError
@@ -39,6 +39,7 @@ History = Sequence[tuple[str, str]]  # (question, answer text) turns, oldest fir
 Exclude = Callable[[StoredChunk], bool]  # chunks to leave out of retrieval
 MAX_QUESTION_CHARS = 2000
 NOTE_BREAK = "\n\n"  # between the searched-window line and the answer
+TOPIC_READS = 3  # a briefing on a topic reads this many times top_k passages, for top_k articles
 
 
 T = TypeVar("T")  # a component built on first use
@@ -338,10 +339,9 @@ class Assistant:
         standalone = self._standalone(question, turns)
         asked = Asked(question, standalone, as_of_day, resolve(standalone, as_of_day))
         searched = self.searched_question(standalone)
-        briefing = asks_for_briefing(searched.text)  # no topic to search for: the newest stories are the answer
+        briefing = briefing_asked(searched.text)  # the news rather than a fact: a listing of articles
         if briefing:
-            self.ensure_index()
-            passages = self.retriever.newest(self.settings.top_k, filters.within(asked.window), exclude)
+            passages = self._briefing_passages(briefing, filters.within(asked.window), exclude)
         else:
             recency = self.recency(asked.window, as_of_day)
             passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude, recency=recency)
@@ -364,7 +364,7 @@ class Assistant:
         first_token: float | None = None
         draft: Draft | None = None
         markers = MarkerStream(len(passages))  # shown markers already numbered as the checked Answer's
-        for item in briefing_answer(passages) if briefing else backend.answer(searched, passages):
+        for item in briefing_answer(briefing, passages) if briefing else backend.answer(searched, passages):
             if isinstance(item, Draft):
                 draft = item
                 break
@@ -384,6 +384,17 @@ class Assistant:
             "total": finished - started,
         }
         yield answer
+
+    def _briefing_passages(self, briefing: Briefing, filters: Filters, exclude: Exclude | None) -> list[Passage]:
+        """The news at large: the first passage of each of the newest stories. About a topic: the articles its words
+        retrieve (three times as many passages as a question reads, so that a few articles' many chunks do not crowd the
+        rest out) that mention it."""
+        k = self.settings.top_k
+        if not briefing.topic:
+            self.ensure_index()
+            return self.retriever.newest(k, filters, exclude)
+        found = self._retrieve(self.question(briefing.topic), filters, TOPIC_READS * k, exclude=exclude)
+        return about_topic(briefing.topic, found, k)
 
     def _any_chunk(self, filters: Filters) -> bool:
         return self.store.any_chunk(filters.for_chroma())

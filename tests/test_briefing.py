@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from assistant import Answer, Assistant, Settings
 from assistant.answer import Passage
-from assistant.briefing import asks_for_briefing, headline_statement
+from assistant.briefing import Briefing, briefing_asked, headline_statement
 from assistant.cli import app
 from assistant.prompts import CHECKED_ANSWER
 from assistant.time_window import without_time_expressions
@@ -46,7 +46,7 @@ AS_OF = date(2025, 7, 9)  # a Wednesday
     ],
 )
 def test_a_question_for_the_news_with_no_topic_is_a_briefing(question: str) -> None:
-    assert asks_for_briefing(without_time_expressions(question))
+    assert briefing_asked(without_time_expressions(question)) == Briefing()
 
 
 @pytest.mark.parametrize(
@@ -54,16 +54,31 @@ def test_a_question_for_the_news_with_no_topic_is_a_briefing(question: str) -> N
     [
         "What happened to the talks?",
         "Summarize what China said",
-        "What is the news about China?",
-        "What did the articles say about Japan?",
+        "What do the articles say about what China said?",
         "Who is Japan's chief negotiator?",
         "What news outlet published it?",
         "Which news outlets are cited?",
         "What is new in the trade deal?",
     ],
 )
-def test_a_question_with_a_topic_is_not(question: str) -> None:
-    assert not asks_for_briefing(without_time_expressions(question))
+def test_a_question_for_a_fact_is_not(question: str) -> None:
+    assert briefing_asked(without_time_expressions(question)) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What is the news about China?", "China"),
+        ("Summarize the articles about Japan", "Japan"),
+        ("Any news on the trade talks this week?", "the trade talks"),
+        ("What's the latest on the Elm River tunnel?", "the Elm River tunnel"),
+        ("What do the articles say about tariffs?", "tariffs"),
+        ("Give me a summary of the port strike", "the port strike"),
+        ("Headlines about the port", "the port"),
+    ],
+)
+def test_a_question_for_the_news_about_a_topic_is_a_briefing_on_it(question: str, topic: str) -> None:
+    assert briefing_asked(without_time_expressions(question)) == Briefing(topic)
 
 
 def passage_of(title: str, published: str = "", source: str = "") -> Passage:
@@ -78,6 +93,7 @@ def test_a_briefing_line_is_dated_first_and_keeps_a_cut_headline_cut() -> None:
     )
     cut = headline_statement(passage_of("Schools to display the ..."), lead)
     assert cut.startswith("Undated — “Schools to display the ...”:")
+    assert headline_statement(passage_of("Ferry"), "Ryan Gosling joins in").endswith("”: Ryan Gosling joins in.")  # ended
 
 
 # --- the engine on a dated corpus ------------------------------------------------------------------------------------
@@ -158,6 +174,20 @@ def test_a_question_with_a_topic_is_answered_from_what_it_retrieves(bot: Assista
     assert not answer.refused and "March 14" in answer.text
     assert "—" not in answer.text.split("\n")[0]  # no briefing line
     assert all(p.score > 0 for p in answer.passages)  # ranked by retrieval
+
+
+def test_the_news_about_a_topic_is_the_articles_that_mention_it(bot: Assistant) -> None:
+    answer = bot.ask("Any news about the dock workers?", as_of=AS_OF)
+    assert cited(answer) == ["port"] and answer.citations[0].quote == PORT_LEAD
+    assert answer.text == f"Jul 8, 2025, Harbour Times — “Port strike ends”: {PORT_LEAD[:-1]} [1]."
+    tunnel = bot.ask("Summarize the articles about the Elm River tunnel", as_of=AS_OF)
+    assert cited(tunnel)[0] in {"wire-a", "wire-b"} and len({"wire-a", "wire-b"} & set(cited(tunnel))) == 1  # once
+    assert "will open to traffic on March 14" in tunnel.citations[0].quote  # its sentence on the topic
+
+
+def test_the_news_about_a_topic_no_article_mentions_is_the_refusal(bot: Assistant) -> None:
+    answer = bot.ask("What is the news about Norland Builders?", as_of=AS_OF)
+    assert answer.refused and not answer.citations
 
 
 def test_the_cli_prints_the_briefing_as_streamed(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

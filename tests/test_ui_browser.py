@@ -189,6 +189,7 @@ def test_ask_see_the_streamed_answer_click_its_marker_and_see_the_passage(
     # A new chat (the chat's clear button), then a question the articles don't answer: a refusal, framed, no markers.
     page.locator("#chat").get_by_role("button", name="Clear").click()
     expect(page.locator('#chat [data-testid="bot"]')).to_have_count(0)
+    expect(page.locator("#chat")).to_contain_text("“What's in the news this week?”")  # the empty chat's hint
     refusal = ask(page, "What is the weather on Mars?")
     expect(refusal.locator(".refusal")).to_have_text("The articles I have don't answer this question.")
     expect(refusal.locator("a.cite")).to_have_count(0)
@@ -203,6 +204,10 @@ def test_ask_see_the_streamed_answer_click_its_marker_and_see_the_passage(
     expect(week).to_contain_text("Searched articles published between 2025-06-30 and 2025-07-06.")
     expect(week).to_contain_text("On Jul 2, 2025, Stocktwits reported that")
     expect(page.locator("#sources .sources-head")).to_contain_text("as of 2025-07-09")
+    # The news in brief: that week's story, dated, with its headline, cited to its first sentence.
+    news = ask(page, "What made the news last week?")
+    expect(news).to_contain_text("Jul 2, 2025, Stocktwits — “Trump Trade Talks: China Finally Mulls Opening Door")
+    expect(news.locator("a.cite", has_text="[1]")).to_be_visible()
 
     # A bad setting: one short line in the chat, never a traceback.
     page.locator("#since textarea, #since input").first.fill("last Tuesday")

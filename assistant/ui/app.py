@@ -158,7 +158,8 @@ def _chat_tab(bot: Assistant) -> _ChatTab:
                 latex_delimiters=[],
                 feedback_options=None,
                 buttons=["copy"],
-                placeholder="Ask about the news in the indexed articles.",
+                placeholder="Ask about the news in the indexed articles: “What's in the news this week?”, “What's the news "
+                "about …?”, or any question they may answer.",
             )
             with gr.Row():
                 question = gr.Textbox(elem_id="question", show_label=False, placeholder="Ask a question…", scale=5, max_lines=4)

@@ -312,6 +312,12 @@ class HeuristicSelector(EvidenceSelector):
             candidates = [c for c in candidates if parts.all_in(context_stems(c, passages))]
         if not candidates:
             return refused(question, "no sentence reads the question's names together")
+        said = SAID_QUESTION.search(question.text)
+        if said:  # what someone said: their words, reported in a sentence that names them
+            who = frozenset(content_stems(said["who"]))
+            candidates = [c for c in candidates if reports_words_of(who, c, passages)]
+            if not candidates:
+                return refused(question, f"no sentence reports what {said['who']} said")
         asked = AskedFor.of(question.text)
         shortlisted, scores = self._score(question, candidates, asked)
         order = [int(i) for i in np.argsort(-scores)]
@@ -390,6 +396,25 @@ SEVERAL = re.compile(r"\b(two|three|both|each)\b|\baccording to\b.*\band\b", re.
 SPLIT_ACROSS = re.compile(r"\b(both|each)\b", re.I)  # "A and B each said": one sentence on A, one on B
 ATTRIBUTED = re.compile(r",\s*according to (.+\band\b.+?)\s*\??\s*$", re.I)  # "…, according to A and to B?"
 AND = re.compile(r"\band\b(?:\s+to\b)?", re.I)
+# "What did X say / tell / announce …?" asks for what was said: a sentence that reports it quotes it or has a verb of
+# saying. "His comments came after the meeting led by X" names X and no words of X's.
+SAID_QUESTION = re.compile(
+    r"\bwhat (?:did|does|do|has|have|had|will|would) (?P<who>.+?) (?:say|tell|announce|claim|call|argue|warn|think|believe|"
+    r"write|post)\b",
+    re.I,
+)
+REPORTS_SPEECH = re.compile(
+    r"[“”\"]|\baccording to\b|\b(?:say|says|said|saying|tell|tells|told|announc\w*|stat(?:e|es|ed|ing)|add(?:s|ed|ing)|"
+    r"not(?:e|es|ed|ing)|argu\w*|warn\w*|claim\w*|call(?:s|ed|ing)|describ\w*|insist\w*|assert\w*|believ\w*|think\w*|"
+    r"thought|wr(?:ite|ites|ote|itten|iting)|post(?:s|ed|ing)|accus\w*|label\w*|den(?:y|ies|ied)|reject\w*|vow\w*|"
+    r"urg\w*|predict\w*|promis\w*|pledg\w*|confirm\w*|admit\w*|ask(?:s|ed))\b",
+    re.I,
+)
+# A speaker the sentence does not name, named in the sentences before it: "he said", "the spokesperson noted".
+SAYING = r"(?:said|says|told|tells|added|noted|argued|warned|claimed|stated|announced|wrote|insisted)"
+ROLE_NOUN = r"(?:spokesperson|spokesman|spokeswoman|official|officials|minister|ministry|department|agency|secretary|negotiator)"
+ROLE = rf"(?:he|she|they|the (?:\w+ )?{ROLE_NOUN})"
+UNNAMED_SPEAKER = re.compile(rf"\b{ROLE},? {SAYING}\b|\b{SAYING} {ROLE}\b", re.I)
 YES_OR_NO = re.compile(r"^\s*(is|are|was|were|do|does|did|has|have|had|will|would|can|could|should)\b", re.I)
 
 
@@ -470,6 +495,18 @@ def context_stems(sentence: EvidenceSentence, passages: list[Passage]) -> set[st
     meta = sentence.passage.meta
     before = [s.text for s in sentences_before(sentence, passages)]
     return named_stems(" ".join((*before, sentence.text, meta.source, meta.author)))
+
+
+def reports_words_of(who: frozenset[str], sentence: EvidenceSentence, passages: list[Passage]) -> bool:
+    """Does the sentence report what `who` (stems of the speaker the question names) said: a verb of saying or a quote,
+    and the speaker named in it, or named in the sentences before it when the sentence's own speaker is "he" or "the
+    spokesperson". "Following the meeting, Akazawa told reporters …" is not what Lutnick, named before it, said; nor is
+    "analysts argue …" what Xi Jinping did."""
+    if not REPORTS_SPEECH.search(sentence.text):
+        return False
+    if found(who, named_stems(sentence.text)):
+        return True
+    return bool(UNNAMED_SPEAKER.search(sentence.text)) and found(who, context_stems(sentence, passages))
 
 
 def names_more(candidate: EvidenceSentence, picked: list[EvidenceSentence], asked: AskedFor) -> bool:

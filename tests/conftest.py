@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -92,6 +93,24 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, encoder: OnnxInt8Encoder) -
     bot = Assistant(Settings(home=home, seeds_dir=SEEDS, llm="extractive"), encoder=encoder)
     bot.ingest([SEEDS])
     return bot
+
+
+def indexed(home: Path, encoder: OnnxInt8Encoder, corpus: Path, articles: int) -> Assistant:
+    """An extractive assistant in a fresh data directory with `corpus` indexed, all its `articles` added."""
+    bot = Assistant(Settings(home=home, seeds_dir=home / "no-seeds", llm="extractive"), encoder=encoder)
+    assert bot.ingest([corpus]).added == articles
+    return bot
+
+
+def cli_over(corpus: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The CLI, run in-process, on an extractive data directory at `home` with `corpus` ingested."""
+    from assistant.cli import app
+
+    monkeypatch.setenv("ASSISTANT_HOME", str(home))
+    monkeypatch.setenv("ASSISTANT_LLM", "extractive")
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(corpus)]).exit_code == 0
+    return runner
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from assistant import Answer, Assistant, Settings
+from assistant import Answer, Assistant
 from assistant.answer import Passage
 from assistant.briefing import Briefing, briefing_asked, headline_statement
 from assistant.cli import app
@@ -19,6 +18,7 @@ from assistant.prompts import CHECKED_ANSWER
 from assistant.time_window import without_time_expressions
 from index.embeddings import OnnxInt8Encoder
 from index.types import ArticleMeta, StoredChunk
+from tests.conftest import cli_over, indexed
 from tests.test_stories import WIRE, edited, story
 
 AS_OF = date(2025, 7, 9)  # a Wednesday
@@ -124,10 +124,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory, encoder: OnnxInt8Encoder, corpus: Path) -> Assistant:
-    home = tmp_path_factory.mktemp("briefing-home")
-    bot = Assistant(Settings(home=home, seeds_dir=home / "no-seeds", llm="extractive"), encoder=encoder)
-    assert bot.ingest([corpus]).added == len(ARTICLES)
-    return bot
+    return indexed(tmp_path_factory.mktemp("briefing-home"), encoder, corpus, len(ARTICLES))
 
 
 def cited(answer: Answer) -> list[str]:
@@ -191,10 +188,7 @@ def test_the_news_about_a_topic_no_article_mentions_is_the_refusal(bot: Assistan
 
 
 def test_the_cli_prints_the_briefing_as_streamed(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ASSISTANT_LLM", "extractive")
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(corpus)]).exit_code == 0
+    runner = cli_over(corpus, tmp_path / "home", monkeypatch)
     result = runner.invoke(app, ["ask", "What's new this week?", "--as-of", "2025-07-09"])
     assert result.exit_code == 0, result.output
     assert "Jul 8, 2025, Harbour Times — “Port strike ends”" in result.output and PORT_LEAD in result.output

@@ -12,6 +12,7 @@ from assistant.config import HeuristicEvidenceSettings
 from assistant.evidence import (
     MODEL_FILE,
     QUESTION_FEATURES,
+    SAID_QUESTION,
     SENTENCE_FEATURES,
     AskedFor,
     AskedParts,
@@ -32,6 +33,7 @@ from assistant.evidence import (
     passage_terms,
     pick_complementary,
     rarity_weighted_overlap,
+    reports_words_of,
 )
 from assistant.text import capitalised_words
 from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE
@@ -114,6 +116,12 @@ def test_real_decisions_on_the_seeds(seeded: Assistant, kind: str) -> None:
         assert evidence("What did Rubio say about China?").answers
         assert not evidence("What did Marco Rubio say about Japan?").answers
         assert not evidence("What was the closing price of the Invesco QQQ Trust?").answers  # only its move, in %
+        # What someone said: their words, not a sentence that only names them ("… led by Bessent, and Commerce
+        # Secretary Howard Lutnick"; "Chinese leadership under Xi Jinping is resolute").
+        assert not evidence("What did Lutnick announce?").answers
+        assert not evidence("What did Xi Jinping say?").answers
+        told = evidence("What did Akazawa tell reporters?")
+        assert told.answers and "concrete discussions" in told.sentences[0].text
         two = evidence("What did China's Commerce Department and its Foreign Ministry each say about talks with the U.S.?")
         assert {s.passage.meta.id for s in two.sentences} == {AKAZAWA_ARTICLE, DENIAL_ARTICLE}
         # Asked with the passages that hold its answer ("fight to the end") taken away, as a counterfactual is: the
@@ -250,6 +258,27 @@ def test_a_quote_that_names_no_one_is_attributed_from_the_sentences_before_it() 
     speaker = named_before(quote, asked, [other, after, before])
     assert speaker is not None and speaker.text == said and speaker.passage.rank == 1
     assert named_before(quote, asked, [after, other]) is None  # the speaker not retrieved
+
+
+def test_what_someone_said_is_a_sentence_that_reports_their_words() -> None:
+    named = "Commerce Secretary Howard Lutnick joined the meeting."
+    other = "Following the meeting, Akazawa told reporters, “We were able to have concrete discussions.”"
+    quote = "“It means that the United States has no sincerity,” the spokesperson said."
+    text = f"{named} {other} {quote}"
+    passage = make_passage(1, text, article_id="a", start=0)
+
+    def sentence(part: str) -> EvidenceSentence:
+        return EvidenceSentence(passage, text.index(part), text.index(part) + len(part))
+
+    lutnick, spokesperson = frozenset({"lutnick"}), frozenset({"spokesperson"})
+    assert not reports_words_of(lutnick, sentence(named), [passage])  # names him, says nothing of his
+    assert not reports_words_of(lutnick, sentence(other), [passage])  # named before it, but Akazawa is the speaker
+    assert reports_words_of(frozenset({"akazawa"}), sentence(other), [passage])
+    assert reports_words_of(spokesperson, sentence(quote), [passage])
+    alone = make_passage(2, quote, article_id="b", start=0)
+    assert not reports_words_of(lutnick, EvidenceSentence(alone, 0, len(quote)), [alone])  # not named before it
+    asked = SAID_QUESTION.search("What did the Chinese spokesperson say would not work?")
+    assert asked is not None and asked["who"] == "the Chinese spokesperson"
 
 
 def test_words_about_the_reporting_need_not_be_in_the_passages() -> None:

@@ -10,7 +10,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from assistant import Answer, Assistant, Settings
 from assistant.attribution import attributed, dated_claims, spelled_day
@@ -25,7 +24,7 @@ from eval.runner import EvalOptions, run_eval
 from index.embeddings import OnnxInt8Encoder
 from index.keyword import KeywordFilter, PassingChunks
 from index.types import ArticleMeta
-from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE, SEEDS
+from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE, SEEDS, cli_over, indexed
 
 AS_OF = date(2025, 7, 9)  # a Wednesday
 D = date.fromisoformat
@@ -250,10 +249,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def bridge(tmp_path_factory: pytest.TempPathFactory, encoder: OnnxInt8Encoder, corpus: Path) -> Assistant:
-    home = tmp_path_factory.mktemp("bridge-home")
-    bot = Assistant(Settings(home=home, seeds_dir=home / "no-seeds", llm="extractive"), encoder=encoder)
-    assert bot.ingest([corpus]).added == len(BRIDGE)
-    return bot
+    return indexed(tmp_path_factory.mktemp("bridge-home"), encoder, corpus, len(BRIDGE))
 
 
 def cited_days(answer: Answer) -> set[str]:
@@ -385,10 +381,7 @@ def test_a_bad_as_of_is_a_clear_error(bridge: Assistant) -> None:
 
 
 def test_the_cli_takes_as_of_and_prints_the_window(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ASSISTANT_LLM", "extractive")
-    runner = CliRunner()
-    assert runner.invoke(app, ["ingest", str(corpus)]).exit_code == 0
+    runner = cli_over(corpus, tmp_path / "home", monkeypatch)
     asked = runner.invoke(app, ["ask", "What happened with the Elm River bridge last week?", "--as-of", "2025-07-09"])
     assert asked.exit_code == 0, asked.output
     assert asked.stdout.startswith("Searched articles published between 2025-06-30 and 2025-07-06.\n\nOn Jul 2, 2025,")

@@ -17,13 +17,16 @@ from assistant.attribution import article_day
 from assistant.backends.base import Draft, refusal
 from assistant.evidence import Evidence, EvidenceSentence, stated_answer
 from assistant.text import content_stems, sentences
+from assistant.time_window import without_time_expressions
 
 # The question, once its time expressions are gone ("What happened this week?" → "What happened?"), lower-cased and
 # without its closing punctuation, must be one of these phrasings with nothing else in it: a question with a topic
-# ("What happened to the talks?", "Summarize what China said") is answered from the passages it retrieves.
-POLITE = r"(?:(?:please|(?:can|could|would|will) you|i want to know|tell me|show me|give me|let me know)\s+)*"
-DETERMINER = r"(?:the|these|this|that|all the|all|my|your|today's|recent|latest|top|main|big|biggest|indexed)"
-NEWS = rf"(?:{DETERMINER}\s+)*(?:news|headlines|stories|articles|sources|news stories|news articles|top stories)"
+# ("What happened to the talks?", "Summarize what China said") is answered from the passages it retrieves. The runs of
+# polite openers and of determiners are possessive (*+): a word they share with what follows ("give me", "top") is
+# never tried both ways, so a long question cannot make the match backtrack exponentially.
+POLITE = r"(?:(?:please|(?:can|could|would|will) you|i want to know|tell me|show me|give me|let me know)\s+)*+"
+DETERMINER = r"(?:the|these|this|that|all|my|your|recent|top|main|big|biggest|indexed)"
+NEWS = rf"(?:{DETERMINER}\s+)*+(?:news|headlines|stories|articles|sources|news stories|news articles)"
 SUMMARY = r"(?:summari[sz]e|sum up|recap|brief me on|go over|list|show|give me)"
 BRIEFING_PHRASINGS = (
     rf"{NEWS}",
@@ -37,7 +40,7 @@ BRIEFING_PHRASINGS = (
     rf"(?:a |the )?(?:summary|overview|rundown|recap|briefing|digest) (?:of )?{NEWS}",
     r"(?:a |the )?(?:summary|overview|rundown|recap|briefing|digest)",
 )
-TRAILING = r"(?:\s+(?:from|for|of|in|on|over|during|since|so far|please|for me|in brief|briefly))*"
+TRAILING = r"(?:\s+(?:for me|so far|in brief|briefly|please|from|for|of|in|on|over|during|since))*+"  # longest first
 BRIEFING = re.compile(rf"{POLITE}(?:{'|'.join(BRIEFING_PHRASINGS)}){TRAILING}", re.I)
 # The news about one topic ("Summarize the articles about Japan", "Any news on the trade talks?"): the same listing,
 # of the articles the topic retrieves that mention it.
@@ -47,12 +50,19 @@ TOPIC_PHRASINGS = (
     rf"{NEWS} {ABOUT} {TOPIC}",
     rf"(?:any|anything) (?:news|new) {ABOUT} {TOPIC}",
     rf"what(?:'s| is| was| are| were) (?:in )?{NEWS} {ABOUT} {TOPIC}",
-    rf"what(?:'s| is) (?:new )?{ABOUT} {TOPIC}",  # "What's the latest on …", its time word gone
+    rf"what(?:'s| is) new {ABOUT} {TOPIC}",
     rf"what do {NEWS} (?:say|report) about {TOPIC}",
     rf"{SUMMARY} {NEWS} {ABOUT} {TOPIC}",
     rf"(?:a |the )?(?:summary|overview|rundown|recap|briefing|digest) of (?:{NEWS} {ABOUT} )?{TOPIC}",
 )
 TOPIC_BRIEFINGS = tuple(re.compile(rf"{POLITE}{phrasing}", re.I) for phrasing in TOPIC_PHRASINGS)
+# "The latest" is a time expression, gone from the question before the phrasings above are read: "What's the latest
+# on the tunnel?" would read "What's on the tunnel?", which is no news question ("What's on the ballot?"). So it is
+# read first, in the question as asked.
+LATEST = re.compile(
+    rf"{POLITE}what(?:'s| is| are)(?: the)? (?:very )?latest(?: news| headlines| stories)?(?: (?:{ABOUT}|with) {TOPIC})?", re.I
+)
+POSSESSIVE_LEFT = re.compile(r"(?<![\w'])'s\b")  # "today's headlines" without "today": "'s headlines"
 ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 WHATS = re.compile(r"\bwhats\b", re.I)  # as typed in a hurry
 MIN_LEAD_WORDS = 6  # a shorter first sentence is a dateline or a byline, not what the article reports
@@ -66,13 +76,28 @@ class Briefing:
 
 
 def briefing_asked(question: str) -> Briefing | None:
-    """The briefing the question (without its time expressions) asks for, if it asks for one."""
-    bare = re.sub(r"[\s?.!]+$", "", question.strip()).replace("’", "'")
-    bare = " ".join(WHATS.sub("what's", bare).split())
+    """The briefing the question asks for, if it asks for one: read as asked for "the latest", then without its time
+    expressions ("this week", "in June": the window the listing is drawn from)."""
+    asked = _plain(question)
+    latest = LATEST.fullmatch(asked)
+    if latest:
+        return _about(latest["topic"]) if latest["topic"] else Briefing()
+    bare = _plain(POSSESSIVE_LEFT.sub("", without_time_expressions(asked)))
     if BRIEFING.fullmatch(bare):
         return Briefing()
     about = next((found for pattern in TOPIC_BRIEFINGS if (found := pattern.fullmatch(bare))), None)
-    return Briefing(about["topic"]) if about and content_stems(about["topic"]) else None
+    return _about(about["topic"]) if about else None
+
+
+def _plain(question: str) -> str:
+    """The question with plain apostrophes, single spaces, and no closing punctuation."""
+    text = re.sub(r"[\s?.!]+$", "", question.strip()).replace("’", "'")
+    return " ".join(WHATS.sub("what's", text).split())
+
+
+def _about(topic: str) -> Briefing | None:
+    """A briefing on the topic; none for a "topic" without a word that carries meaning ("it")."""
+    return Briefing(topic) if content_stems(topic) else None
 
 
 def about_topic(topic: str, passages: list[Passage], k: int) -> list[Passage]:
@@ -80,8 +105,10 @@ def about_topic(topic: str, passages: list[Passage], k: int) -> list[Passage]:
     headline counts), one per story by its best-ranked passage, the newest first and undated ones last; k at most."""
     wanted = content_stems(topic)
     mentioning = [p for p in passages if wanted <= content_stems(f"{p.meta.title}\n{p.text}")]
-    by_story = list({p.meta.story_group: p for p in reversed(mentioning)}.values())[::-1]  # each story's best passage
-    newest = sorted(by_story, key=lambda p: -p.meta.published_day)[:k]  # stable: by rank within a day
+    by_story: dict[str, Passage] = {}
+    for passage in mentioning:  # best ranked first
+        by_story.setdefault(passage.meta.story_group, passage)
+    newest = sorted(by_story.values(), key=lambda p: -p.meta.published_day)[:k]  # stable: by rank within a day
     return [replace(p, rank=rank) for rank, p in enumerate(newest, start=1)]
 
 
@@ -102,7 +129,7 @@ def headline_statement(passage: Passage, lead: str) -> str:
     “Trump Trade Talks: …”: China's spokesperson said …" ("Undated, …" when it has no date)."""
     meta = passage.meta
     said_by = ", ".join(part for part in (article_day(meta) or "Undated", meta.source) if part)
-    title = meta.title.strip() or meta.id
+    title = meta.title.strip() or "Untitled"
     if title.endswith(".") and not title.endswith(".."):  # a full stop, not an ellipsis: the colon follows
         title = title[:-1]
     lead = lead.strip()

@@ -336,14 +336,14 @@ class Assistant:
         as_of_day = self.as_of_day(as_of)
         filters = _filters(since, until, sources, as_of_day)
         turns = list(history)[-self.settings.history_turns :] if self.settings.history_turns else []
-        standalone = self._standalone(question, turns)
+        briefing = briefing_asked(question)  # the news rather than a fact: a listing, read without the earlier turns
+        standalone = question if briefing else self._standalone(question, turns)
         asked = Asked(question, standalone, as_of_day, resolve(standalone, as_of_day))
         searched = self.searched_question(standalone)
-        briefing = briefing_asked(searched.text)  # the news rather than a fact: a listing of articles
+        recency = self.recency(asked.window, as_of_day)
         if briefing:
-            passages = self._briefing_passages(briefing, filters.within(asked.window), exclude)
+            passages = self._briefing_passages(briefing, filters.within(asked.window), exclude, recency)
         else:
-            recency = self.recency(asked.window, as_of_day)
             passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude, recency=recency)
         if not passages and not self._any_chunk(filters) and (filters.active or self.store.count()):
             # a plain refusal would read as "the articles don't say"; it is the filter (or the as-of day) that left
@@ -376,7 +376,7 @@ class Assistant:
             yield rest
         if draft is None:
             raise AssistantError(f"the {backend.name} backend returned no answer")
-        answer = self._finish(asked, passages, draft, backend)
+        answer = self._finish(asked, passages, draft, backend, verbatim=briefing is not None)
         finished = time.perf_counter()
         answer.timings = {
             "retrieval": retrieved - started,
@@ -385,15 +385,17 @@ class Assistant:
         }
         yield answer
 
-    def _briefing_passages(self, briefing: Briefing, filters: Filters, exclude: Exclude | None) -> list[Passage]:
+    def _briefing_passages(
+        self, briefing: Briefing, filters: Filters, exclude: Exclude | None, recency: Recency | None
+    ) -> list[Passage]:
         """The news at large: the first passage of each of the newest stories. About a topic: the articles its words
         retrieve (three times as many passages as a question reads, so that a few articles' many chunks do not crowd the
-        rest out) that mention it."""
+        rest out; newer ones ranked higher when "the latest" is asked for) that mention it."""
         k = self.settings.top_k
         if not briefing.topic:
             self.ensure_index()
             return self.retriever.newest(k, filters, exclude)
-        found = self._retrieve(self.question(briefing.topic), filters, TOPIC_READS * k, exclude=exclude)
+        found = self._retrieve(self.question(briefing.topic), filters, TOPIC_READS * k, exclude=exclude, recency=recency)
         return about_topic(briefing.topic, found, k)
 
     def _any_chunk(self, filters: Filters) -> bool:
@@ -404,7 +406,11 @@ class Assistant:
             return question
         return self.backend.condense(question, turns) or rewrite_followup(question, turns)
 
-    def _finish(self, asked: Asked, passages: list[Passage], draft: Draft, backend: AnswerBackend) -> Answer:
+    def _finish(
+        self, asked: Asked, passages: list[Passage], draft: Draft, backend: AnswerBackend, verbatim: bool = False
+    ) -> Answer:
+        """The checked Answer. `verbatim`: the draft states metadata and quotes the passages' own sentences (a
+        briefing), which no support check need read, whichever backend is chosen."""
         answer = Answer(
             question=asked.question,
             text=REFUSAL_TEXT,
@@ -419,7 +425,7 @@ class Assistant:
             window=asked.window,
         )
         if not draft.refused:
-            supports = self._support_check(asked.standalone) if backend.checks_support else None
+            supports = self._support_check(asked.standalone) if backend.checks_support and not verbatim else None
             checked = check_citations(draft.claims, passages, supports)
             answer.flagged = checked.flagged
             if checked.supported_claims > 0:  # else nothing it said rests on a passage: the refusal stands

@@ -313,8 +313,8 @@ class HeuristicSelector(EvidenceSelector):
         if not candidates:
             return refused(question, "no sentence reads the question's names together")
         said = SAID_QUESTION.search(question.text)
-        if said:  # what someone said: their words, reported in a sentence that names them
-            who = frozenset(content_stems(said["who"]))
+        who = frozenset(content_stems(said["who"])) if said else frozenset()
+        if said and who:  # what someone said: their words, reported in a sentence that names them ("he": not known)
             candidates = [c for c in candidates if reports_words_of(who, c, passages)]
             if not candidates:
                 return refused(question, f"no sentence reports what {said['who']} said")
@@ -398,9 +398,10 @@ ATTRIBUTED = re.compile(r",\s*according to (.+\band\b.+?)\s*\??\s*$", re.I)  # "
 AND = re.compile(r"\band\b(?:\s+to\b)?", re.I)
 # "What did X say / tell / announce …?" asks for what was said: a sentence that reports it quotes it or has a verb of
 # saying. "His comments came after the meeting led by X" names X and no words of X's.
-SAID_QUESTION = re.compile(
-    r"\bwhat (?:did|does|do|has|have|had|will|would) (?P<who>.+?) (?:say|tell|announce|claim|call|argue|warn|think|believe|"
-    r"write|post)\b",
+SAID_QUESTION = re.compile(  # the speaker: one to four words, no clause ("What did Tesla report in its earnings call?")
+    r"\bwhat (?:did|does|do|has|have|had|will|would) (?P<who>[\w’'.-]+(?: [\w’'.-]+){0,3}) "
+    r"(?:say|said|tell|told|announce|announced|claim|claimed|argue|argued|warn|warned|think|thought|believe|believed|"
+    r"write|wrote|written|post|posted)\b",
     re.I,
 )
 REPORTS_SPEECH = re.compile(

@@ -7,7 +7,7 @@ llama_index.core (over a second of a cold `ask`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
@@ -221,25 +221,29 @@ class HybridRetriever:
     def newest(
         self, k: int, filters: Filters | None = None, exclude: Callable[[StoredChunk], bool] | None = None
     ) -> list[Passage]:
-        """The first passage of each of the k newest stories that pass (undated articles after every dated one): what a
-        question with no topic ("what's in the news this week?") is answered from. Chunks are read newest day first,
-        a page at a time, until k stories are found and the rest of the k-th one's day is read too, so that each
-        article's first chunk is among those read."""
+        """The first passage of each of the k newest stories that pass (undated articles after every dated one; within
+        a day, the last ingested first): what a question with no topic ("what's in the news this week?") is answered
+        from. Chunks are read in that order, a page at a time, until k stories are found and the first chunk of each
+        has been read (or the day is over: it was left out)."""
         filters = filters or Filters()
         keyword_index = self.keyword_index()
         ordered = keyword_index.newest_first(filters.for_keywords())
-        first: dict[str, StoredChunk] = {}  # article id → its first chunk read; articles in the order they came
+        first: dict[str, StoredChunk] = {}  # article id → its first chunk read
+        stories: dict[str, str] = {}  # story → its newest article, in the order found
         for start in range(0, len(ordered), NEWEST_PAGE):
             page = ordered[start : start + NEWEST_PAGE]
-            cutoff = _kth_story_day(first.values(), k)
-            if cutoff is not None and (cutoff == 0 or keyword_index.day_of(page[0]) < cutoff):
+            chosen = [first[article] for article in list(stories.values())[:k]]
+            if len(chosen) == k and (
+                all(chunk.index == 0 for chunk in chosen) or keyword_index.day_of(page[0]) < chosen[-1].meta.published_day
+            ):
                 break
             for chunk in self.store.get_chunks(page):
                 if filters.admits(chunk.meta) and not (exclude and exclude(chunk)):
                     known = first.get(chunk.meta.id)
                     if known is None or chunk.index < known.index:
                         first[chunk.meta.id] = chunk
-        chosen = _one_per_story(sorted(first.values(), key=lambda c: -c.meta.published_day))[:k]  # stable sort
+                    stories.setdefault(chunk.meta.story_group, chunk.meta.id)
+        chosen = [first[article] for article in list(stories.values())[:k]]
         return [Passage(rank=rank, chunk=chunk, score=0.0) for rank, chunk in enumerate(chosen, start=1)]
 
     def _read(self, ranked: list[str], k: int, filters: Filters, exclude: Callable[[StoredChunk], bool] | None) -> list[_Kept]:
@@ -290,20 +294,3 @@ class HybridRetriever:
             narrow = self.store.nearest(vector, n, where)
         found = dict(kept) | dict(narrow)  # the kept hits the keyword index does not know stay in
         return sorted(found.items(), key=lambda hit: -hit[1])[:n]
-
-
-def _one_per_story(chunks: Iterable[StoredChunk]) -> list[StoredChunk]:
-    """The first chunk of each story, in the order given."""
-    told: set[str] = set()
-    kept = []
-    for chunk in chunks:
-        if chunk.meta.story_group not in told:
-            told.add(chunk.meta.story_group)
-            kept.append(chunk)
-    return kept
-
-
-def _kth_story_day(chunks: Iterable[StoredChunk], k: int) -> int | None:
-    """The published day of the k-th story among chunks read newest first; None while fewer than k are."""
-    stories = _one_per_story(chunks)
-    return stories[k - 1].meta.published_day if len(stories) >= k else None

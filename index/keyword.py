@@ -355,8 +355,8 @@ class KeywordIndex:
 
     def newest_first(self, where: KeywordFilter) -> list[str]:
         """The live chunks that pass, by the day this index holds for each: the newest first, undated ones last, and
-        in the order they were added within a day (an article's chunks in its own order)."""
-        slots = np.flatnonzero(self._mask(where) & self.live)
+        the last added first within a day (a feed synced through the day: its latest stories)."""
+        slots = np.flatnonzero(self._mask(where) & self.live)[::-1]
         return [self.ids[i] for i in slots[np.argsort(-self.days[slots], kind="stable")]]
 
     @cached_property

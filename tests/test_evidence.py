@@ -277,8 +277,22 @@ def test_what_someone_said_is_a_sentence_that_reports_their_words() -> None:
     assert reports_words_of(spokesperson, sentence(quote), [passage])
     alone = make_passage(2, quote, article_id="b", start=0)
     assert not reports_words_of(lutnick, EvidenceSentence(alone, 0, len(quote)), [alone])  # not named before it
-    asked = SAID_QUESTION.search("What did the Chinese spokesperson say would not work?")
-    assert asked is not None and asked["who"] == "the Chinese spokesperson"
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        ("What did the Chinese spokesperson say would not work?", "the Chinese spokesperson"),
+        ("What has Powell said about rates?", "Powell"),
+        ("What did he say?", "he"),  # no word that names anyone: the rule is not applied
+        ("What did Tesla report in its earnings call?", None),  # no verb of saying
+        ("What did the Fed do after Powell's call for patience?", None),
+        ("What did China's Commerce Department and its Foreign Ministry each say?", None),  # a clause, not a speaker
+    ],
+)
+def test_a_question_for_what_someone_said_names_the_speaker(question: str, who: str | None) -> None:
+    asked = SAID_QUESTION.search(question)
+    assert (asked["who"] if asked else None) == who
 
 
 def test_words_about_the_reporting_need_not_be_in_the_passages() -> None:

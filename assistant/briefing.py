@@ -50,7 +50,7 @@ TOPIC_PHRASINGS = (
     rf"{NEWS} {ABOUT} {TOPIC}",
     rf"(?:any|anything) (?:news|new) {ABOUT} {TOPIC}",
     rf"what(?:'s| is| was| are| were) (?:in )?{NEWS} {ABOUT} {TOPIC}",
-    rf"what(?:'s| is) new {ABOUT} {TOPIC}",
+    rf"what(?:'s| is) new (?:{ABOUT}|with) {TOPIC}",
     rf"what do {NEWS} (?:say|report) about {TOPIC}",
     rf"{SUMMARY} {NEWS} {ABOUT} {TOPIC}",
     rf"(?:a |the )?(?:summary|overview|rundown|recap|briefing|digest) of (?:{NEWS} {ABOUT} )?{TOPIC}",

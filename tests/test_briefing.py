@@ -88,6 +88,7 @@ def test_a_long_question_is_read_at_once() -> None:
         ("What do the articles say about tariffs?", "tariffs"),
         ("Give me a summary of the port strike", "the port strike"),
         ("Headlines about the port", "the port"),
+        ("What's new with Taylor Swift?", "Taylor Swift"),
     ],
 )
 def test_a_question_for_the_news_about_a_topic_is_a_briefing_on_it(question: str, topic: str) -> None:

@@ -402,6 +402,9 @@ class Assistant:
         return self.store.any_chunk(filters.for_chroma())
 
     def _standalone(self, question: str, turns: list[tuple[str, str]]) -> str:
+        """The follow-up as a question of its own. A turn that asked for the news at large names nothing to read it
+        with ("What did China say?" after "What's in the news?" is not about "news"), so it is left out."""
+        turns = [turn for turn in turns if (asked := briefing_asked(turn[0])) is None or asked.topic]
         if not turns:
             return question
         return self.backend.condense(question, turns) or rewrite_followup(question, turns)

@@ -218,6 +218,16 @@ def test_a_briefing_in_a_chat_is_read_without_the_earlier_turns(bot: Assistant) 
     assert answer.standalone_question is None and cited(answer)[0] == "port"
 
 
+def test_a_question_after_a_briefing_is_not_read_with_it(bot: Assistant) -> None:
+    # "And the tunnel?" borrows the last question's words; "What's in the news this week?" has none worth borrowing
+    # (the rule-based rewrite made it "And the tunnel (What's in news this week)?"), a briefing on a topic has.
+    briefing = bot.ask("What's in the news this week?", as_of=AS_OF)
+    after = bot.chat("And the tunnel?", [("What's in the news this week?", briefing.text)], as_of=AS_OF)
+    assert after.standalone_question is None
+    on_topic = bot.chat("And the port?", [("What's the news about the tunnel?", briefing.text)], as_of=AS_OF)
+    assert on_topic.standalone_question is not None and "tunnel" in on_topic.standalone_question
+
+
 def test_a_backend_that_checks_support_states_the_briefing_as_it_is(
     bot: Assistant, encoder: OnnxInt8Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:

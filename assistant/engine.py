@@ -17,7 +17,7 @@ from assistant.briefing import Briefing, about_topic, briefing_answer, briefing_
 from assistant.citations import MarkerStream, SupportCheck, check_citations
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.followups import rewrite_followup
+from assistant.followups import rewrite_followup, with_listed_item
 from assistant.prompts import EMPTY_QUESTION, NOTHING_IN_WINDOW, REFUSAL_TEXT, WINDOW_AFTER_AS_OF
 from assistant.question import Question
 from assistant.retrieval import Filters, HybridRetriever, Mode, Recency
@@ -402,8 +402,11 @@ class Assistant:
         return self.store.any_chunk(filters.for_chroma())
 
     def _standalone(self, question: str, turns: list[tuple[str, str]]) -> str:
-        """The follow-up as a question of its own. A turn that asked for the news at large names nothing to read it
-        with ("What did China say?" after "What's in the news?" is not about "news"), so it is left out."""
+        """The follow-up as a question of its own. "The second one" after a briefing is its second headline; otherwise
+        a turn that asked for the news at large names nothing to read a follow-up with ("What did China say?" after
+        "What's in the news?" is not about "news"), so it is left out."""
+        if turns and (listed := with_listed_item(question, turns[-1][1])):
+            return listed  # "the second one" of the headlines the last answer listed
         turns = [turn for turn in turns if (asked := briefing_asked(turn[0])) is None or asked.topic]
         if not turns:
             return question

@@ -11,6 +11,14 @@ PERSON_PRONOUN = re.compile(r"\b(he|she|him|her)\b", re.IGNORECASE)
 POSSESSIVE_PRONOUN = re.compile(r"\b(his|hers)\b", re.IGNORECASE)
 OTHER_REFERENCE = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then)\b", re.IGNORECASE)
 TOPIC_SKIP = frozenset("who what when where which why how is are was were the a an do does did".split())
+# "the second one", "the last story", "number 3", "[2]": an item of a listing the last answer gave (a briefing).
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5}
+LISTED_ITEM = re.compile(
+    rf"\b(?:the )?(?P<ordinal>{'|'.join(ORDINALS)}|last) (?:one|story|article|item|headline)\b"
+    r"|\b(?:number|no\.|#) ?(?P<number>[1-9]\d?)\b|\[(?P<marker>[1-9]\d?)\]",
+    re.I,
+)
+LISTED_HEADLINE = re.compile(r" — “(.+?)”: ")  # each line of a briefing: "Jul 2, 2025, Stocktwits — “headline”: …"
 # Two or more capitalised words in a row ("Ryosei Akazawa"): the likeliest referent of "he" or "she".
 FULL_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+)+)\b")
 
@@ -35,3 +43,17 @@ def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
 def _first_name(text: str) -> str | None:
     found = FULL_NAME.search(text)
     return found.group(1) if found else None
+
+
+def with_listed_item(question: str, last_answer: str) -> str | None:
+    """The question with "the second one" (of the headlines the last answer listed) replaced by that headline, in
+    quotes: "Tell me more about “Port strike ends”". None when it names no item, or the last answer listed none."""
+    headlines = LISTED_HEADLINE.findall(last_answer)
+    found = LISTED_ITEM.search(question)
+    if not headlines or not found:
+        return None
+    ordinal = (found["ordinal"] or "").lower()
+    number = len(headlines) if ordinal == "last" else ORDINALS.get(ordinal) or int(found["number"] or found["marker"])
+    if not 1 <= number <= len(headlines):
+        return None
+    return f"{question[: found.start()]}“{headlines[number - 1]}”{question[found.end() :]}"

@@ -14,6 +14,7 @@ from assistant import Answer, Assistant
 from assistant.answer import Passage
 from assistant.briefing import Briefing, about_topic, briefing_asked, headline_statement
 from assistant.cli import app
+from assistant.followups import with_listed_item
 from assistant.prompts import CHECKED_ANSWER
 from index.embeddings import OnnxInt8Encoder
 from index.types import ArticleMeta, StoredChunk
@@ -226,6 +227,40 @@ def test_a_question_after_a_briefing_is_not_read_with_it(bot: Assistant) -> None
     assert after.standalone_question is None
     on_topic = bot.chat("And the port?", [("What's the news about the tunnel?", briefing.text)], as_of=AS_OF)
     assert on_topic.standalone_question is not None and "tunnel" in on_topic.standalone_question
+
+
+LISTING = (
+    "Jul 8, 2025, Harbour Times — “Port strike ends”: Dock workers ended their strike [1]. "
+    "Jul 7, 2025, Daily Anchor — “Tunnel opening”: The tunnel will open on March 14 [2]."
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "headline"),
+    [
+        ("Tell me more about the first one", "Port strike ends"),
+        ("What else does the second story say?", "Tunnel opening"),
+        ("More on the last one, please", "Tunnel opening"),
+        ("Tell me about number 2", "Tunnel opening"),
+        ("What is [1] about?", "Port strike ends"),
+    ],
+)
+def test_an_item_of_the_last_listing_is_named_by_its_headline(question: str, headline: str) -> None:
+    rewritten = with_listed_item(question, LISTING)
+    assert rewritten is not None and f"“{headline}”" in rewritten
+
+
+def test_no_item_is_named_without_a_listing_or_past_its_end() -> None:
+    assert with_listed_item("Tell me more about the third one", LISTING) is None  # two were listed
+    assert with_listed_item("Tell me more about the first one", "On Jul 2, 2025, Stocktwits reported that … [1].") is None
+    assert with_listed_item("Who won?", LISTING) is None
+
+
+def test_the_first_one_after_a_briefing_is_its_first_story(bot: Assistant) -> None:
+    briefing = bot.ask("What's in the news this week?", as_of=AS_OF)
+    more = bot.chat("Tell me more about the first one", [("What's in the news this week?", briefing.text)], as_of=AS_OF)
+    assert more.standalone_question == "Tell me more about “Port strike ends”"
+    assert cited(more) and cited(more)[0] == "port"
 
 
 def test_a_backend_that_checks_support_states_the_briefing_as_it_is(

@@ -339,12 +339,15 @@ class Assistant:
         briefing = briefing_asked(question)  # the news rather than a fact: a listing, read without the earlier turns
         standalone = question if briefing else self._standalone(question, turns)
         asked = Asked(question, standalone, as_of_day, resolve(standalone, as_of_day))
-        searched = self.searched_question(standalone)
         recency = self.recency(asked.window, as_of_day)
-        if briefing:
+        drafts: Iterator[str | Draft]  # not started before the backend is built, below
+        if briefing:  # no question vector: the listing is drawn from the newest stories, or from the topic's words
             passages = self._briefing_passages(briefing, filters.within(asked.window), exclude, recency)
+            drafts = briefing_answer(briefing, passages)
         else:
+            searched = self.searched_question(standalone)
             passages = self._retrieve(searched, filters.within(asked.window), exclude=exclude, recency=recency)
+            drafts = self._drafted(searched, passages)
         if not passages and not self._any_chunk(filters) and (filters.active or self.store.count()):
             # a plain refusal would read as "the articles don't say"; it is the filter (or the as-of day) that left
             # nothing to read
@@ -364,7 +367,7 @@ class Assistant:
         first_token: float | None = None
         draft: Draft | None = None
         markers = MarkerStream(len(passages))  # shown markers already numbered as the checked Answer's
-        for item in briefing_answer(briefing, passages) if briefing else backend.answer(searched, passages):
+        for item in drafts:
             if isinstance(item, Draft):
                 draft = item
                 break
@@ -384,6 +387,11 @@ class Assistant:
             "total": finished - started,
         }
         yield answer
+
+    def _drafted(self, searched: Question, passages: list[Passage]) -> Iterator[str | Draft]:
+        """The backend's answer, the backend read only once the answer is asked for (after the checks that may end a
+        question before any model is loaded)."""
+        yield from self.backend.answer(searched, passages)
 
     def _briefing_passages(
         self, briefing: Briefing, filters: Filters, exclude: Exclude | None, recency: Recency | None

@@ -66,6 +66,9 @@ POSSESSIVE_LEFT = re.compile(r"(?<![\w'])'s\b")  # "today's headlines" without "
 ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 WHATS = re.compile(r"\bwhats\b", re.I)  # as typed in a hurry
 MIN_LEAD_WORDS = 6  # a shorter first sentence is a dateline or a byline, not what the article reports
+# Around the headline in each line of a briefing: `headline_statement` writes it, `listed_headlines` reads it back.
+HEADLINE_OPEN, HEADLINE_CLOSE = " — “", "”: "
+LISTED_HEADLINE = re.compile(f"{re.escape(HEADLINE_OPEN)}(.+?){re.escape(HEADLINE_CLOSE)}")
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,12 @@ def headline_statement(passage: Passage, lead: str) -> str:
     lead = lead.strip()
     if not ENDED.search(lead):  # a subhead or a cut-off line: the next article's line must not run on from it
         lead += "."
-    return f"{said_by} — “{title}”: {lead}"
+    return f"{said_by}{HEADLINE_OPEN}{title}{HEADLINE_CLOSE}{lead}"
+
+
+def listed_headlines(answer_text: str) -> list[str]:
+    """The headlines a briefing's answer listed, in order (none for any other answer)."""
+    return LISTED_HEADLINE.findall(answer_text)
 
 
 def topic_span(passage: Passage, topic: str) -> tuple[int, int]:

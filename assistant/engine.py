@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from assistant.answer import Answer, Passage
 from assistant.backends.base import AnswerBackend, Draft, create_backend, resolve_backend
-from assistant.briefing import Briefing, about_topic, briefing_answer, briefing_asked
+from assistant.briefing import Briefing, about_topic, briefing_answer, briefing_asked, listed_headlines
 from assistant.citations import MarkerStream, SupportCheck, check_citations
 from assistant.config import Settings
 from assistant.errors import AssistantError
@@ -413,7 +413,7 @@ class Assistant:
         """The follow-up as a question of its own. "The second one" after a briefing is its second headline; otherwise
         a turn that asked for the news at large names nothing to read a follow-up with ("What did China say?" after
         "What's in the news?" is not about "news"), so it is left out."""
-        if turns and (listed := with_listed_item(question, turns[-1][1])):
+        if turns and (listed := with_listed_item(question, listed_headlines(turns[-1][1]))):
             return listed  # "the second one" of the headlines the last answer listed
         turns = [turn for turn in turns if (asked := briefing_asked(turn[0])) is None or asked.topic]
         if not turns:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assistant.citations import MARKER
 from assistant.text import content_stems
@@ -18,7 +19,6 @@ LISTED_ITEM = re.compile(
     r"|\b(?:number|no\.|#) ?(?P<number>[1-9]\d?)\b|\[(?P<marker>[1-9]\d?)\]",
     re.I,
 )
-LISTED_HEADLINE = re.compile(r" — “(.+?)”: ")  # each line of a briefing: "Jul 2, 2025, Stocktwits — “headline”: …"
 # Two or more capitalised words in a row ("Ryosei Akazawa"): the likeliest referent of "he" or "she".
 FULL_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+)+)\b")
 
@@ -45,10 +45,10 @@ def _first_name(text: str) -> str | None:
     return found.group(1) if found else None
 
 
-def with_listed_item(question: str, last_answer: str) -> str | None:
-    """The question with "the second one" (of the headlines the last answer listed) replaced by that headline, in
-    quotes: "Tell me more about “Port strike ends”". None when it names no item, or the last answer listed none."""
-    headlines = LISTED_HEADLINE.findall(last_answer)
+def with_listed_item(question: str, headlines: Sequence[str]) -> str | None:
+    """The question with "the second one" (of the headlines the last answer listed: `briefing.listed_headlines`)
+    replaced by that headline, in quotes: "Tell me more about “Port strike ends”". None when it names no item, or
+    none was listed."""
     found = LISTED_ITEM.search(question)
     if not headlines or not found:
         return None

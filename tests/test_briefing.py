@@ -12,7 +12,7 @@ import pytest
 
 from assistant import Answer, Assistant
 from assistant.answer import Passage
-from assistant.briefing import Briefing, about_topic, briefing_asked, headline_statement
+from assistant.briefing import Briefing, about_topic, briefing_asked, headline_statement, listed_headlines
 from assistant.cli import app
 from assistant.followups import with_listed_item
 from assistant.prompts import CHECKED_ANSWER
@@ -246,14 +246,15 @@ LISTING = (
     ],
 )
 def test_an_item_of_the_last_listing_is_named_by_its_headline(question: str, headline: str) -> None:
-    rewritten = with_listed_item(question, LISTING)
+    rewritten = with_listed_item(question, listed_headlines(LISTING))
     assert rewritten is not None and f"“{headline}”" in rewritten
 
 
 def test_no_item_is_named_without_a_listing_or_past_its_end() -> None:
-    assert with_listed_item("Tell me more about the third one", LISTING) is None  # two were listed
-    assert with_listed_item("Tell me more about the first one", "On Jul 2, 2025, Stocktwits reported that … [1].") is None
-    assert with_listed_item("Who won?", LISTING) is None
+    assert with_listed_item("Tell me more about the third one", listed_headlines(LISTING)) is None  # two were listed
+    quoted = "On Jul 2, 2025, Stocktwits reported that … [1]."  # an answer that lists nothing
+    assert with_listed_item("Tell me more about the first one", listed_headlines(quoted)) is None
+    assert with_listed_item("Who won?", listed_headlines(LISTING)) is None
 
 
 def test_the_first_one_after_a_briefing_is_its_first_story(bot: Assistant) -> None:

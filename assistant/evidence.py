@@ -63,7 +63,7 @@ REPORTING_WORDS = frozenset(
     "mentioned mentions named describe described".split()
 )
 NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b", re.I)
-TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b|\bhow long\b", re.I)
+TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b", re.I)  # "how long": a number
 NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)
 # A price is an amount of money ("$412.50", "3 billion yuan"), not a move in percent: "what was the closing price"
 # is not answered by "slipped 0.14%".

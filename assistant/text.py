@@ -26,12 +26,18 @@ STOPWORDS = frozenset(
 )
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 NUMBER = re.compile(r"\b\d[\d,.]*\b")
-MONTH_OR_DATE = re.compile(
-    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"today|yesterday|tomorrow|(?:19|20)\d{2}|mid-\w+|early \w+|late \w+)\b",
-    re.IGNORECASE,
+# A point in time a "when" question can be answered with. Month names that are also words count only capitalised
+# ("may", "march"), an abbreviation only before a day ("Jan. 5"), and "today" not in the outlet "USA Today", whose
+# name a sentence of its own reporting often holds ("… told USA TODAY a realistic sentence …").
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_PERIODS = "week|weekend|month|year|decade|century|morning|afternoon|evening|night|spring|summer|fall|autumn|winter"
+TIME_EXPRESSION = re.compile(
+    rf"\b(?:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? (?=\d)|(?:{_MONTHS}|(?:19|20)\d{{2}}s?|"
+    r"(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|yesterday|tomorrow|"
+    rf"(?:mid|early|late)[- ](?:{_MONTHS.lower()}|{_PERIODS}|(?:19|20)\d{{2}}s?)|"
+    rf"(?:last|next|this|coming|past) (?:{_PERIODS}|quarter|season|day|hour)s?|\d{{1,2}}(?::\d{{2}})? ?[ap]\.?m))\b)"
 )
+OUTLET_NAMED_TODAY = re.compile(r"\bUSA\s+Today\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z’'\-]+\b")
 SENTENCE_OPENERS = " \t\n“”‘’\"'([«"
 
@@ -69,7 +75,7 @@ def has_number(text: str) -> bool:
 
 
 def has_time_expression(text: str) -> bool:
-    return bool(MONTH_OR_DATE.search(text))
+    return bool(TIME_EXPRESSION.search(OUTLET_NAMED_TODAY.sub("", text)))
 
 
 def capitalised_words(text: str) -> set[str]:

@@ -235,6 +235,12 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("How many new boats does the ferry have?", "The ferry returns with two new boats.", True),
         ("When will they meet?", "They want to meet, they want to talk.", False),
         ("When will they meet?", "They will meet on Friday.", True),
+        ("When will they meet?", "They will meet at 9 a.m. in the coming weeks.", True),
+        ("When will they meet?", "They will meet Jan. 5.", True),
+        # a modal, a verb and the outlet USA Today are no times; a duration answers "how long", not "when"
+        ("When is the sentencing?", "He may be sentenced to probation, experts told USA TODAY.", False),
+        ("When is the sentencing?", "Protesters march as the sentencing nears, and it could mean four years.", False),
+        ("How long will the totality last?", "The totality will last about four minutes.", True),
         ("Who leads the talks?", "they lead the talks.", False),
         ("Who leads the talks?", "The talks are led by Akazawa.", True),
         ("Which country legalised it first?", "Greece has legalized same-sex civil marriage.", True),

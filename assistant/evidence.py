@@ -47,6 +47,7 @@ from assistant.text import (
     has_number,
     has_time_expression,
     names_in,
+    proper_names,
     sentences,
     stem,
 )
@@ -512,8 +513,8 @@ def reports_words_of(who: frozenset[str], sentence: EvidenceSentence, passages: 
 
 def names_more(candidate: EvidenceSentence, picked: list[EvidenceSentence], asked: AskedFor) -> bool:
     """Whether the candidate names someone or something that neither the question nor the picked sentences do."""
-    named = set().union(*(capitalised_words(s.text) for s in picked)) | asked.names
-    return bool(capitalised_words(candidate.text) - named)
+    named = proper_names(set().union(*(capitalised_words(s.text) for s in picked)) | asked.names)
+    return bool(proper_names(capitalised_words(candidate.text)) - named)
 
 
 QUOTE_LOOKBACK = 2  # sentences: a quote's speaker is named in the sentence before it, or the one before that
@@ -523,7 +524,8 @@ def named_before(sentence: EvidenceSentence, asked: AbstractSet[str], passages: 
     """For a "who" question answered by a quote that names no one ("“They want to talk,” he said."): the nearest
     sentence before it in its article that names someone the question (whose names are `asked`) does not, which says
     who "he" is."""
-    return next((s for s in sentences_before(sentence, passages) if capitalised_words(s.text) - asked), None)
+    asked = proper_names(asked)
+    return next((s for s in sentences_before(sentence, passages) if proper_names(capitalised_words(s.text)) - asked), None)
 
 
 def sentences_before(sentence: EvidenceSentence, passages: list[Passage]) -> list[EvidenceSentence]:
@@ -827,7 +829,7 @@ def answer_kind(question: str) -> str:
 def type_fit(kind: str, sentence: str, asked_names: AbstractSet[str], named: Callable[[str], set[str]] = names_in) -> float:
     """1 when the sentence has the kind of thing the question asks for (a name, a time, a number), else 0."""
     if kind == "name":
-        return float(bool(named(sentence) - asked_names))
+        return float(bool(proper_names(named(sentence)) - proper_names(asked_names)))
     if kind == "time":
         return float(has_time_expression(sentence))
     if kind == "number":

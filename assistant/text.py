@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import lru_cache
 
@@ -105,6 +105,19 @@ def names_in(text: str) -> set[str]:
     """`capitalised_words`, and a sentence's capitalised first word too when it is not a stopword: "Greece has
     legalized …" names Greece, "The ministry said …" names no one."""
     return {word for word, first in _capitalised(text) if not first or word not in STOPWORDS}
+
+
+CALENDAR_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december".split()
+)
+
+
+def proper_names(words: Iterable[str]) -> set[str]:
+    """Capitalised words (lower-cased) as the names of someone or something: "Mexico's" is Mexico, and a weekday or
+    month names no one ("Mexico made history on Sunday …" does not say who won)."""
+    bare = (word.removesuffix("'s").removesuffix("’s") for word in words)
+    return {word for word in bare if word not in CALENDAR_WORDS}
 
 
 def _capitalised(text: str) -> Iterator[tuple[str, bool]]:

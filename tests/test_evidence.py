@@ -243,6 +243,13 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("How long will the totality last?", "The totality will last about four minutes.", True),
         ("Who leads the talks?", "they lead the talks.", False),
         ("Who leads the talks?", "The talks are led by Akazawa.", True),
+        # the question's own name with its possessive, and a weekday, name no one new
+        (
+            "Who is Mexico's first female president?",
+            "Mexico made history on Sunday by electing its first female president.",
+            False,
+        ),
+        ("Who is Mexico's first female president?", "Mexico elected Claudia Sheinbaum on Sunday.", True),
         ("Which country legalised it first?", "Greece has legalized same-sex civil marriage.", True),
         ("Which country legalised it first?", "The law was passed by parliament.", False),
         ("What did China say?", "China said it was evaluating the proposal.", True),

@@ -22,6 +22,12 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
 YEAR = r"(?P<year>(?:19|20)\d{2})"
+DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+NUMBER_WORDS = ("a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+COUNT = r"(?P<count>\d{1,3}|few|" + "|".join(NUMBER_WORDS) + r")"
+FEW = 3  # "the past few days"
+UNIT = r"(?P<unit>hour|day|week|month|year)s?"
+SPAN_OPENER = r"(?:in|over|during|within|from)"
 
 Range = tuple[date, date]  # first and last day, inclusive
 
@@ -79,7 +85,8 @@ class TimeRule:
 
 def _rule(pattern: str, days: Callable[[re.Match[str], date], Range] | None) -> TimeRule:
     # a hyphen joins words: "latest-night" is no "latest"
-    return TimeRule(re.compile(rf"(?<![\w-]){pattern}(?![\w-])", re.IGNORECASE), days)
+    # "this year's title", "today's headlines": the possessive goes with the expression
+    return TimeRule(re.compile(rf"(?<![\w-]){pattern}(?:['’]s)?(?![\w-])", re.IGNORECASE), days)
 
 
 def _monday(day: date) -> date:
@@ -108,6 +115,61 @@ def _last_month(as_of: date) -> Range:
     return _month(before.year, before.month)
 
 
+def _count(found: re.Match[str]) -> int:
+    """ "3", "three", "a" → 3, 3, 1; absent ("the past week") → 1."""
+    count = found.groupdict().get("count")
+    if not count:
+        return 1
+    if count.lower() == "few":
+        return FEW
+    return int(count) if count.isdigit() else max(1, NUMBER_WORDS.index(count.lower()) - 1)
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day when it has fewer days)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last = _month(year, month + 1)[1]
+    return day.replace(year=year, month=month + 1, day=min(day.day, last.day))
+
+
+def _back(count: int, unit: str, as_of: date) -> date:
+    """The day `count` units before the as-of day (an hour counts as part of a day: "the past 48 hours" is 2 days)."""
+    unit = unit.lower()
+    if unit == "hour":
+        return as_of - timedelta(days=-(-count // 24))
+    if unit in ("day", "week"):
+        return as_of - timedelta(days=count * (7 if unit == "week" else 1))
+    return _months_before(as_of, count * (12 if unit == "year" else 1))
+
+
+def _rolling(found: re.Match[str], as_of: date) -> Range:
+    """ "the past 3 days", "the last month": from that many units back to the as-of day, both included."""
+    return _back(_count(found), found.group("unit"), as_of), as_of
+
+
+def _ago(found: re.Match[str], as_of: date) -> Range:
+    """ "two days ago" is that day; "two weeks ago", "a month ago" the week or month it fell in."""
+    unit = found.group("unit").lower()
+    day = _back(_count(found), unit, as_of)
+    if unit == "week":
+        return _monday(day), _monday(day) + timedelta(days=6)
+    if unit == "month":
+        return _month(day.year, day.month)
+    return day, day
+
+
+def _since_date(found: re.Match[str], as_of: date) -> Range:
+    """ "since June", "since June 20", "since June 2024": from that month or day (the most recent such one on or
+    before the as-of day, unless a year is given) to the as-of day."""
+    groups = found.groupdict()
+    month = _month_named(found)
+    year = int(groups["year"]) if groups.get("year") else _latest_month(found, as_of)[0].year
+    first = _month(year, month)[0]
+    if groups.get("day"):
+        first = first.replace(day=min(int(groups["day"]), _month(year, month)[1].day))
+    return first, as_of
+
+
 def _since_weekday(found: re.Match[str], as_of: date) -> Range:
     """From the most recent such weekday on or before the as-of day (the day itself when it is one)."""
     back = (as_of.weekday() - WEEKDAYS.index(found.group("weekday").lower())) % 7
@@ -116,16 +178,25 @@ def _since_weekday(found: re.Match[str], as_of: date) -> Range:
 
 # Read in order: a longer expression comes before the shorter one inside it ("in June 2024" before "in June").
 RULES: tuple[TimeRule, ...] = (
+    # rolling, before the calendar's "last week" / "last month" inside them: "in the last month" is the past 30 days
+    # or so. Only after "in", "over", "during", "within" or "from": "has lived there for the past three years" is how
+    # long, not when it was published; and no "of" after it ("in the last week of June" is a week of June).
+    _rule(rf"{SPAN_OPENER} (?:the (?:past|last)|past) (?:{COUNT} )?{UNIT}(?! of\b)", _rolling),
+    # not "years ago": "founded two years ago" dates the founding, and is read in this year's articles
+    _rule(rf"{COUNT} (?P<unit>hour|day|week|month)s? ago", _ago),
     _rule("today", lambda _, as_of: (as_of, as_of)),
     _rule("yesterday", lambda _, as_of: (as_of - timedelta(days=1),) * 2),
     _rule("this week", lambda _, as_of: (_monday(as_of), as_of)),
-    _rule("last week", lambda _, as_of: (_monday(as_of) - timedelta(days=7), _monday(as_of) - timedelta(days=1))),
+    _rule("last week(?! of\\b)", lambda _, as_of: (_monday(as_of) - timedelta(days=7), _monday(as_of) - timedelta(days=1))),
     _rule("this month", lambda _, as_of: (as_of.replace(day=1), as_of)),
-    _rule("last month", lambda _, as_of: _last_month(as_of)),
+    _rule("last month(?! of\\b)", lambda _, as_of: _last_month(as_of)),
     _rule(rf"in {MONTH},? (?:of )?{YEAR}", lambda found, _: _month(int(found.group("year")), _month_named(found))),
     _rule(rf"in {MONTH}", _latest_month),
     _rule(rf"since {WEEKDAY}", _since_weekday),
+    _rule(rf"since {MONTH}(?: {DAY})?(?:,? {YEAR})?", _since_date),
+    _rule(rf"since {YEAR}", lambda found, as_of: (date(int(found.group("year")), 1, 1), as_of)),
     _rule(rf"in {YEAR}", lambda found, _: (date(int(found.group("year")), 1, 1), date(int(found.group("year")), 12, 31))),
+    _rule("this year", lambda _, as_of: (date(as_of.year, 1, 1), as_of)),
     _rule(r"(?:the )?(?:latest|most recent|newest)", None),
     _rule(r"(?:currently|current|right now|now)", None),  # the current state: the latest too
 )

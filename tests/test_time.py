@@ -56,6 +56,23 @@ def meta(article_id: str, published: str = "", source: str = "") -> ArticleMeta:
         ("What happened in 2024?", "2024-01-01", "2024-12-31"),
         ("What happened IN 2024?", "2024-01-01", "2024-12-31"),
         ("What did China say last week in June?", "2025-06-30", "2025-06-30"),  # two expressions: both hold
+        # spans back from the as-of day, both ends included
+        ("What happened in the past 3 days?", "2025-07-06", "2025-07-09"),
+        ("What happened in the last 48 hours?", "2025-07-07", "2025-07-09"),
+        ("What did China say over the past two weeks?", "2025-06-25", "2025-07-09"),
+        ("What happened in the last month?", "2025-06-09", "2025-07-09"),  # not June: that is "last month"
+        ("News from the past few days?", "2025-07-06", "2025-07-09"),
+        ("What happened over the past week?", "2025-07-02", "2025-07-09"),
+        # a day, week, month or year back, as a whole
+        ("What happened three days ago?", "2025-07-06", "2025-07-06"),
+        ("What did China say two weeks ago?", "2025-06-23", "2025-06-29"),
+        ("What happened a month ago?", "2025-06-01", "2025-06-30"),
+        ("What happened since June?", "2025-06-01", "2025-07-09"),
+        ("What happened since June 20?", "2025-06-20", "2025-07-09"),
+        ("What happened since August?", "2024-08-01", "2025-07-09"),  # the most recent August
+        ("What happened since 2024?", "2024-01-01", "2025-07-09"),
+        ("What happened this year?", "2025-01-01", "2025-07-09"),
+        ("Who won this year's title?", "2025-01-01", "2025-07-09"),
     ],
 )
 def test_each_relative_expression_resolves_to_a_window(question: str, since: str, until: str) -> None:
@@ -97,6 +114,12 @@ def test_latest_is_a_flag_not_a_window(question: str) -> None:
         "How much did QQQ rise in Thursday's session?",
         "When are negotiations likely to gain speed in mid-May?",
         "Which newspaper is the latest-night edition?",
+        "What happened in the last week of June?",  # a week of June, not a span back from today
+        "What did he say on the last day?",
+        "Which player has lived in Miami for the past three years?",  # how long, not when it was published
+        "How many migrants crossed the border last year?",  # last year's figures are published this year
+        "Who founded the company two years ago?",
+        "How much did the SPDR S&P 500 ETF gain in the past?",
     ],
 )
 def test_a_question_without_a_time_expression_gets_no_window(question: str) -> None:
@@ -114,6 +137,8 @@ def test_the_time_words_leave_the_searched_question() -> None:
     assert without_time_expressions("What is the latest on the talks?") == "What is on the talks?"
     assert without_time_expressions("In June, what did Japan aim for?") == "What did Japan aim for?"
     assert without_time_expressions("today?") == "today?"  # nothing would be left to search with
+    assert without_time_expressions("Who won this year's title?") == "Who won title?"  # the possessive goes too
+    assert without_time_expressions("News from the past 3 days about Japan?") == "News about Japan?"
 
 
 # --- filters ------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.answer import Passage
 from assistant.attribution import article_day
 from assistant.backends.base import Draft, refusal
-from assistant.evidence import Evidence, EvidenceSentence, stated_answer
+from assistant.evidence import LINK_TO_ANOTHER_STORY, Evidence, EvidenceSentence, stated_answer
 from assistant.text import content_stems, sentences
 from assistant.time_window import without_time_expressions
 
@@ -117,12 +117,16 @@ def about_topic(topic: str, passages: list[Passage], k: int) -> list[Passage]:
 
 def lead_span(passage: Passage) -> tuple[int, int]:
     """The article's first sentence that says something (offsets into the passage's text): not its headline
-    repeated, nor a dateline or byline of a few words."""
+    repeated, a dateline or byline of a few words, nor a link to another story."""
     spans = sentences(passage.text) or ((0, len(passage.text)),)
     title = passage.meta.title.strip().rstrip(".").casefold()
     for start, end in spans:
         text = passage.text[start:end]
-        if len(text.split()) >= MIN_LEAD_WORDS and text.strip().rstrip(".").casefold() != title:
+        if (
+            len(text.split()) >= MIN_LEAD_WORDS
+            and text.strip().rstrip(".").casefold() != title
+            and not LINK_TO_ANOTHER_STORY.match(text)
+        ):
             return start, end
     return spans[0]
 

@@ -555,9 +555,15 @@ def candidate_sentences(passages: list[Passage]) -> list[EvidenceSentence]:
     for passage in passages:
         for start, end in sentences(passage.text):
             sentence = EvidenceSentence(passage, start, end)
-            if len(sentence.text.split()) >= MIN_SENTENCE_WORDS and not is_question(sentence.text):
+            text = sentence.text
+            if len(text.split()) >= MIN_SENTENCE_WORDS and not is_question(text) and not LINK_TO_ANOTHER_STORY.match(text):
                 unique.setdefault(sentence.text, sentence)
     return list(unique.values())
+
+
+# "More:Mexico elects first female president": a page's link to another story, in the text the page was read from
+# (a whole line of "Read more: …" or "Related: …" is dropped when cleaning; these pages run the link into its title).
+LINK_TO_ANOTHER_STORY = re.compile(r"(?:more|watch|read more|related|also read)\s?:", re.IGNORECASE)
 
 
 def is_question(text: str) -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 from assistant import Answer, Assistant
 from assistant.answer import Passage
-from assistant.briefing import Briefing, about_topic, briefing_asked, headline_statement, listed_headlines
+from assistant.briefing import Briefing, about_topic, briefing_asked, headline_statement, lead_span, listed_headlines
 from assistant.cli import app
 from assistant.followups import with_listed_item
 from assistant.prompts import CHECKED_ANSWER
@@ -281,3 +281,10 @@ def test_the_cli_prints_the_briefing_as_streamed(corpus: Path, tmp_path: Path, m
     assert result.exit_code == 0, result.output
     assert "Jul 8, 2025, Harbour Times — “Port strike ends”" in result.output and PORT_LEAD in result.output
     assert CHECKED_ANSWER.split("{")[0].strip() not in result.output  # the streamed text is the final answer
+
+
+def test_a_link_to_another_story_is_no_lead() -> None:
+    text = "Port strike ends\n\nMore:Dockers vote on the new contract next week\n\nThe port reopened on Tuesday after a strike."
+    passage = make_passage(1, text, title="Port strike ends")
+    start, end = lead_span(passage)
+    assert text[start:end] == "The port reopened on Tuesday after a strike."

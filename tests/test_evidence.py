@@ -178,6 +178,19 @@ def test_a_sentence_that_asks_is_not_evidence_but_its_answer_is() -> None:
     assert [s.text for s in candidate_sentences([passage])] == ["He beat Rob Cross to secure a spot."]
 
 
+def test_a_link_to_another_story_is_not_evidence() -> None:
+    # USA Today's pages run their links into the text: "More:Mexico elects first female president, …"
+    passage = make_passage(
+        1,
+        "Sheinbaum won the election.\n\nMore:Mexico elects first female president\n\nMORE: Why the peso fell\n\n"
+        "More recently, the peso recovered.",
+    )
+    assert [s.text for s in candidate_sentences([passage])] == [
+        "Sheinbaum won the election.",
+        "More recently, the peso recovered.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("question", "several"),
     [

@@ -32,7 +32,7 @@ BRIEFING_PHRASINGS = (
     rf"{NEWS}",
     r"(?:any|anything) (?:news|new|happening)",
     r"what(?:'s| is| has| are)? (?:new|happening|going on|happened|been happening)",
-    r"what (?:happened|has happened|was in the news|is in the news|made the news)",
+    r"what (?:happened|has happened|was in the news|is in the news|made the news|was reported|has been reported)",
     rf"what(?:'s| is| was| are| were) (?:in )?{NEWS}(?: (?:about|saying|covering))?",
     rf"what do {NEWS} (?:say|cover|report)",
     r"what(?:'s| is| are) (?:this|that|it|they) (?:all )?about",
@@ -62,7 +62,6 @@ TOPIC_BRIEFINGS = tuple(re.compile(rf"{POLITE}{phrasing}", re.I) for phrasing in
 LATEST = re.compile(
     rf"{POLITE}what(?:'s| is| are)(?: the)? (?:very )?latest(?: news| headlines| stories)?(?: (?:{ABOUT}|with) {TOPIC})?", re.I
 )
-POSSESSIVE_LEFT = re.compile(r"(?<![\w'])'s\b")  # "today's headlines" without "today": "'s headlines"
 ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 WHATS = re.compile(r"\bwhats\b", re.I)  # as typed in a hurry
 MIN_LEAD_WORDS = 6  # a shorter first sentence is a dateline or a byline, not what the article reports
@@ -85,7 +84,7 @@ def briefing_asked(question: str) -> Briefing | None:
     latest = LATEST.fullmatch(asked)
     if latest:
         return _about(latest["topic"]) if latest["topic"] else Briefing()
-    bare = _plain(POSSESSIVE_LEFT.sub("", without_time_expressions(asked)))
+    bare = _plain(without_time_expressions(asked))  # "today's headlines" → "headlines": the possessive goes too
     if BRIEFING.fullmatch(bare):
         return Briefing()
     about = next((found for pattern in TOPIC_BRIEFINGS if (found := pattern.fullmatch(bare))), None)

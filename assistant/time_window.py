@@ -22,12 +22,15 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
 YEAR = r"(?P<year>(?:19|20)\d{2})"
-DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
+DAY = r"(?P<day>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 NUMBER_WORDS = ("a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 COUNT = r"(?P<count>\d{1,3}|few|" + "|".join(NUMBER_WORDS) + r")"
 FEW = 3  # "the past few days"
 UNIT = r"(?P<unit>hour|day|week|month|year)s?"
 SPAN_OPENER = r"(?:in|over|during|within|from)"
+DAY_FIRST = DAY.replace("<day>", "<first_day>") + " " + MONTH.replace("<month>", "<first_month>")  # "2 July"
+ISO_DAY = r"(?P<iso_year>(?:19|20)\d{2})-(?P<iso_month>0[1-9]|1[0-2])-(?P<iso_day>0[1-9]|[12]\d|3[01])"
+PUBLICATION_WORDS = ("published", "report", "reported", "news", "articles", "stories", "headlines", "coverage")
 
 Range = tuple[date, date]  # first and last day, inclusive
 
@@ -170,6 +173,22 @@ def _since_date(found: re.Match[str], as_of: date) -> Range:
     return first, as_of
 
 
+def _named_day(found: re.Match[str], as_of: date) -> Range:
+    """ "July 2", "2 July", "July 2, 2025", "2025-07-02": that day; without a year, the most recent one on or before
+    the as-of day."""
+    groups = found.groupdict()
+    if groups.get("iso_year"):
+        year, month, number = int(groups["iso_year"]), int(groups["iso_month"]), int(groups["iso_day"])
+    else:
+        month = MONTHS[(groups["month"] or groups["first_month"]).lower()]
+        number = int(groups["day"] or groups["first_day"])
+        year = int(groups["year"]) if groups.get("year") else as_of.year
+        if not groups.get("year") and (month, number) > (as_of.month, as_of.day):
+            year -= 1
+    day = date(year, month, min(number, _month(year, month)[1].day))  # "February 30": its month's last day
+    return day, day
+
+
 def _since_weekday(found: re.Match[str], as_of: date) -> Range:
     """From the most recent such weekday on or before the as-of day (the day itself when it is one)."""
     back = (as_of.weekday() - WEEKDAYS.index(found.group("weekday").lower())) % 7
@@ -190,6 +209,12 @@ RULES: tuple[TimeRule, ...] = (
     _rule("last week(?! of\\b)", lambda _, as_of: (_monday(as_of) - timedelta(days=7), _monday(as_of) - timedelta(days=1))),
     _rule("this month", lambda _, as_of: (as_of.replace(day=1), as_of)),
     _rule("last month(?! of\\b)", lambda _, as_of: _last_month(as_of)),
+    # a day named as the day of publication ("news from July 2", "reported on 2 July"): the day an event happened is
+    # often reported the day after, so "What happened on July 2?" sets no window
+    *(
+        _rule(rf"(?<={word} )(?:on|from) (?:{MONTH} {DAY}|{DAY_FIRST}|{ISO_DAY})(?:,? {YEAR})?", _named_day)
+        for word in PUBLICATION_WORDS
+    ),
     _rule(rf"in {MONTH},? (?:of )?{YEAR}", lambda found, _: _month(int(found.group("year")), _month_named(found))),
     _rule(rf"in {MONTH}", _latest_month),
     _rule(rf"since {WEEKDAY}", _since_weekday),

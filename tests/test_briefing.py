@@ -47,6 +47,9 @@ AS_OF = date(2025, 7, 9)  # a Wednesday
         "What are today's headlines?",
         "What are this week's top stories?",
         "What's the latest?",
+        "What was in the news on July 2?",  # a day of publication: the window, not a topic
+        "What was reported on July 2?",
+        "Headlines from the past 3 days",
     ],
 )
 def test_a_question_for_the_news_with_no_topic_is_a_briefing(question: str) -> None:

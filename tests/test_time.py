@@ -72,6 +72,13 @@ def meta(article_id: str, published: str = "", source: str = "") -> ArticleMeta:
         ("What happened since August?", "2024-08-01", "2025-07-09"),  # the most recent August
         ("What happened since 2024?", "2024-01-01", "2025-07-09"),
         ("What happened this year?", "2025-01-01", "2025-07-09"),
+        # a day named as the day of publication
+        ("What was in the news on July 2?", "2025-07-02", "2025-07-02"),
+        ("Headlines from 2 July", "2025-07-02", "2025-07-02"),
+        ("What was reported on July 20?", "2024-07-20", "2024-07-20"),  # the most recent July 20
+        ("News from June 5, 2024", "2024-06-05", "2024-06-05"),
+        ("Articles published on 2025-07-01", "2025-07-01", "2025-07-01"),
+        ("Any news from February 30?", "2025-02-28", "2025-02-28"),
         ("Who won this year's title?", "2025-01-01", "2025-07-09"),
     ],
 )
@@ -119,12 +126,28 @@ def test_latest_is_a_flag_not_a_window(question: str) -> None:
         "Which player has lived in Miami for the past three years?",  # how long, not when it was published
         "How many migrants crossed the border last year?",  # last year's figures are published this year
         "Who founded the company two years ago?",
+        "What happened on July 2?",  # the event's day: reported that day or the next
         "How much did the SPDR S&P 500 ETF gain in the past?",
     ],
 )
 def test_a_question_without_a_time_expression_gets_no_window(question: str) -> None:
     assert resolve(question, AS_OF) is None
     assert without_time_expressions(question) == question
+
+
+@pytest.mark.parametrize(
+    ("question", "day"),
+    [
+        ("News from 2025-02-31?", "2025-02-28"),  # a day its month does not have: the month's last
+        ("News from 29 February?", "2025-02-28"),
+        ("News from July 31st?", "2024-07-31"),
+        ("News from July 0?", None),  # no such day: no window, and no error
+        ("News from 2025-13-01?", None),
+    ],
+)
+def test_a_day_that_does_not_exist_is_no_error(question: str, day: str | None) -> None:
+    window = resolve(question, AS_OF)
+    assert (window.since if window else None) == (D(day) if day else None)
 
 
 def test_a_window_wholly_after_as_of_is_empty() -> None:

@@ -64,7 +64,8 @@ REPORTING_WORDS = frozenset(
     "mentioned mentions named describe described".split()
 )
 NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b", re.I)
-TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b", re.I)  # "how long": a number
+TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b", re.I)
+DURATION_QUESTION = re.compile(r"\bhow long\b", re.I)  # "four minutes", "since January", "until Friday"
 NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)
 # A price is an amount of money ("$412.50", "3 billion yuan"), not a move in percent: "what was the closing price"
 # is not answered by "slipped 0.14%".
@@ -815,7 +816,7 @@ class AskedFor:
         """A "how many / how old" question is not answered by a sentence without a number (digits or words), a "when"
         question by one without a time, a "what did it cost" question by one without an amount of money, a "who"
         question by one that names no one the question does not."""
-        if self.kind == "number" and NUMBER_WORDS.search(sentence):
+        if self.kind in ("number", "duration") and NUMBER_WORDS.search(sentence):
             return True
         return self.kind == "other" or bool(type_fit(self.kind, sentence, self.names))
 
@@ -823,6 +824,8 @@ class AskedFor:
 def answer_kind(question: str) -> str:
     if NAME_QUESTION.search(question):
         return "name"
+    if DURATION_QUESTION.search(question):
+        return "duration"
     if TIME_QUESTION.search(question):
         return "time"
     if MONEY_QUESTION.search(question):
@@ -838,6 +841,8 @@ def type_fit(kind: str, sentence: str, asked_names: AbstractSet[str], named: Cal
         return float(bool(proper_names(named(sentence)) - proper_names(asked_names)))
     if kind == "time":
         return float(has_time_expression(sentence))
+    if kind == "duration":
+        return float(has_number(sentence) or has_time_expression(sentence))
     if kind == "number":
         return float(has_number(sentence))
     if kind == "money":

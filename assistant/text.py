@@ -27,13 +27,14 @@ STOPWORDS = frozenset(
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 NUMBER = re.compile(r"\b\d[\d,.]*\b")
 # A point in time a "when" question can be answered with. Month names that are also words count only capitalised
-# ("may", "march"), an abbreviation only before a day ("Jan. 5"), and "today" not in the outlet "USA Today", whose
+# or in capitals ("may", "march"), an abbreviation only before a day ("Jan. 5"), and "today" not in the outlet "USA Today", whose
 # name a sentence of its own reporting often holds ("… told USA TODAY a realistic sentence …").
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _PERIODS = "week|weekend|month|year|decade|century|morning|afternoon|evening|night|spring|summer|fall|autumn|winter"
 TIME_EXPRESSION = re.compile(
-    rf"\b(?:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? (?=\d)|(?:{_MONTHS}|(?:19|20)\d{{2}}s?|"
-    r"(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|yesterday|tomorrow|"
+    rf"\b(?:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? (?=\d)|(?:{_MONTHS}|{_MONTHS.upper()}|(?:19|20)\d{{2}}s?|"
+    r"(?i:january|february|april|june|july|august|september|october|november|december|"  # not "may", "march"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|yesterday|tomorrow|"
     rf"(?:mid|early|late)[- ](?:{_MONTHS.lower()}|{_PERIODS}|(?:19|20)\d{{2}}s?)|"
     rf"(?:last|next|this|coming|past) (?:{_PERIODS}|quarter|season|day|hour)s?|\d{{1,2}}(?::\d{{2}})? ?[ap]\.?m))\b)"
 )

@@ -24,7 +24,7 @@ WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
 YEAR = r"(?P<year>(?:19|20)\d{2})"
 DAY = r"(?P<day>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 NUMBER_WORDS = ("a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-COUNT = r"(?P<count>\d{1,3}|few|" + "|".join(NUMBER_WORDS) + r")"
+COUNT = r"(?P<count>\d{1,3}|(?:a )?few|" + "|".join(NUMBER_WORDS) + r")"
 FEW = 3  # "the past few days"
 UNIT = r"(?P<unit>hour|day|week|month|year)s?"
 SPAN_OPENER = r"(?:in|over|during|within|from)"
@@ -123,7 +123,7 @@ def _count(found: re.Match[str]) -> int:
     count = found.groupdict().get("count")
     if not count:
         return 1
-    if count.lower() == "few":
+    if count.lower().endswith("few"):
         return FEW
     return int(count) if count.isdigit() else max(1, NUMBER_WORDS.index(count.lower()) - 1)
 
@@ -147,30 +147,30 @@ def _back(count: int, unit: str, as_of: date) -> date:
 
 def _rolling(found: re.Match[str], as_of: date) -> Range:
     """ "the past 3 days", "the last month": from that many units back to the as-of day, both included."""
-    return _back(_count(found), found.group("unit"), as_of), as_of
+    return _back(_count(found), found.group("unit") or found.group("one"), as_of), as_of
 
 
 def _ago(found: re.Match[str], as_of: date) -> Range:
-    """ "two days ago" is that day; "two weeks ago", "a month ago" the week or month it fell in."""
+    """ "two days ago" is that day, "two weeks ago" the week it fell in, each with the day after (what happened then
+    is often reported the next day); "a month ago" is the month it fell in; "three hours ago" the hours back to now."""
     unit = found.group("unit").lower()
     day = _back(_count(found), unit, as_of)
-    if unit == "week":
-        return _monday(day), _monday(day) + timedelta(days=6)
+    if unit == "hour":
+        return day, as_of
     if unit == "month":
         return _month(day.year, day.month)
-    return day, day
+    first = _monday(day) if unit == "week" else day
+    last = first + timedelta(days=6 if unit == "week" else 0)
+    return first, last + timedelta(days=1)
 
 
 def _since_date(found: re.Match[str], as_of: date) -> Range:
     """ "since June", "since June 20", "since June 2024": from that month or day (the most recent such one on or
     before the as-of day, unless a year is given) to the as-of day."""
     groups = found.groupdict()
-    month = _month_named(found)
-    year = int(groups["year"]) if groups.get("year") else _latest_month(found, as_of)[0].year
-    first = _month(year, month)[0]
-    if groups.get("day"):
-        first = first.replace(day=min(int(groups["day"]), _month(year, month)[1].day))
-    return first, as_of
+    month, number = _month_named(found), int(groups["day"] or 1)
+    year = int(groups["year"]) if groups.get("year") else as_of.year - ((month, number) > (as_of.month, as_of.day))
+    return date(year, month, min(number, _month(year, month)[1].day)), as_of
 
 
 def _named_day(found: re.Match[str], as_of: date) -> Range:
@@ -200,9 +200,9 @@ RULES: tuple[TimeRule, ...] = (
     # rolling, before the calendar's "last week" / "last month" inside them: "in the last month" is the past 30 days
     # or so. Only after "in", "over", "during", "within" or "from": "has lived there for the past three years" is how
     # long, not when it was published; and no "of" after it ("in the last week of June" is a week of June).
-    _rule(rf"{SPAN_OPENER} (?:the (?:past|last)|past) (?:{COUNT} )?{UNIT}(?! of\b)", _rolling),
+    _rule(rf"{SPAN_OPENER} (?:the (?:past|last)|past) (?:{COUNT} {UNIT}|(?P<one>hour|day|week|month|year))(?! of\b)", _rolling),
     # not "years ago": "founded two years ago" dates the founding, and is read in this year's articles
-    _rule(rf"{COUNT} (?P<unit>hour|day|week|month)s? ago", _ago),
+    _rule(rf"(?P<count>\d{{1,3}}|{'|'.join(NUMBER_WORDS)}) (?P<unit>hour|day|week|month)s? ago", _ago),
     _rule("today", lambda _, as_of: (as_of, as_of)),
     _rule("yesterday", lambda _, as_of: (as_of - timedelta(days=1),) * 2),
     _rule("this week", lambda _, as_of: (_monday(as_of), as_of)),

@@ -64,11 +64,15 @@ def meta(article_id: str, published: str = "", source: str = "") -> ArticleMeta:
         ("News from the past few days?", "2025-07-06", "2025-07-09"),
         ("What happened over the past week?", "2025-07-02", "2025-07-09"),
         # a day, week, month or year back, as a whole
-        ("What happened three days ago?", "2025-07-06", "2025-07-06"),
-        ("What did China say two weeks ago?", "2025-06-23", "2025-06-29"),
+        # what happened a day or a week ago, and what was reported of it the day after
+        ("What happened three days ago?", "2025-07-06", "2025-07-07"),
+        ("What did China say two weeks ago?", "2025-06-23", "2025-06-30"),
+        ("What did the Fed announce three hours ago?", "2025-07-08", "2025-07-09"),
+        ("What happened in the last few weeks?", "2025-06-18", "2025-07-09"),
         ("What happened a month ago?", "2025-06-01", "2025-06-30"),
         ("What happened since June?", "2025-06-01", "2025-07-09"),
         ("What happened since June 20?", "2025-06-20", "2025-07-09"),
+        ("What happened since July 20?", "2024-07-20", "2025-07-09"),  # the most recent July 20
         ("What happened since August?", "2024-08-01", "2025-07-09"),  # the most recent August
         ("What happened since 2024?", "2024-01-01", "2025-07-09"),
         ("What happened this year?", "2025-01-01", "2025-07-09"),
@@ -127,6 +131,8 @@ def test_latest_is_a_flag_not_a_window(question: str) -> None:
         "How many migrants crossed the border last year?",  # last year's figures are published this year
         "Who founded the company two years ago?",
         "What happened on July 2?",  # the event's day: reported that day or the next
+        "What did Powell say a few days ago?",
+        "What changed over the past months?",  # no count: no span
         "How much did the SPDR S&P 500 ETF gain in the past?",
     ],
 )

@@ -30,7 +30,9 @@ def eval_command(
     fail_under: Annotated[
         list[str] | None, typer.Option(help="METRIC=VALUE: exit 1 when the metric is below VALUE; repeatable.")
     ] = None,
-    compare: Annotated[Path | None, typer.Option(help="Another run's --out folder: a table of deltas.")] = None,
+    compare: Annotated[
+        Path | None, typer.Option(help="Another run's --out folder: metric deltas and the questions whose outcome changed.")
+    ] = None,
     retrieval_only: Annotated[bool, typer.Option(help="Score the three retrievers only; no answers.")] = False,
     with_choices: Annotated[bool, typer.Option(help="Put an item's answer choices into the question asked.")] = False,
     as_of: Annotated[

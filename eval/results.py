@@ -49,6 +49,10 @@ class ResultsFolder:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()
 
+    def records(self) -> dict[str, dict[str, Any]]:
+        """The finished records by item id, read without opening the folder for a run (another run's, to compare)."""
+        return self._load()
+
     def _load(self) -> dict[str, dict[str, Any]]:
         if not self.results_path.exists():
             return {}

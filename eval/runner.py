@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from assistant import Answer, Assistant, Passage, Settings
 from assistant.engine import Exclude
 from assistant.text import date_forms
+from eval.changes import OutcomeChange, outcome_changes
 from eval.datasets import GoldItem, load_set, select
 from eval.errors import EvalError
 from eval.metrics import RECALL_KS, aggregate, answer_rank, mentions_answer, primary_metric, source_rank
@@ -69,6 +70,7 @@ class EvalOutcome:
     items: int
     skipped: int  # finished in an earlier run with the same --out
     compare: list[tuple[str, float | None, float | None]] = field(default_factory=list)
+    changes: list[OutcomeChange] = field(default_factory=list)  # questions whose outcome differs from the other run's
 
 
 def run_eval(
@@ -269,6 +271,7 @@ def _finish(
     primary = primary_metric(metrics)
     (out / "metrics.json").write_text(json.dumps({"primary_metric": primary, **metrics}, indent=2))
     compared = compare_metrics(metrics, options.compare) if options.compare else []
+    changes = outcome_changes(items, scores, options.compare, modes) if options.compare else []
     plots = write_plots(out, metrics, scores, modes)
     context = {
         "set": str(options.set_path),
@@ -276,8 +279,10 @@ def _finish(
         "index": str(index_dir),
         "selection": _selection(options, len(items)),
     }
-    write_report(out, context, metrics, primary, items, records, scores, plots, compared)
-    return EvalOutcome(out=out, metrics=metrics, primary=primary, items=len(items), skipped=skipped, compare=compared)
+    write_report(out, context, metrics, primary, items, records, scores, plots, compared, changes)
+    return EvalOutcome(
+        out=out, metrics=metrics, primary=primary, items=len(items), skipped=skipped, compare=compared, changes=changes
+    )
 
 
 def _selection(options: EvalOptions, n: int) -> str:

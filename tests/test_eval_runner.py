@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -118,6 +119,22 @@ def test_retrieval_only_with_compare(seeds_run: EvalOutcome, encoder: OnnxInt8En
     assert "## Compared with the other run" in (outcome.out / "report.md").read_text()
     records = [json.loads(line) for line in (outcome.out / "results.jsonl").read_text().splitlines()]
     assert len(records) == 8 and all(r["answer"] is None for r in records)
+
+
+def test_compare_lists_the_questions_whose_outcome_changed(
+    seeds_run: EvalOutcome, encoder: OnnxInt8Encoder, tmp_path: Path
+) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(seeds_run.out, other)
+    records = [json.loads(line) for line in (other / "results.jsonl").read_text().splitlines()]
+    records[0]["answer"]["text"] = "Nobody knows [1]."  # the other run got the first question wrong
+    (other / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    options = EvalOptions(set_path=SEEDS_SET, corpus=(SEEDS,), out=tmp_path / "this", backend="extractive", limit=6)
+    outcome = run_eval(replace(options, compare=other), encoder=encoder)
+    assert [(c.item.id, c.asked, c.other, c.this) for c in outcome.changes] == [(records[0]["id"], "as asked", "wrong", "right")]
+    report = (outcome.out / "report.md").read_text()
+    assert "Outcomes changed: 1" in report and f"| {records[0]['id']} | as asked | wrong | right |" in report
+    assert run_eval(replace(options, out=tmp_path / "same", compare=seeds_run.out), encoder=encoder).changes == []
 
 
 def test_counterfactual_asks_leave_out_every_passage_with_the_answer(

@@ -85,7 +85,8 @@ def _print_summary(outcome: EvalOutcome, echo: Callable[[str], None]) -> None:
             if name in SUMMARY or name == outcome.primary:
                 delta = "–" if this is None or other is None else f"{this - other:+.3f}"
                 echo(f"  {name:<{width}} {_fmt(this)} vs {_fmt(other)}  {delta}")
-        echo(f"outcomes changed: {len(outcome.changes)}" + (f" ({summary(outcome.changes)})" if outcome.changes else ""))
+        if outcome.changes is not None:  # a run with answers
+            echo(f"outcomes changed: {len(outcome.changes)}" + (f" ({summary(outcome.changes)})" if outcome.changes else ""))
     echo(f"report: {outcome.out / 'report.md'}")
 
 

@@ -40,7 +40,7 @@ def write_report(
     scores: Sequence[Mapping[str, Any]],
     plots: Sequence[str],
     compared: Sequence[tuple[str, float | None, float | None]],
-    changes: Sequence[OutcomeChange] = (),
+    changes: Sequence[OutcomeChange] | None = None,
 ) -> Path:
     backend = next((r["answer"]["backend"] for r in records.values() if r.get("answer")), None)
     model = next((r["answer"]["model"] for r in records.values() if r.get("answer") and r["answer"].get("model")), None)
@@ -65,7 +65,7 @@ def write_report(
             ["metric", "this run", "other run", "delta"], [[n, _fmt(a), _fmt(b), _delta(a, b)] for n, a, b in compared]
         )
         lines.append("")
-        lines += _changes_section(changes)
+        lines += _changes_section(changes) if changes is not None else []
     if plots:
         lines += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     lines += _failures_section(items, records, scores)

@@ -70,7 +70,7 @@ class EvalOutcome:
     items: int
     skipped: int  # finished in an earlier run with the same --out
     compare: list[tuple[str, float | None, float | None]] = field(default_factory=list)
-    changes: list[OutcomeChange] = field(default_factory=list)  # questions whose outcome differs from the other run's
+    changes: list[OutcomeChange] | None = None  # questions whose outcome differs from the other run's (runs that answer)
 
 
 def run_eval(
@@ -271,7 +271,9 @@ def _finish(
     primary = primary_metric(metrics)
     (out / "metrics.json").write_text(json.dumps({"primary_metric": primary, **metrics}, indent=2))
     compared = compare_metrics(metrics, options.compare) if options.compare else []
-    changes = outcome_changes(items, scores, options.compare, modes) if options.compare else []
+    changes = (
+        None if options.compare is None or options.retrieval_only else outcome_changes(items, scores, options.compare, modes)
+    )
     plots = write_plots(out, metrics, scores, modes)
     context = {
         "set": str(options.set_path),

@@ -30,10 +30,12 @@ NUMBER = re.compile(r"\b\d[\d,.]*\b")
 # or in capitals ("may", "march"), an abbreviation only before a day ("Jan. 5"), and "today" not in the outlet "USA Today", whose
 # name a sentence of its own reporting often holds ("… told USA TODAY a realistic sentence …").
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_UNAMBIGUOUS_MONTHS = _MONTHS.replace("|May", "").replace("|March", "")  # "TRUMP MAY RAISE TARIFFS"
 _PERIODS = "week|weekend|month|year|decade|century|morning|afternoon|evening|night|spring|summer|fall|autumn|winter"
 TIME_EXPRESSION = re.compile(
-    rf"\b(?:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? (?=\d)|(?:{_MONTHS}|{_MONTHS.upper()}|(?:19|20)\d{{2}}s?|"
-    r"(?i:january|february|april|june|july|august|september|october|november|december|"  # not "may", "march"
+    rf"\b(?:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? (?=\d)|(?:{_MONTHS}|{_UNAMBIGUOUS_MONTHS.upper()}|"
+    r"(?:19|20)\d{2}s?|"
+    rf"(?i:{_UNAMBIGUOUS_MONTHS}|"  # "june 5", "JUNE 5"; "may" and "march" only as "May", "March"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|yesterday|tomorrow|"
     rf"(?:mid|early|late)[- ](?:{_MONTHS.lower()}|{_PERIODS}|(?:19|20)\d{{2}}s?)|"
     rf"(?:last|next|this|coming|past) (?:{_PERIODS}|quarter|season|day|hour)s?|\d{{1,2}}(?::\d{{2}})? ?[ap]\.?m))\b)"

@@ -164,13 +164,24 @@ def _ago(found: re.Match[str], as_of: date) -> Range:
     return first, last + timedelta(days=1)
 
 
+def _day_in(year: int | None, month: int, number: int, as_of: date) -> date:
+    """The day `number` of `month`: in `year` when given, else the most recent such day on or before the as-of day
+    ("February 29" asked in 2025: 2024's). A day no month has ("February 30") is the month's last."""
+    if year is not None:
+        return date(year, month, min(number, _month(year, month)[1].day))
+    for back in range(9):  # a February 29 is at most eight years back
+        candidate = as_of.year - back
+        if number <= _month(candidate, month)[1].day and date(candidate, month, number) <= as_of:
+            return date(candidate, month, number)
+    return _day_in(as_of.year - ((month, number) > (as_of.month, as_of.day)), month, number, as_of)
+
+
 def _since_date(found: re.Match[str], as_of: date) -> Range:
     """ "since June", "since June 20", "since June 2024": from that month or day (the most recent such one on or
     before the as-of day, unless a year is given) to the as-of day."""
     groups = found.groupdict()
-    month, number = _month_named(found), int(groups["day"] or 1)
-    year = int(groups["year"]) if groups.get("year") else as_of.year - ((month, number) > (as_of.month, as_of.day))
-    return date(year, month, min(number, _month(year, month)[1].day)), as_of
+    year = int(groups["year"]) if groups.get("year") else None
+    return _day_in(year, _month_named(found), int(groups["day"] or 1), as_of), as_of
 
 
 def _named_day(found: re.Match[str], as_of: date) -> Range:
@@ -178,14 +189,11 @@ def _named_day(found: re.Match[str], as_of: date) -> Range:
     the as-of day."""
     groups = found.groupdict()
     if groups.get("iso_year"):
-        year, month, number = int(groups["iso_year"]), int(groups["iso_month"]), int(groups["iso_day"])
+        day = _day_in(int(groups["iso_year"]), int(groups["iso_month"]), int(groups["iso_day"]), as_of)
     else:
+        year = int(groups["year"]) if groups.get("year") else None
         month = MONTHS[(groups["month"] or groups["first_month"]).lower()]
-        number = int(groups["day"] or groups["first_day"])
-        year = int(groups["year"]) if groups.get("year") else as_of.year
-        if not groups.get("year") and (month, number) > (as_of.month, as_of.day):
-            year -= 1
-    day = date(year, month, min(number, _month(year, month)[1].day))  # "February 30": its month's last day
+        day = _day_in(year, month, int(groups["day"] or groups["first_day"]), as_of)
     return day, day
 
 

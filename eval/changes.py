@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.datasets import GoldItem
+from eval.errors import EvalError
 from eval.results import ResultsFolder
 from eval.scoring import score_record
 
@@ -55,12 +56,32 @@ def counterfactual_outcome(score: Mapping[str, Any]) -> str | None:
     return "wrong choice" if asked.get("wrong_choice") else "answered"
 
 
-def outcome_changes(
-    items: Sequence[GoldItem], scores: Sequence[Mapping[str, Any]], other: Path, modes: Sequence[str]
-) -> list[OutcomeChange]:
-    """The questions both runs asked whose outcome differs, as asked and as counterfactuals, in the set's order."""
-    theirs = ResultsFolder(other).records()
+@dataclass(frozen=True)
+class OutcomeComparison:
+    changes: list[OutcomeChange]  # in the set's order
+    compared: int  # questions with an outcome in both runs (as asked or as counterfactuals)
+
+    def summary(self) -> str:
+        """ "3 of 44 compared (as asked: wrong → right 2, …)", or why nothing could be compared."""
+        if not self.compared:
+            return "none compared (the other run has no answers to these questions)"
+        counts = Counter(change.transition for change in self.changes)
+        detail = ", ".join(f"{transition} {n}" for transition, n in counts.most_common())
+        return f"{len(self.changes)} of {self.compared} compared" + (f" ({detail})" if detail else "")
+
+
+def compare_outcomes(
+    items: Sequence[GoldItem], scores: Sequence[Mapping[str, Any]], other: Path, modes: Sequence[str], set_sha256: str
+) -> OutcomeComparison:
+    """The questions both runs asked whose outcome differs, as asked and as counterfactuals. The other run must be of
+    the same question set (`set_sha256`, as run.json has it): its answers are scored against this set's gold."""
+    folder = ResultsFolder(other)
+    their_set = folder.run_key().get("set_sha256")
+    if their_set and their_set != set_sha256:
+        raise EvalError(f"--compare {other}: that run asked another question set; compare runs of one set")
+    theirs = folder.records()
     changes: list[OutcomeChange] = []
+    compared: set[str] = set()
     for item, score in zip(items, scores, strict=True):
         record = theirs.get(item.id)
         if record is None:
@@ -68,12 +89,9 @@ def outcome_changes(
         their_score = score_record(item, record, modes)
         for asked, read in ((AS_ASKED, outcome), (COUNTERFACTUAL, counterfactual_outcome)):
             before, after = read(their_score), read(score)
-            if before is not None and after is not None and before != after:
+            if before is None or after is None:
+                continue
+            compared.add(item.id)
+            if before != after:
                 changes.append(OutcomeChange(item, asked, before, after))
-    return changes
-
-
-def summary(changes: Sequence[OutcomeChange]) -> str:
-    """ "as asked: wrong → right 2, as asked: right → refused 1" (most frequent first)."""
-    counts = Counter(change.transition for change in changes)
-    return ", ".join(f"{transition} {n}" for transition, n in counts.most_common())
+    return OutcomeComparison(changes, len(compared))

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eval.changes import summary
 from eval.errors import EvalError
 from eval.metrics import known_metric_names
 from eval.runner import MODES, EvalOptions, EvalOutcome, check_gates, run_eval
@@ -85,8 +84,8 @@ def _print_summary(outcome: EvalOutcome, echo: Callable[[str], None]) -> None:
             if name in SUMMARY or name == outcome.primary:
                 delta = "–" if this is None or other is None else f"{this - other:+.3f}"
                 echo(f"  {name:<{width}} {_fmt(this)} vs {_fmt(other)}  {delta}")
-        if outcome.changes is not None:  # a run with answers
-            echo(f"outcomes changed: {len(outcome.changes)}" + (f" ({summary(outcome.changes)})" if outcome.changes else ""))
+        if outcome.outcomes is not None:  # a run with answers
+            echo(f"outcomes changed: {outcome.outcomes.summary()}")
     echo(f"report: {outcome.out / 'report.md'}")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from eval.changes import OutcomeChange
+from eval.changes import OutcomeComparison
 from eval.datasets import GoldItem
 from eval.errors import EvalError
 from eval.metrics import ANSWER_METRIC_NAMES, COUNTERFACTUAL_METRIC_NAMES, RECALL_KS, mean
@@ -40,7 +40,7 @@ def write_report(
     scores: Sequence[Mapping[str, Any]],
     plots: Sequence[str],
     compared: Sequence[tuple[str, float | None, float | None]],
-    changes: Sequence[OutcomeChange] | None = None,
+    outcomes: OutcomeComparison | None = None,
 ) -> Path:
     backend = next((r["answer"]["backend"] for r in records.values() if r.get("answer")), None)
     model = next((r["answer"]["model"] for r in records.values() if r.get("answer") and r["answer"].get("model")), None)
@@ -65,7 +65,7 @@ def write_report(
             ["metric", "this run", "other run", "delta"], [[n, _fmt(a), _fmt(b), _delta(a, b)] for n, a, b in compared]
         )
         lines.append("")
-        lines += _changes_section(changes) if changes is not None else []
+        lines += _changes_section(outcomes) if outcomes is not None else []
     if plots:
         lines += ["## Plots", ""] + [f"![{p}]({p})" for p in plots] + [""]
     lines += _failures_section(items, records, scores)
@@ -107,12 +107,13 @@ def _counterfactual_section(
     return lines
 
 
-def _changes_section(changes: Sequence[OutcomeChange]) -> list[str]:
+def _changes_section(outcomes: OutcomeComparison) -> list[str]:
     """Each question both runs asked whose outcome differs: the metrics can stay put while answers swap."""
-    if not changes:
-        return ["No question's outcome changed.", ""]
-    rows = [[c.item.id, c.asked, c.other, c.this, _clip(c.item.question, 120)] for c in changes]
-    return [f"Outcomes changed: {len(changes)}", "", *_table(["id", "asked", "other run", "this run", "question"], rows), ""]
+    lines = [f"Outcomes changed: {outcomes.summary()}", ""]
+    rows = [[c.item.id, c.asked, c.other, c.this, _clip(c.item.question, 120)] for c in outcomes.changes]
+    if rows:
+        lines += [*_table(["id", "asked", "other run", "this run", "question"], rows), ""]
+    return lines
 
 
 def _retrieval_table(metrics: Mapping[str, float | None]) -> list[str]:

@@ -50,10 +50,18 @@ class ResultsFolder:
             handle.flush()
 
     def records(self) -> dict[str, dict[str, Any]]:
-        """The finished records by item id, read without opening the folder for a run (another run's, to compare)."""
-        return self._load()
+        """The finished records by item id, only read (another run's, to compare): a line cut off is left as it is."""
+        return self._load(repair=False)
 
-    def _load(self) -> dict[str, dict[str, Any]]:
+    def run_key(self) -> dict[str, Any]:
+        """What run the folder holds (run.json), or {} when it says nothing readable."""
+        try:
+            stored = json.loads((self.out / RUN_FILE).read_text())
+        except (OSError, ValueError):
+            return {}
+        return stored if isinstance(stored, dict) else {}
+
+    def _load(self, repair: bool = True) -> dict[str, dict[str, Any]]:
         if not self.results_path.exists():
             return {}
         lines = self.results_path.read_text(encoding="utf-8").splitlines()
@@ -65,7 +73,8 @@ class ResultsFolder:
                 record = json.loads(line)
             except ValueError:
                 if number == len(lines):  # cut off by an interrupted run: drop it and redo that question
-                    self.results_path.write_text("".join(f"{kept}\n" for kept in lines[: number - 1]), encoding="utf-8")
+                    if repair:
+                        self.results_path.write_text("".join(f"{kept}\n" for kept in lines[: number - 1]), encoding="utf-8")
                     break
                 raise EvalError(f"{self.results_path}:{number}: not valid JSON; delete the folder or use another --out") from None
             if not isinstance(record, dict) or "id" not in record:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from assistant import Answer, Assistant, Passage, Settings
 from assistant.engine import Exclude
 from assistant.text import date_forms
-from eval.changes import OutcomeChange, outcome_changes
+from eval.changes import OutcomeComparison, compare_outcomes
 from eval.datasets import GoldItem, load_set, select
 from eval.errors import EvalError
 from eval.metrics import RECALL_KS, aggregate, answer_rank, mentions_answer, primary_metric, source_rank
@@ -70,7 +70,7 @@ class EvalOutcome:
     items: int
     skipped: int  # finished in an earlier run with the same --out
     compare: list[tuple[str, float | None, float | None]] = field(default_factory=list)
-    changes: list[OutcomeChange] | None = None  # questions whose outcome differs from the other run's (runs that answer)
+    outcomes: OutcomeComparison | None = None  # questions whose outcome differs from the other run's (runs that answer)
 
 
 def run_eval(
@@ -238,10 +238,15 @@ def _names(passage: Passage) -> list[str]:
     return [passage.meta.id, os.path.basename(passage.meta.location)]
 
 
+def set_digest(path: Path) -> str:
+    """The question set's content hash, as run.json records it."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _run_key(options: EvalOptions, settings: Settings, digest: str) -> dict[str, Any]:
     return {
         "set": str(options.set_path.resolve()),
-        "set_sha256": hashlib.sha256(options.set_path.read_bytes()).hexdigest(),
+        "set_sha256": set_digest(options.set_path),
         "corpus_digest": digest,
         "backend": settings.llm,
         "top_k": settings.top_k,
@@ -271,9 +276,9 @@ def _finish(
     primary = primary_metric(metrics)
     (out / "metrics.json").write_text(json.dumps({"primary_metric": primary, **metrics}, indent=2))
     compared = compare_metrics(metrics, options.compare) if options.compare else []
-    changes = (
-        None if options.compare is None or options.retrieval_only else outcome_changes(items, scores, options.compare, modes)
-    )
+    outcomes = None  # a run without answers has no outcomes to compare
+    if options.compare is not None and not options.retrieval_only:
+        outcomes = compare_outcomes(items, scores, options.compare, modes, set_digest(options.set_path))
     plots = write_plots(out, metrics, scores, modes)
     context = {
         "set": str(options.set_path),
@@ -281,9 +286,9 @@ def _finish(
         "index": str(index_dir),
         "selection": _selection(options, len(items)),
     }
-    write_report(out, context, metrics, primary, items, records, scores, plots, compared, changes)
+    write_report(out, context, metrics, primary, items, records, scores, plots, compared, outcomes)
     return EvalOutcome(
-        out=out, metrics=metrics, primary=primary, items=len(items), skipped=skipped, compare=compared, changes=changes
+        out=out, metrics=metrics, primary=primary, items=len(items), skipped=skipped, compare=compared, outcomes=outcomes
     )
 
 

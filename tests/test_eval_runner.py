@@ -117,7 +117,7 @@ def test_retrieval_only_with_compare(seeds_run: EvalOutcome, encoder: OnnxInt8En
     compared = dict((name, (this, other)) for name, this, other in outcome.compare)
     assert compared["accuracy"] == (None, seeds_run.metrics["accuracy"])
     assert "## Compared with the other run" in (outcome.out / "report.md").read_text()
-    assert outcome.changes is None  # no answers: no outcomes to compare
+    assert outcome.outcomes is None  # no answers: no outcomes to compare
     records = [json.loads(line) for line in (outcome.out / "results.jsonl").read_text().splitlines()]
     assert len(records) == 8 and all(r["answer"] is None for r in records)
 
@@ -132,11 +132,20 @@ def test_compare_lists_the_questions_whose_outcome_changed(
     (other / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     options = EvalOptions(set_path=SEEDS_SET, corpus=(SEEDS,), out=tmp_path / "this", backend="extractive", limit=6)
     outcome = run_eval(replace(options, compare=other), encoder=encoder)
-    assert outcome.changes is not None
-    assert [(c.item.id, c.asked, c.other, c.this) for c in outcome.changes] == [(records[0]["id"], "as asked", "wrong", "right")]
+    assert outcome.outcomes is not None and outcome.outcomes.compared == 6
+    changes = [(c.item.id, c.asked, c.other, c.this) for c in outcome.outcomes.changes]
+    assert changes == [(records[0]["id"], "as asked", "wrong", "right")]
     report = (outcome.out / "report.md").read_text()
-    assert "Outcomes changed: 1" in report and f"| {records[0]['id']} | as asked | wrong | right |" in report
-    assert run_eval(replace(options, out=tmp_path / "same", compare=seeds_run.out), encoder=encoder).changes == []
+    assert "Outcomes changed: 1 of 6 compared (as asked: wrong → right 1)" in report
+    assert f"| {records[0]['id']} | as asked | wrong | right |" in report
+    same = run_eval(replace(options, out=tmp_path / "same", compare=seeds_run.out), encoder=encoder).outcomes
+    assert same is not None and same.changes == [] and same.compared == 6
+    with pytest.raises(EvalError, match="asked another question set"):
+        other_set = tmp_path / "other-set"
+        shutil.copytree(other, other_set)
+        key = json.loads((other_set / "run.json").read_text())
+        (other_set / "run.json").write_text(json.dumps({**key, "set_sha256": "0" * 64}))
+        run_eval(replace(options, out=tmp_path / "third", compare=other_set), encoder=encoder)
 
 
 def test_counterfactual_asks_leave_out_every_passage_with_the_answer(

@@ -257,6 +257,7 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("How long has he been detained?", "He has been detained since January.", True),
         ("How long has he been detained?", "He was detained by the police.", False),
         ("When is the sentencing?", "THE SENTENCING IS SET FOR JUNE 5.", True),
+        ("When will tariffs rise?", "TRUMP MAY RAISE TARIFFS.", False),
         ("Who leads the talks?", "they lead the talks.", False),
         ("Who leads the talks?", "The talks are led by Akazawa.", True),
         # the question's own name with its possessive, and a weekday, name no one new

@@ -145,7 +145,7 @@ def test_a_question_without_a_time_expression_gets_no_window(question: str) -> N
     ("question", "day"),
     [
         ("News from 2025-02-31?", "2025-02-28"),  # a day its month does not have: the month's last
-        ("News from 29 February?", "2025-02-28"),
+        ("News from 29 February?", "2024-02-29"),  # the most recent February 29
         ("News from July 31st?", "2024-07-31"),
         ("News from July 0?", None),  # no such day: no window, and no error
         ("News from 2025-13-01?", None),

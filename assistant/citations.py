@@ -106,13 +106,17 @@ def _clause_supported(clause: str, passage: Passage, supports: SupportCheck) -> 
 
 def with_markers(sentence: str, numbers: list[int]) -> str:
     """The sentence with its markers before its closing punctuation: "… in June [1]."; after it when the full stop
-    is an abbreviation's, which it must keep: "… with the U.S. [1]", not "… with the U.S [1]." """
+    is an abbreviation's, which it must keep: "… with the U.S. [1]", not "… with the U.S [1]."; and a full stop after
+    them when it has none: "… pardon his son if he is convicted [1]." """
     if not numbers:
         return sentence
     markers = "".join(f" [{n}]" for n in numbers)
-    found = None if ends_with_abbreviation(sentence) else CLOSING.search(sentence)
-    cut = found.start() if found else len(sentence)
-    return sentence[:cut].rstrip() + markers + sentence[cut:]
+    if ends_with_abbreviation(sentence):
+        return sentence.rstrip() + markers
+    found = CLOSING.search(sentence)
+    if found is None:  # a line with no full stop (a subhead): the answer's sentence ends all the same
+        return sentence.rstrip() + markers + "."
+    return sentence[: found.start()].rstrip() + markers + sentence[found.start() :]
 
 
 def quote_passage(number: int, passage: Passage, claims: list[tuple[str, tuple[int, int] | None]]) -> Citation:

@@ -6,7 +6,7 @@ import re
 
 from assistant.answer import Passage
 from assistant.backends import Claim, Source
-from assistant.citations import CheckedText, MarkerStream, SupportCheck, check_citations, parse_claims
+from assistant.citations import CheckedText, MarkerStream, SupportCheck, check_citations, parse_claims, with_markers
 from tests.fakes import make_passage as passage
 
 PASSAGES = [
@@ -109,3 +109,10 @@ def test_the_stream_and_the_final_answer_number_alike() -> None:
         return [set(re.findall(r"\[(\d+)\]", sentence)) for sentence in text.split(". ")]
 
     assert numbers_by_sentence(shown) == numbers_by_sentence(final) == [{"1"}, {"2"}, {"3", "1"}]
+
+
+def test_markers_go_before_the_full_stop_after_an_abbreviation_and_a_stop_follows_a_line_without_one() -> None:
+    assert with_markers("Japan aims for a deal in June.", [1]) == "Japan aims for a deal in June [1]."
+    assert with_markers("Talks are with the U.S.", [1, 2]) == "Talks are with the U.S. [1] [2]"
+    # a subhead quoted as a claim: "… if he is convicted [1] On Jun 11, …" would run into the next claim
+    assert with_markers("Joe Biden says he wouldn't pardon his son", [1]) == "Joe Biden says he wouldn't pardon his son [1]."

@@ -164,6 +164,11 @@ def test_the_cli_prints_the_checked_answer_after_a_streamed_text_the_check_chang
     _drain(stream("Akazawa leads the talks. [1] He wants June [2].", uncited), echo=True)
     assert capsys.readouterr().out.endswith(CHECKED_ANSWER.format(text=uncited.text) + "\n")  # a citation dropped
 
+    # the same words: nothing to add, though a line without a full stop keeps the markers from parsing back alike
+    same = "Biden says he will not pardon his son [1] On Jul 2, Biden vowed it again [2]."
+    _drain(stream(same, Answer(question="Q?", text=same, refused=False)), echo=True)
+    assert capsys.readouterr().out == same + "\n"
+
     refused = Answer(question="Q?", text=REFUSAL_TEXT, refused=True)
     _drain(stream("The Chiefs won the Super Bowl [1].", refused), echo=True)
     out = capsys.readouterr().out

@@ -413,6 +413,11 @@ REPORTS_SPEECH = re.compile(
     r"urg\w*|predict\w*|promis\w*|pledg\w*|confirm\w*|admit\w*|ask(?:s|ed))\b",
     re.I,
 )
+WORD_AT = re.compile(r"[A-Za-z][\w’'-]*")
+QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
+SPEAKER_LAST = re.compile(r"said|says|according to|wrote|added|noted", re.I)  # "…, said Biden", "according to Biden"
+SPEAKER_AFTER_ONLY = re.compile(r"according to", re.I)  # "Biden …, according to the network": the network's words
+SPEAKER_LAST_GAP = 30  # characters between such a verb and its speaker: "said Commerce Secretary Howard Lutnick"
 # A speaker the sentence does not name, named in the sentences before it: "he said", "the spokesperson noted".
 SAYING = r"(?:said|says|told|tells|added|noted|argued|warned|claimed|stated|announced|wrote|insisted)"
 ROLE_NOUN = r"(?:spokesperson|spokesman|spokeswoman|official|officials|minister|ministry|department|agency|secretary|negotiator)"
@@ -507,9 +512,29 @@ def reports_words_of(who: frozenset[str], sentence: EvidenceSentence, passages: 
     "analysts argue …" what Xi Jinping did."""
     if not REPORTS_SPEECH.search(sentence.text):
         return False
-    if found(who, named_stems(sentence.text)):
+    if found(who, named_stems(sentence.text)) and speaks_in(who, sentence.text):
         return True
     return bool(UNNAMED_SPEAKER.search(sentence.text)) and found(who, context_stems(sentence, passages))
+
+
+def speaks_in(who: frozenset[str], text: str) -> bool:
+    """Whether `who`, named in the sentence, is who does the saying: named before a verb of saying ("Biden said",
+    "Akazawa told reporters") or right after one that puts its speaker last ("…, said Biden", "according to Biden"),
+    not only after it ("Hillary Clinton warns Biden": Clinton's words). A sentence whose only sign of speech is a
+    quote ("“We will talk.” Biden, in Tokyo") has no verb to place the speaker by."""
+    quoted = [m.span() for m in QUOTED.finditer(text)]  # the words said, not the saying of them
+    verbs = [
+        m for m in REPORTS_SPEECH.finditer(text) if m.group()[0].isalpha() and not any(a <= m.start() < b for a, b in quoted)
+    ]
+    if not verbs:
+        return True
+    named_at = [m.start() for m in WORD_AT.finditer(text) if found(who, {stem(m.group())})]
+    before = [verb for verb in verbs if not SPEAKER_AFTER_ONLY.fullmatch(verb.group())]
+    return any(at < verb.start() for at in named_at for verb in before) or any(
+        SPEAKER_LAST.fullmatch(verb.group()) and verb.end() <= at <= verb.end() + SPEAKER_LAST_GAP
+        for at in named_at
+        for verb in verbs
+    )
 
 
 def names_more(candidate: EvidenceSentence, picked: list[EvidenceSentence], asked: AskedFor) -> bool:

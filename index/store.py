@@ -42,6 +42,12 @@ CHANGING = "changing"  # chunk-collection metadata: an ingest is writing (or die
 JOURNAL = "journal"  # chunk-collection metadata: JSON, the recent revisions' added and removed chunk ids
 JOURNAL_STEPS = 16  # revisions kept in the journal; a keyword index further behind lists every chunk id
 JOURNAL_MAX_IDS = 5000  # a change of more chunks than this is not journaled (listing every id is then cheap beside it)
+# The HNSW search breadth (Chroma's default is 100). At 100, a search for the 120 nearest of RealTime QA's 4,759
+# January-April chunks missed 287 of the exact 120 over 60 questions, and which it missed changed from process to
+# process (Chroma re-inserts the chunks written since its last save into the graph on every load, on several threads),
+# so one question's passages, and its answer, could differ between two runs of the same code. At 500: 14 missed,
+# and the same in repeated runs; 2.0 ms a query on 48,472 chunks instead of 1.4 ms (benchmarks/README.md).
+SEARCH_EF = 500
 CHUNK_TEXT = "chunk_text"  # chunk metadata: the chunk's text (Chroma's document field stays empty; see add_chunks)
 
 
@@ -195,8 +201,16 @@ class ChunkStore:
             if is_disk_full(err):
                 raise storage_error(err, embedded_dir or "the Chroma server's store") from None
             raise StoreError(f"Chroma refused to open the index ({_short(err)})") from None
+        self._search_broadly()
         if self.marker is not None and fingerprint.digest not in self.marker.read():
             self.record_articles()  # from its creation on (or the first open of an older data directory)
+
+    @_chroma_call
+    def _search_broadly(self) -> None:
+        """The chunk collection searched with SEARCH_EF (set once: on a collection made before it, at its first open)."""
+        hnsw = (self.chunks.configuration or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != SEARCH_EF:
+            self.chunks.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
 
     @_chroma_call
     def _existing_articles(self, name: str) -> int | None:

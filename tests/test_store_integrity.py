@@ -13,6 +13,7 @@ import pytest
 from assistant import Assistant, Settings
 from index.errors import StoreError
 from index.integrity import MARKER_FILE, SQLITE_FILE
+from index.store import SEARCH_EF, ChunkStore
 from tests.conftest import REPO, SEEDS
 
 EXTRA = "zz_extra.txt"
@@ -106,3 +107,17 @@ def test_a_pruned_empty_index_is_not_mistaken_for_an_emptied_store(make_settings
     report = Assistant(settings, encoder=encoder).ingest([only], prune=True)
     assert report.removed == 2
     assert [a.id for a in Assistant(settings, encoder=encoder).sources()] == ["one.txt"]
+
+
+def test_the_chunks_are_searched_broadly_in_a_new_index_and_in_one_made_before(indexed: Settings, encoder) -> None:
+    # At Chroma's default breadth (100) an HNSW search missed true neighbours, and which it missed changed from one
+    # process to the next, so two runs of one eval could answer a question differently (index/store.py, SEARCH_EF).
+    store = Assistant(indexed, encoder=encoder).store
+    assert search_ef(store) == SEARCH_EF
+    store.chunks.modify(configuration={"hnsw": {"ef_search": 100}})  # as an index made before SEARCH_EF was
+    assert search_ef(store) == 100
+    assert search_ef(ChunkStore(store.client, store.fingerprint, store.embedded_dir)) == SEARCH_EF
+
+
+def search_ef(store: ChunkStore) -> object:
+    return (store.chunks.configuration.get("hnsw") or {}).get("ef_search")

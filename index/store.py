@@ -44,7 +44,7 @@ JOURNAL_STEPS = 16  # revisions kept in the journal; a keyword index further beh
 JOURNAL_MAX_IDS = 5000  # a change of more chunks than this is not journaled (listing every id is then cheap beside it)
 # The HNSW search breadth (Chroma's default is 100). At 100, a search for the 120 nearest of RealTime QA's 4,759
 # January-April chunks missed 287 of the exact 120 over 60 questions, and which it missed changed from process to
-# process (Chroma re-inserts the chunks written since its last save into the graph on every load, on several threads),
+# process (most likely as Chroma re-inserts the chunks written since its last save on every load, on several threads),
 # so one question's passages, and its answer, could differ between two runs of the same code. At 500: 14 missed,
 # and the same in repeated runs; 2.0 ms a query on 48,472 chunks instead of 1.4 ms (benchmarks/README.md).
 SEARCH_EF = 500

@@ -34,6 +34,7 @@ from assistant.evidence import (
     pick_complementary,
     rarity_weighted_overlap,
     reports_words_of,
+    speaks_in,
 )
 from assistant.text import capitalised_words
 from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE
@@ -307,6 +308,21 @@ def test_what_someone_said_is_a_sentence_that_reports_their_words() -> None:
     assert reports_words_of(spokesperson, sentence(quote), [passage])
     alone = make_passage(2, quote, article_id="b", start=0)
     assert not reports_words_of(lutnick, EvidenceSentence(alone, 0, len(quote)), [alone])  # not named before it
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaks"),
+    [
+        ("Biden vowed last week that he would not pardon his son.", True),  # named before the verb of saying
+        ("“We will not pardon him,” said President Joe Biden.", True),  # right after "said"
+        ("The pardon is off, according to Biden.", True),
+        ("Hillary Clinton warns Biden about the debate.", False),  # Clinton's words, Biden only their object
+        ("The debate is a first for Trump or Biden, according to the network.", False),  # the network's words
+        ("“Saying one thing and doing another will not work with Biden.”", True),  # a verb inside the quote: no speaker to place
+    ],
+)
+def test_the_one_whose_words_are_asked_for_is_the_speaker(sentence: str, speaks: bool) -> None:
+    assert speaks_in(frozenset({"biden"}), sentence) is speaks
 
 
 @pytest.mark.parametrize(

@@ -462,8 +462,10 @@ class KeywordIndex:
         held = {s.name: s for s in reuse.segments} if reuse is not None else {}
         missing: FileNotFoundError | None = None
         for _ in range(3):  # a writer may remove a superseded segment while this reads: read the new state
+            seen: str | None = None
             try:
-                state = json.loads((folder / STATE_FILE).read_text())
+                seen = (folder / STATE_FILE).read_text()
+                state = json.loads(seen)
                 if state.get("format") != FORMAT:
                     return None
                 segments = [held.get(name) or _Segment.read(folder, name) for name in state["segments"]]
@@ -472,6 +474,8 @@ class KeywordIndex:
                 missing = err
                 continue
             except Exception as err:  # damaged files fail in any of json's or numpy's ways (EOFError for an empty array, …)
+                if seen is not None and _text_of(folder / STATE_FILE) != seen:
+                    continue  # a writer replaced the index while this read it (a failure of any kind then): read the new one
                 # A derived index is rebuilt without a word to the user; the reason is for whoever debugs.
                 log.debug("keyword index in %s unreadable (%s); built anew", folder, type(err).__name__)
                 return None
@@ -481,6 +485,13 @@ class KeywordIndex:
             return None
         if missing is not None and missing.filename != str(folder / STATE_FILE):
             log.debug("keyword index in %s lost %s while being read; built anew", folder, missing.filename)
+        return None
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except OSError:
         return None
 
 

@@ -38,6 +38,7 @@ import numpy as np
 import pytest
 
 import assistant.engine
+import index.keyword
 from assistant import Answer, Assistant, Settings
 from index.errors import StoreError
 from index.faults import FAULT_AT, FAULT_KILL, POINTS
@@ -493,6 +494,35 @@ def test_loads_during_keyword_index_saves_get_a_whole_index(tmp_path: Path, capl
         thread.join()
     assert problems == []
     assert outcomes["whole"] > 0 and outcomes["none"] == 0, (outcomes, caplog.messages)
+
+
+def test_a_load_that_fails_while_a_writer_replaces_the_index_reads_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The concurrent test above failed once in CI: a reader got SystemError from a segment a writer was replacing, and
+    # the index was rebuilt. A failure of any kind while the saved state changed under the reader is such a race.
+    folder = tmp_path / "keyword"
+    keyword_version(1).save(folder)
+    newer = keyword_version(2)
+    real_read = index.keyword._Segment.read
+    calls: list[str] = []
+
+    def racing_read(folder_: Path, name: str) -> object:
+        if not calls:
+            calls.append(name)
+            newer.save(folder)  # the writer's save lands while the first read is under way
+            raise SystemError("a segment read while a writer replaced it")
+        return real_read(folder_, name)
+
+    monkeypatch.setattr(index.keyword._Segment, "read", staticmethod(racing_read))
+    loaded = KeywordIndex.load(folder)
+    assert calls and loaded is not None and loaded.revision == "r2"
+
+    def damaged_read(folder_: Path, name: str) -> object:
+        raise SystemError("the same damage whatever is read")
+
+    monkeypatch.setattr(index.keyword._Segment, "read", staticmethod(damaged_read))
+    assert KeywordIndex.load(folder) is None  # no writer at work: damaged, and built anew
 
 
 # --- a Chroma server that goes away mid-question ---------------------------------------------------------------------

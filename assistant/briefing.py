@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from assistant.answer import Passage
 from assistant.attribution import article_day
 from assistant.backends.base import Draft, refusal
+from assistant.citations import ENDED
 from assistant.evidence import LINK_TO_ANOTHER_STORY, Evidence, EvidenceSentence, stated_answer
 from assistant.text import content_stems, sentences
 from assistant.time_window import without_time_expressions
@@ -62,7 +63,6 @@ TOPIC_BRIEFINGS = tuple(re.compile(rf"{POLITE}{phrasing}", re.I) for phrasing in
 LATEST = re.compile(
     rf"{POLITE}what(?:'s| is| are)(?: the)? (?:very )?latest(?: news| headlines| stories)?(?: (?:{ABOUT}|with) {TOPIC})?", re.I
 )
-ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 WHATS = re.compile(r"\bwhats\b", re.I)  # as typed in a hurry
 MIN_LEAD_WORDS = 6  # a shorter first sentence is a dateline or a byline, not what the article reports
 # Around the headline in each line of a briefing: `headline_statement` writes it, `listed_headlines` reads it back.

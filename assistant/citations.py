@@ -15,6 +15,9 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # "claim. [1] Next" → "claim [1]. Next": a marker after the full stop still belongs to the sentence before it.
 MARKERS_AFTER_STOP = re.compile(r"([.!?][\"”’]?)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 CLOSING = re.compile(r"[.!?…]+[\"”’)]*$")
+# A sentence's end, whatever closes it (a straight quote or a bracket too, after which a marker goes last): a line
+# without one (a subhead) gets a full stop when it is quoted, so that the next sentence does not run on from it.
+ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 MIN_CLAUSE_WORDS = 3  # shorter pieces ("and", "but also") say too little to check on their own
 SupportCheck = Callable[[str, Passage], bool]  # (claim without markers, cited passage) → supported?
 
@@ -114,8 +117,8 @@ def with_markers(sentence: str, numbers: list[int]) -> str:
     if ends_with_abbreviation(sentence):
         return sentence.rstrip() + markers
     found = CLOSING.search(sentence)
-    if found is None:  # a line with no full stop (a subhead): the answer's sentence ends all the same
-        return sentence.rstrip() + markers + "."
+    if found is None:  # "… 'fake news.'" keeps its end; a line with no full stop (a subhead) gets one
+        return sentence.rstrip() + markers + ("" if ENDED.search(sentence) else ".")
     return sentence[: found.start()].rstrip() + markers + sentence[found.start() :]
 
 

@@ -116,3 +116,4 @@ def test_markers_go_before_the_full_stop_after_an_abbreviation_and_a_stop_follow
     assert with_markers("Talks are with the U.S.", [1, 2]) == "Talks are with the U.S. [1] [2]"
     # a subhead quoted as a claim: "… if he is convicted [1] On Jun 11, …" would run into the next claim
     assert with_markers("Joe Biden says he wouldn't pardon his son", [1]) == "Joe Biden says he wouldn't pardon his son [1]."
+    assert with_markers("He called it 'fake news.'", [1]) == "He called it 'fake news.' [1]"  # ended: no second stop

@@ -22,8 +22,7 @@ from assistant.prompts import (
     UNDATED_CLAIM,
     UNDATED_CLAIM_AGAIN,
 )
-from assistant.text import STOPWORDS, capitalised_words, mostly_lower_case
-from assistant.time_window import WEEKDAYS
+from assistant.text import STOPWORDS, WEEKDAYS, capitalised_words, mostly_lower_case
 from index.metadata import MONTHS
 from index.types import ArticleMeta
 

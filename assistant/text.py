@@ -29,6 +29,7 @@ NUMBER = re.compile(r"\b\d[\d,.]*\b")
 # A point in time a "when" question can be answered with. Month names that are also words count only capitalised
 # or in capitals ("may", "march"), an abbreviation only before a day ("Jan. 5"), and "today" not in the outlet "USA Today", whose
 # name a sentence of its own reporting often holds ("… told USA TODAY a realistic sentence …").
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # in Python's order
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _UNAMBIGUOUS_MONTHS = _MONTHS.replace("|May", "").replace("|March", "")  # "TRUMP MAY RAISE TARIFFS"
 _PERIODS = "week|weekend|month|year|decade|century|morning|afternoon|evening|night|spring|summer|fall|autumn|winter"
@@ -36,7 +37,7 @@ TIME_EXPRESSION = re.compile(
     rf"\b(?:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? (?=\d)|(?:{_MONTHS}|{_UNAMBIGUOUS_MONTHS.upper()}|"
     r"(?:19|20)\d{2}s?|"
     rf"(?i:{_UNAMBIGUOUS_MONTHS}|"  # "june 5", "JUNE 5"; "may" and "march" only as "May", "March"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|tonight|yesterday|tomorrow|"
+    rf"{'|'.join(WEEKDAYS)}|today|tonight|yesterday|tomorrow|"
     rf"(?:mid|early|late)[- ](?:{_MONTHS.lower()}|{_PERIODS}|(?:19|20)\d{{2}}s?)|"
     rf"(?:last|next|this|coming|past) (?:{_PERIODS}|quarter|season|day|hour)s?|\d{{1,2}}(?::\d{{2}})? ?[ap]\.?m))\b)"
 )
@@ -110,10 +111,7 @@ def names_in(text: str) -> set[str]:
     return {word for word, first in _capitalised(text) if not first or word not in STOPWORDS}
 
 
-CALENDAR_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
-    "september october november december".split()
-)
+CALENDAR_WORDS = frozenset(WEEKDAYS) | frozenset(_MONTHS.lower().split("|"))
 
 
 def proper_names(words: Iterable[str]) -> set[str]:

@@ -16,15 +16,16 @@ from datetime import date, timedelta
 from typing import Any
 
 from assistant.prompts import SEARCHED_LINE
+from assistant.text import WEEKDAYS
 from index.metadata import MONTHS
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
 YEAR = r"(?P<year>(?:19|20)\d{2})"
 DAY = r"(?P<day>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 NUMBER_WORDS = ("a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-COUNT = r"(?P<count>\d{1,3}|(?:a )?few|" + "|".join(NUMBER_WORDS) + r")"
+EXACT_COUNT = r"\d{1,3}|" + "|".join(NUMBER_WORDS)  # "3", "three", "a"
+COUNT = rf"(?P<count>(?:a )?few|{EXACT_COUNT})"
 FEW = 3  # "the past few days"
 UNIT = r"(?P<unit>hour|day|week|month|year)s?"
 SPAN_OPENER = r"(?:in|over|during|within|from)"
@@ -210,7 +211,7 @@ RULES: tuple[TimeRule, ...] = (
     # long, not when it was published; and no "of" after it ("in the last week of June" is a week of June).
     _rule(rf"{SPAN_OPENER} (?:the (?:past|last)|past) (?:{COUNT} {UNIT}|(?P<one>hour|day|week|month|year))(?! of\b)", _rolling),
     # not "years ago": "founded two years ago" dates the founding, and is read in this year's articles
-    _rule(rf"(?P<count>\d{{1,3}}|{'|'.join(NUMBER_WORDS)}) (?P<unit>hour|day|week|month)s? ago", _ago),
+    _rule(rf"(?P<count>{EXACT_COUNT}) (?P<unit>hour|day|week|month)s? ago", _ago),
     _rule("today", lambda _, as_of: (as_of, as_of)),
     _rule("yesterday", lambda _, as_of: (as_of - timedelta(days=1),) * 2),
     _rule("this week", lambda _, as_of: (_monday(as_of), as_of)),

@@ -230,11 +230,15 @@ class HybridRetriever:
         ordered = keyword_index.newest_first(filters.for_keywords())
         first: dict[str, StoredChunk] = {}  # article id → its first chunk read
         stories: dict[str, str] = {}  # story → its newest article, in the order found
+
+        def chosen() -> list[StoredChunk]:  # the first chunk read of each of the k newest stories found so far
+            return [first[article] for article in list(stories.values())[:k]]
+
         for start in range(0, len(ordered), NEWEST_PAGE):
             page = ordered[start : start + NEWEST_PAGE]
-            chosen = [first[article] for article in list(stories.values())[:k]]
-            if len(chosen) == k and (
-                all(chunk.index == 0 for chunk in chosen) or keyword_index.day_of(page[0]) < chosen[-1].meta.published_day
+            found = chosen()
+            if len(found) == k and (
+                all(chunk.index == 0 for chunk in found) or keyword_index.day_of(page[0]) < found[-1].meta.published_day
             ):
                 break
             for chunk in self.store.get_chunks(page):
@@ -243,8 +247,7 @@ class HybridRetriever:
                     if known is None or chunk.index < known.index:
                         first[chunk.meta.id] = chunk
                     stories.setdefault(chunk.meta.story_group, chunk.meta.id)
-        chosen = [first[article] for article in list(stories.values())[:k]]
-        return [Passage(rank=rank, chunk=chunk, score=0.0) for rank, chunk in enumerate(chosen, start=1)]
+        return [Passage(rank=rank, chunk=chunk, score=0.0) for rank, chunk in enumerate(chosen(), start=1)]
 
     def _read(self, ranked: list[str], k: int, filters: Filters, exclude: Callable[[StoredChunk], bool] | None) -> list[_Kept]:
         """The k best candidates that pass, read in full. Only the k winners are read at first (all candidates when

@@ -575,21 +575,33 @@ def make_selector(settings: Settings, encoder: Encoder) -> EvidenceSelector:
 
 
 def candidate_sentences(passages: list[Passage]) -> list[EvidenceSentence]:
-    """The passages' sentences of four words or more, each text once (overlapping chunks repeat sentences: the
+    """The passages' sentences that state something, each text once (overlapping chunks repeat sentences: the
     best-ranked copy is kept)."""
     unique: dict[str, EvidenceSentence] = {}
     for passage in passages:
         for start, end in sentences(passage.text):
             sentence = EvidenceSentence(passage, start, end)
             text = sentence.text
-            if len(text.split()) >= MIN_SENTENCE_WORDS and not is_question(text) and not LINK_TO_ANOTHER_STORY.match(text):
-                unique.setdefault(sentence.text, sentence)
+            if states_something(text):
+                unique.setdefault(text, sentence)
     return list(unique.values())
 
 
 # "More:Mexico elects first female president": a page's link to another story, in the text the page was read from
 # (a whole line of "Read more: …" or "Related: …" is dropped when cleaning; these pages run the link into its title).
 LINK_TO_ANOTHER_STORY = re.compile(r"(?:more|watch|read more|related|also read)\s?:", re.IGNORECASE)
+
+
+def states_something(text: str) -> bool:
+    """A sentence of four words or more that is none of: a question, a link to another story, or a lead-in ending with
+    a colon ("As written, the bill would:", "Golden Globes 2024 winners in all categories:"), whose content is what
+    follows it."""
+    return (
+        len(text.split()) >= MIN_SENTENCE_WORDS
+        and not is_question(text)
+        and not LINK_TO_ANOTHER_STORY.match(text)
+        and not text.rstrip().endswith(":")
+    )
 
 
 def is_question(text: str) -> bool:

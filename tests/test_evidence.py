@@ -192,6 +192,12 @@ def test_a_link_to_another_story_is_not_evidence() -> None:
     ]
 
 
+def test_a_lead_in_ending_with_a_colon_is_not_evidence() -> None:
+    # "As written, the bill would: [1]" was quoted as an answer; the lead-in's content is the list after it
+    passage = make_passage(1, "As written, the bill would:\n\nRaise the fee to $40 a month.\n\nHe said: it is fair.")
+    assert [s.text for s in candidate_sentences([passage])] == ["Raise the fee to $40 a month.", "He said: it is fair."]
+
+
 @pytest.mark.parametrize(
     ("question", "several"),
     [

@@ -175,8 +175,9 @@ def ask(
     """Answer a question from the indexed articles (the seed articles are indexed first if the index is empty).
 
     "Today", "last week", "in June", "since Monday", "in 2024" in the question limit the search to those days (from --as-of);
-    "latest", "current", "now" rank newer articles higher (ASSISTANT_RECENCY__SCOPE). A passage several outlets carried
-    (one story) is read once, and its citation lists the others."""
+    "latest", "current", "now" rank newer articles higher (ASSISTANT_RECENCY__SCOPE); otherwise a report years older than
+    the newest found ranks behind it (ASSISTANT_RECENCY__STALE_HALF_LIFE_DAYS). A passage several outlets carried (one
+    story) is read once, and its citation lists the others."""
     with user_errors():
         bot = make_assistant(top_k=top_k, llm=llm)
         stream = bot.stream(question, since=since, until=until, sources=source, as_of=as_of)

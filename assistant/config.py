@@ -82,6 +82,13 @@ class RecencySettings(BaseModel):
     )
     weight: float = Field(1.0, ge=0, le=10, description="Strength: 1 is worth a first place in one more ranking (new article).")
     half_life_days: float = Field(30.0, gt=0, description="Age at which an article gains half the boost of a new one.")
+    stale_half_life_days: float = Field(
+        365.0,
+        ge=0,
+        description="With scope latest, every other question ranks a candidate lower the older it is than the newest "
+        "one: it loses weight × (1 − 0.5^(gap / this)) of a first place (December 2023's report of the next "
+        "debate behind June 2024's); undated articles lose nothing; 0 for none. Measured on RealTime QA (README).",
+    )
 
 
 class StorySettings(BaseModel):

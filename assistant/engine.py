@@ -20,7 +20,7 @@ from assistant.errors import AssistantError
 from assistant.followups import rewrite_followup, with_listed_item
 from assistant.prompts import EMPTY_QUESTION, NOTHING_IN_WINDOW, REFUSAL_TEXT, WINDOW_AFTER_AS_OF
 from assistant.question import Question
-from assistant.retrieval import Filters, HybridRetriever, Mode, Recency
+from assistant.retrieval import DatePreference, Filters, HybridRetriever, Mode, Recency, Staleness
 from assistant.time_window import TimeWindow, resolve, without_time_expressions
 from index.chunking import TokenLimit, tiktoken_limit
 from index.embeddings import Encoder, make_encoder
@@ -255,12 +255,17 @@ class Assistant:
         recency = self.recency(window, as_of_day)
         return self._retrieve(self.searched_question(question), filters.within(window), k, mode, exclude, recency)
 
-    def recency(self, window: TimeWindow | None, as_of: date) -> Recency | None:
-        """The recency boost a question gets: with scope `latest` only when it asks for the latest or current state."""
+    def recency(self, window: TimeWindow | None, as_of: date) -> DatePreference | None:
+        """How a question's candidates are reordered by date: with scope `latest`, newer articles boosted when it asks
+        for the latest or current state, and otherwise older ones lowered, gently (`Staleness`)."""
         r = self.settings.recency
-        if r.scope == "off" or not r.weight or (r.scope == "latest" and not (window and window.latest)):
+        if r.scope == "off" or not r.weight:
             return None
-        return Recency(as_of=as_of, weight=r.weight, half_life_days=r.half_life_days)
+        if r.scope == "always" or (window and window.latest):
+            return Recency(as_of=as_of, weight=r.weight, half_life_days=r.half_life_days)
+        if r.stale_half_life_days:
+            return Staleness(weight=r.weight, half_life_days=r.stale_half_life_days)
+        return None
 
     def question(self, text: str) -> Question:
         """The question with its vector, which retrieval and answering share."""
@@ -281,7 +286,7 @@ class Assistant:
         k: int | None = None,
         mode: Mode = "hybrid",
         exclude: Exclude | None = None,
-        recency: Recency | None = None,
+        recency: DatePreference | None = None,
     ) -> list[Passage]:
         self.ensure_index()
         return self.retriever.retrieve(question, k or self.settings.top_k, filters, mode, exclude, recency)
@@ -394,7 +399,7 @@ class Assistant:
         yield from self.backend.answer(searched, passages)
 
     def _briefing_passages(
-        self, briefing: Briefing, filters: Filters, exclude: Exclude | None, recency: Recency | None
+        self, briefing: Briefing, filters: Filters, exclude: Exclude | None, recency: DatePreference | None
     ) -> list[Passage]:
         """The news at large: the first passage of each of the newest stories. About a topic: the articles its words
         retrieve (three times as many passages as a question reads, so that a few articles' many chunks do not crowd the

@@ -120,6 +120,17 @@ def _day(value: date | None) -> int | None:
     return value.year * 10000 + value.month * 100 + value.day if value else None
 
 
+def calendar_day(published_day: int) -> date | None:
+    """The date of a day as the index holds it (20250709), None when undated (0) or no calendar day."""
+    if not published_day:
+        return None
+    year, rest = divmod(published_day, 10000)
+    try:
+        return date(year, rest // 100, rest % 100)
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class Recency:
     """A boost for newer articles, fused with the retrieval scores: a new article gains `weight` times a first place
@@ -131,14 +142,39 @@ class Recency:
     half_life_days: float
 
     def boost(self, published_day: int, rrf_k: int) -> float:
-        if not published_day or not self.weight:
+        day = calendar_day(published_day)
+        if day is None or not self.weight:
             return 0.0
-        year, rest = divmod(published_day, 10000)
-        try:
-            age = max((self.as_of - date(year, rest // 100, rest % 100)).days, 0)
-        except ValueError:  # a day the index holds that is no calendar day
-            return 0.0
+        age = max((self.as_of - day).days, 0)
         return self.weight * 0.5 ** (age / self.half_life_days) / (rrf_k + 1)
+
+    def adjust(self, fused: dict[str, float], day_of: Callable[[str], int], rrf_k: int) -> None:
+        for chunk_id in fused:
+            fused[chunk_id] += self.boost(day_of(chunk_id), rrf_k)
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """A gentler preference, for questions that do not ask for the latest: a candidate loses `weight` times a first
+    place in one more ranking, times 1 − 0.5^(gap / half_life_days), the gap being how much older it is than the newest
+    dated candidate (December 2023's report of the next debate ranks behind June 2024's). Measured against the newest
+    candidate, not the as-of day, so articles all from one week rank as they would without it however long ago that
+    week was, and an undated article (no gap known) loses nothing."""
+
+    weight: float
+    half_life_days: float
+
+    def adjust(self, fused: dict[str, float], day_of: Callable[[str], int], rrf_k: int) -> None:
+        days = {chunk_id: calendar_day(day_of(chunk_id)) for chunk_id in fused}
+        newest = max((day for day in days.values() if day is not None), default=None)
+        if newest is None or not self.weight:
+            return
+        for chunk_id, day in days.items():
+            if day is not None:
+                fused[chunk_id] -= self.weight * (1 - 0.5 ** ((newest - day).days / self.half_life_days)) / (rrf_k + 1)
+
+
+DatePreference = Recency | Staleness  # how a question's candidates are reordered by the day they were published
 
 
 @dataclass
@@ -183,7 +219,7 @@ class HybridRetriever:
         filters: Filters | None = None,
         mode: Mode = "hybrid",
         exclude: Callable[[StoredChunk], bool] | None = None,
-        recency: Recency | None = None,
+        recency: DatePreference | None = None,
     ) -> list[Passage]:
         """The k best passages; `exclude` leaves chunks out and fills their places from the other candidates (the
         eval's counterfactual questions: the same question with every answer-bearing chunk taken away); `recency`
@@ -200,8 +236,7 @@ class HybridRetriever:
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.rrf_k + rank + 1)
         if recency is not None:  # the day each candidate was published, as the keyword index holds it
-            for chunk_id in fused:
-                fused[chunk_id] += recency.boost(keyword_index.day_of(chunk_id), self.rrf_k)
+            recency.adjust(fused, keyword_index.day_of, self.rrf_k)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         kept = self._read(ranked, k, filters, exclude)
         dense_scores = dict(dense)

@@ -1,5 +1,6 @@
 """Recency as a soft signal: questions that ask for the latest or current state rank newer articles higher (a decay
-by age before the as-of day, fused with the retrieval scores); other questions rank as before."""
+by age before the as-of day, fused with the retrieval scores); other questions rank a candidate lower, gently, the
+older it is than the newest candidate."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.retrieval import Recency
+from assistant.retrieval import Recency, Staleness
 from assistant.time_window import resolve
 from index.embeddings import OnnxInt8Encoder
 
@@ -22,6 +23,21 @@ def test_the_boost_halves_with_each_half_life_and_undated_articles_get_none() ->
     new, month_old, undated = recency.boost(20250709, 60), recency.boost(20250609, 60), recency.boost(0, 60)
     assert new == pytest.approx(1 / 61) and month_old == pytest.approx(new / 2) and undated == 0.0
     assert Recency(as_of=AS_OF, weight=0.0, half_life_days=30).boost(20250709, 60) == 0.0
+
+
+def test_staleness_lowers_a_candidate_by_its_gap_to_the_newest_and_spares_undated_ones() -> None:
+    fused = {"new": 0.0, "same-day": 0.0, "year-older": 0.0, "undated": 0.0}
+    days = {"new": 20250709, "same-day": 20250709, "year-older": 20240709, "undated": 0}
+    Staleness(weight=1.0, half_life_days=365).adjust(fused, days.__getitem__, 60)
+    assert fused["new"] == fused["same-day"] == fused["undated"] == 0.0
+    assert fused["year-older"] == pytest.approx(-0.5 / 61)  # 365 days older: one half-life
+
+
+def test_staleness_leaves_candidates_alone_when_none_is_dated_or_all_are_from_one_day() -> None:
+    for days in ({"a": 0, "b": 0}, {"a": 20200101, "b": 20200101}):
+        fused = {"a": 0.02, "b": 0.01}
+        Staleness(weight=1.0, half_life_days=365).adjust(fused, days.__getitem__, 60)
+        assert fused == {"a": 0.02, "b": 0.01}
 
 
 @pytest.mark.parametrize(
@@ -60,8 +76,9 @@ def ferry_home(tmp_path_factory: pytest.TempPathFactory, encoder: OnnxInt8Encode
     return folder / "home"
 
 
-def ranking(home: Path, encoder: OnnxInt8Encoder, question: str, scope: str) -> list[str]:
-    settings = Settings(home=home, seeds_dir=home / "none", llm="extractive", recency={"scope": scope})
+def ranking(home: Path, encoder: OnnxInt8Encoder, question: str, scope: str, stale_half_life_days: float = 365) -> list[str]:
+    recency = {"scope": scope, "stale_half_life_days": stale_half_life_days}
+    settings = Settings(home=home, seeds_dir=home / "none", llm="extractive", recency=recency)
     return [p.meta.id for p in Assistant(settings, encoder=encoder).retrieve(question, k=2, as_of=AS_OF)]
 
 
@@ -70,5 +87,12 @@ def test_a_latest_question_ranks_the_newer_article_first_only_with_recency_on(fe
     assert ranking(ferry_home, encoder, plain, "off") == ["old", "new"]  # on its words, the older report wins
     assert ranking(ferry_home, encoder, latest, "off") == ["old", "new"]
     assert ranking(ferry_home, encoder, latest, "latest") == ["new", "old"]  # the default: the newer one first
-    assert ranking(ferry_home, encoder, plain, "latest") == ["old", "new"]  # not asked for the latest: unchanged
+    assert ranking(ferry_home, encoder, plain, "latest", stale_half_life_days=0) == ["old", "new"]  # no preference
     assert ranking(ferry_home, encoder, plain, "always") == ["new", "old"]
+
+
+def test_a_plain_question_ranks_a_report_half_a_year_older_than_the_newest_behind_it(
+    ferry_home: Path, encoder: OnnxInt8Encoder
+) -> None:
+    # the default: not asked for the latest, yet a report 172 days older than the newest loses more than its lead
+    assert ranking(ferry_home, encoder, "Who is the Elm River ferry operator?", "latest") == ["new", "old"]

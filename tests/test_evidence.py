@@ -198,6 +198,18 @@ def test_a_lead_in_ending_with_a_colon_is_not_evidence() -> None:
     assert [s.text for s in candidate_sentences([passage])] == ["Raise the fee to $40 a month.", "He said: it is fair."]
 
 
+def test_a_subhead_of_a_few_words_is_not_evidence_but_an_unended_longer_line_is() -> None:
+    passage = make_passage(
+        1,
+        "Current Fed interest rate\n\nThe Fed held rates at 5.25% to 5.5%.\n\n"
+        "Cucumbers were recalled in 14 states over salmonella fears",
+    )
+    assert [s.text for s in candidate_sentences([passage])] == [
+        "The Fed held rates at 5.25% to 5.5%.",
+        "Cucumbers were recalled in 14 states over salmonella fears",
+    ]
+
+
 @pytest.mark.parametrize(
     ("question", "several"),
     [

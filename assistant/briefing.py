@@ -17,7 +17,7 @@ from assistant.attribution import article_day
 from assistant.backends.base import Draft, refusal
 from assistant.citations import ENDED
 from assistant.evidence import LINK_TO_ANOTHER_STORY, Evidence, EvidenceSentence, stated_answer
-from assistant.text import content_stems, sentences
+from assistant.text import content_stems, part_stems, sentences
 from assistant.time_window import without_time_expressions
 
 # The question, once its time expressions are gone ("What happened this week?" → "What happened?"), lower-cased and
@@ -104,9 +104,10 @@ def _about(topic: str) -> Briefing | None:
 
 def about_topic(topic: str, passages: list[Passage], k: int) -> list[Passage]:
     """The articles among the retrieved passages that mention every word of the topic that carries meaning (its
-    headline counts), one per story by its best-ranked passage, the newest first and undated ones last; k at most."""
-    wanted = content_stems(topic)
-    mentioning = [p for p in passages if wanted <= content_stems(f"{p.meta.title}\n{p.text}")]
+    headline counts; "US-China trade" is mentioned by "U.S.-China trade"), one per story by its best-ranked passage,
+    the newest first and undated ones last; k at most."""
+    wanted = part_stems(topic)
+    mentioning = [p for p in passages if wanted <= part_stems(f"{p.meta.title}\n{p.text}")]
     by_story: dict[str, Passage] = {}
     for passage in mentioning:  # best ranked first
         by_story.setdefault(passage.meta.story_group, passage)
@@ -152,9 +153,9 @@ def listed_headlines(answer_text: str) -> list[str]:
 def topic_span(passage: Passage, topic: str) -> tuple[int, int]:
     """The passage's sentence that holds most of the topic's words (the first of them), else its first sentence that
     says something (the topic was in the headline)."""
-    wanted = content_stems(topic)
+    wanted = part_stems(topic)
     spans = sentences(passage.text)
-    held = [len(wanted & content_stems(passage.text[start:end])) for start, end in spans]
+    held = [len(wanted & part_stems(passage.text[start:end])) for start, end in spans]
     best = max(range(len(spans)), key=held.__getitem__, default=None)  # the first of the most
     return spans[best] if best is not None and held[best] else lead_span(passage)
 

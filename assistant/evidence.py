@@ -47,6 +47,7 @@ from assistant.text import (
     has_number,
     has_time_expression,
     names_in,
+    part_stems,
     proper_names,
     sentences,
     stem,
@@ -834,15 +835,17 @@ def with_relative(base: np.ndarray) -> np.ndarray:
 def distinctive_terms(question: str) -> set[str]:
     """Names and numbers in the question: if no passage has one of them, the passages are about something else.
     Stemmed as passage words are, so a capitalised stopword ("The Hill", "Fox News") is never a name to look for."""
-    names = content_stems(" ".join(capitalised_words(question)))  # question words are stopwords: dropped here too
+    names = part_stems(" ".join(capitalised_words(question)))  # question words are stopwords: dropped here too
     return names | set(NUMBERS.findall(question))
 
 
 def passage_terms(passage: Passage) -> set[str]:
     """The words a passage offers a question: its text, its article's title, outlet and byline (a question may name
-    the outlet: "according to Stocktwits, …")."""
+    the outlet: "according to Stocktwits, …"), and the parts of its compounds (the question's names are looked for
+    part by part)."""
     meta = passage.meta
-    return content_stems(" ".join((passage.text, meta.title, meta.source, meta.author)))
+    text = " ".join((passage.text, meta.title, meta.source, meta.author))
+    return content_stems(text) | part_stems(text)
 
 
 @dataclass(frozen=True)

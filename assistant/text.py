@@ -67,6 +67,12 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if len(w) > 1 and w.lower() not in STOPWORDS}
 
 
+def part_stems(text: str) -> set[str]:
+    """Content stems with hyphenated compounds taken apart ("US-China talks" → china, talk), for what one text must
+    mention of another that may join the same names otherwise ("U.S.-China", "China-U.S.", "China's")."""
+    return content_stems(text.replace("-", " "))
+
+
 @lru_cache(maxsize=1024)
 def sentences(text: str) -> tuple[tuple[int, int], ...]:
     """Sentence spans, the same splitter the chunker uses. Kept for the last passages split: answering one question

@@ -109,6 +109,16 @@ def test_a_topic_listing_is_one_passage_per_story_by_rank_within_a_day() -> None
     assert [p.meta.id for p in listed] == ["d", "a", "b"] and [p.rank for p in listed] == [1, 2, 3]
 
 
+def test_a_topic_joined_by_a_hyphen_is_mentioned_however_the_article_joins_its_names() -> None:
+    # "What's the latest on US-China trade talks?" was refused: no seed article writes "US-China"
+    passages = [
+        make_passage(1, "U.S.-China trade talks resumed.", article_id="a", title="Talks"),
+        make_passage(2, "China-US trade talks stalled.", article_id="b", title="Talks"),
+        make_passage(3, "Trade talks with Japan resumed.", article_id="c", title="Talks"),
+    ]
+    assert [p.meta.id for p in about_topic("US-China trade talks", passages, k=3)] == ["a", "b"]
+
+
 def passage_of(title: str, published: str = "", source: str = "") -> Passage:
     meta = ArticleMeta(id="a", title=title, source=source, published=published)
     return Passage(rank=1, chunk=StoredChunk(id="c", meta=meta, index=0, text="", start=0, end=0), score=0.0)

@@ -250,6 +250,12 @@ def test_a_capitalised_stopword_is_not_a_name_the_passages_must_hold() -> None:
     assert distinctive_terms("Which official told Fox News about it in 2025?") == {"fox", "2025"}
 
 
+def test_a_name_joined_by_a_hyphen_is_looked_for_part_by_part() -> None:
+    assert distinctive_terms("How many crossed the US-Mexico border?") == {"mexico"}  # "us" is a stopword
+    assert "mexico" in passage_terms(make_passage(1, "Encounters at the US-Mexico border fell."))
+    assert "mexico" in passage_terms(make_passage(1, "Mexico's border with the U.S. was quiet."))
+
+
 def test_the_outlet_and_byline_are_words_a_passage_offers() -> None:
     passage = make_passage(1, "Akazawa leads the talks.", title="Japan's deal", source="Stocktwits", author="Shanthi M")
     assert {"stocktwit", "shanthi", "japan", "akazawa"} <= passage_terms(passage)

@@ -179,35 +179,28 @@ def test_a_sentence_that_asks_is_not_evidence_but_its_answer_is() -> None:
     assert [s.text for s in candidate_sentences([passage])] == ["He beat Rob Cross to secure a spot."]
 
 
-def test_a_link_to_another_story_is_not_evidence() -> None:
-    # USA Today's pages run their links into the text: "More:Mexico elects first female president, …"
-    passage = make_passage(
-        1,
-        "Sheinbaum won the election.\n\nMore:Mexico elects first female president\n\nMORE: Why the peso fell\n\n"
-        "More recently, the peso recovered.",
-    )
-    assert [s.text for s in candidate_sentences([passage])] == [
-        "Sheinbaum won the election.",
-        "More recently, the peso recovered.",
-    ]
-
-
-def test_a_lead_in_ending_with_a_colon_is_not_evidence() -> None:
-    # "As written, the bill would: [1]" was quoted as an answer; the lead-in's content is the list after it
-    passage = make_passage(1, "As written, the bill would:\n\nRaise the fee to $40 a month.\n\nHe said: it is fair.")
-    assert [s.text for s in candidate_sentences([passage])] == ["Raise the fee to $40 a month.", "He said: it is fair."]
-
-
-def test_a_subhead_of_a_few_words_is_not_evidence_but_an_unended_longer_line_is() -> None:
-    passage = make_passage(
-        1,
-        "Current Fed interest rate\n\nThe Fed held rates at 5.25% to 5.5%.\n\n"
-        "Cucumbers were recalled in 14 states over salmonella fears",
-    )
-    assert [s.text for s in candidate_sentences([passage])] == [
-        "The Fed held rates at 5.25% to 5.5%.",
-        "Cucumbers were recalled in 14 states over salmonella fears",
-    ]
+@pytest.mark.parametrize(
+    ("text", "candidates"),
+    [
+        (  # USA Today's pages run their links into the text: "More:Mexico elects first female president, …"
+            "Sheinbaum won the election.\n\nMore:Mexico elects first female president\n\nMORE: Why the peso fell\n\n"
+            "More recently, the peso recovered.",
+            ["Sheinbaum won the election.", "More recently, the peso recovered."],
+        ),
+        (  # "As written, the bill would: [1]" was quoted as an answer; the lead-in's content is the list after it
+            "As written, the bill would:\n\nRaise the fee to $40 a month.\n\nHe said: it is fair.",
+            ["Raise the fee to $40 a month.", "He said: it is fair."],
+        ),
+        (  # a subhead of a few words is none, but a longer line the page left unended is one
+            "Current Fed interest rate\n\nThe Fed held rates at 5.25% to 5.5%.\n\n"
+            "Cucumbers were recalled in 14 states over salmonella fears",
+            ["The Fed held rates at 5.25% to 5.5%.", "Cucumbers were recalled in 14 states over salmonella fears"],
+        ),
+    ],
+    ids=["link-to-another-story", "lead-in-ending-with-a-colon", "subhead"],
+)
+def test_a_line_that_states_nothing_is_not_evidence(text: str, candidates: list[str]) -> None:
+    assert [s.text for s in candidate_sentences([make_passage(1, text)])] == candidates
 
 
 @pytest.mark.parametrize(

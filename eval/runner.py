@@ -113,7 +113,8 @@ def run_eval(
         mark_ingested(index_dir, built, corpus)
     out = options.out or Path("eval-out") / f"{options.set_path.name.split('.')[0]}-{settings.llm}"
     folder = ResultsFolder(out)
-    done = folder.open(_run_key(options, settings, digest))
+    run_key = _run_key(options, settings, digest)
+    done = folder.open(run_key)
     todo = [item for item in items if item.id not in done]
     if done and len(todo) < len(items):
         say(f"{len(items) - len(todo)} questions already finished in {out}; running the other {len(todo)}")
@@ -123,7 +124,7 @@ def run_eval(
         done[item.id] = record
         if progress:
             progress(number, len(todo))
-    return _finish(options, items, done, out, len(items) - len(todo), corpus, index_dir)
+    return _finish(options, items, done, out, len(items) - len(todo), corpus, index_dir, run_key["set_sha256"])
 
 
 def check_as_of(as_of: str, items: Sequence[GoldItem]) -> None:
@@ -238,15 +239,10 @@ def _names(passage: Passage) -> list[str]:
     return [passage.meta.id, os.path.basename(passage.meta.location)]
 
 
-def set_digest(path: Path) -> str:
-    """The question set's content hash, as run.json records it."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _run_key(options: EvalOptions, settings: Settings, digest: str) -> dict[str, Any]:
     return {
         "set": str(options.set_path.resolve()),
-        "set_sha256": set_digest(options.set_path),
+        "set_sha256": hashlib.sha256(options.set_path.read_bytes()).hexdigest(),
         "corpus_digest": digest,
         "backend": settings.llm,
         "top_k": settings.top_k,
@@ -266,6 +262,7 @@ def _finish(
     skipped: int,
     corpus: list[Path],
     index_dir: Path,
+    set_sha256: str,  # the set as this run's run.json records it, which --compare checks the other run's against
 ) -> EvalOutcome:
     from eval.plots import write_plots
     from eval.report import compare_metrics, write_report
@@ -278,7 +275,7 @@ def _finish(
     compared = compare_metrics(metrics, options.compare) if options.compare else []
     outcomes = None  # a run without answers has no outcomes to compare
     if options.compare is not None and not options.retrieval_only:
-        outcomes = compare_outcomes(items, scores, options.compare, modes, set_digest(options.set_path))
+        outcomes = compare_outcomes(items, scores, options.compare, modes, set_sha256)
     plots = write_plots(out, metrics, scores, modes)
     context = {
         "set": str(options.set_path),

@@ -37,7 +37,7 @@ from assistant.choice_reader import READER_FEATURES, ChoiceReader, read_choices,
 from assistant.choices import is_negated
 from assistant.citations import ENDED, rendered
 from assistant.config import HeuristicEvidenceSettings, Settings
-from assistant.names import aliases, found, name_groups, named_stems, with_aliases
+from assistant.names import aliases, found, name_groups, named_stems, with_aliases, word_found
 from assistant.prompts import EVIDENCE_LINE
 from assistant.question import Question
 from assistant.text import (
@@ -494,8 +494,8 @@ def asked_words(question: str) -> set[str]:
 
 
 def share_held(wanted: AbstractSet[str], held: AbstractSet[str]) -> float:
-    """The share of `wanted` that `held` holds; all of it when nothing is wanted."""
-    return len(wanted & held) / len(wanted) if wanted else 1.0
+    """The share of `wanted` that `held` holds (a compound by its parts too); all of it when nothing is wanted."""
+    return sum(word_found(word, held) for word in wanted) / len(wanted) if wanted else 1.0
 
 
 def context_stems(sentence: EvidenceSentence, passages: list[Passage]) -> set[str]:

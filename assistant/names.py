@@ -89,4 +89,16 @@ def name_groups(question: str) -> list[frozenset[str]]:
 
 def found(group: frozenset[str], stems: AbstractSet[str]) -> bool:
     """Whether `stems` name the group: any of its words, or an alias of one."""
-    return any(aliases(word) & stems for word in group)
+    return any(word_found(word, stems) for word in group)
+
+
+def word_found(word_stem: str, stems: AbstractSet[str]) -> bool:
+    """Whether `stems` hold the word, an alias of it, or, for a hyphenated compound, every part of it: a question's
+    "US-China talks" are the articles' "U.S.-China talks" or "talks between China and the U.S."."""
+    if aliases(word_stem) & stems:
+        return True
+    pieces = [piece for piece in word_stem.split("-") if piece]
+    if len(pieces) < 2 or min(len(piece) for piece in pieces) < 2:
+        return False  # no compound, or a word of its own with a letter for a part ("K-pop", "X-ray")
+    parts = content_stems(" ".join(pieces))
+    return bool(parts) and all(aliases(part) & stems for part in parts)

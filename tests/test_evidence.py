@@ -111,6 +111,8 @@ def test_real_decisions_on_the_seeds(seeded: Assistant, kind: str) -> None:
         quoted = evidence("Who said that the Chinese want to meet and talk?")
         assert quoted.answers and "Marco Rubio" in quoted.sentences[0].text and "want to meet" in quoted.sentences[1].text
         assert not evidence("How old is Scott Bessent?").answers
+        joined = evidence("Are US-China talks happening?")  # the articles write "U.S.-China", "China and the U.S."
+        assert joined.answers and {s.passage.meta.id for s in joined.sentences} == {AKAZAWA_ARTICLE, DENIAL_ARTICLE}
         metonym = evidence("Who is Tokyo's chief negotiator?")  # the articles say Japan
         assert metonym.answers and "Ryosei Akazawa" in metonym.sentences[0].text
         # Rubio and Japan are both in the articles, never together: nothing Rubio said is about Japan.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.names import aliases, found, name_groups, named_stems, with_aliases
+from assistant.names import aliases, found, name_groups, named_stems, with_aliases, word_found
 from assistant.text import stem
 
 
@@ -30,3 +30,12 @@ def test_us_written_with_dots_names_america() -> None:
     assert stem("america") in named_stems("Akazawa met the U.S. delegation.")
     assert found(frozenset({stem("Washington")}), named_stems("The United States said no."))
     assert stem("america") not in named_stems("Let us talk.")
+
+
+def test_a_compound_is_found_by_its_parts_unless_one_is_a_letter() -> None:
+    # "Are US-China talks happening?" was refused on the seeds: they write "U.S.-China" and "China and the U.S."
+    (joined,) = name_groups("Are the US-China talks happening?")
+    assert found(joined, named_stems("China and the U.S. are not talking.")) and word_found("us-china", {"china"})
+    assert word_found("covid-19", {"covid", "19"}) and not word_found("covid-19", {"covid"})
+    assert not word_found("k-pop", {"pop"})  # a word of its own, not two names joined
+    assert not word_found("talks", {"talk"}) and word_found("talk", {"talk"})

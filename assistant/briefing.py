@@ -116,19 +116,25 @@ def about_topic(topic: str, passages: list[Passage], k: int) -> list[Passage]:
 
 
 def lead_span(passage: Passage) -> tuple[int, int]:
-    """The article's first sentence that says something (offsets into the passage's text): not its headline
-    repeated, a dateline or byline of a few words, nor a link to another story."""
-    spans = sentences(passage.text) or ((0, len(passage.text)),)
+    """The article's first sentence that says something (offsets into the passage's text), else its first."""
+    spans = statement_spans(passage)
+    return spans[0] if spans else (sentences(passage.text) or ((0, len(passage.text)),))[0]
+
+
+def statement_spans(passage: Passage) -> list[tuple[int, int]]:
+    """The passage's sentences that say something: not its headline repeated, a dateline or byline of a few words,
+    nor a link to another story."""
     title = passage.meta.title.strip().rstrip(".").casefold()
-    for start, end in spans:
+    spans = []
+    for start, end in sentences(passage.text):
         text = passage.text[start:end]
         if (
             len(text.split()) >= MIN_LEAD_WORDS
             and text.strip().rstrip(".").casefold() != title
             and not LINK_TO_ANOTHER_STORY.match(text)
         ):
-            return start, end
-    return spans[0]
+            spans.append((start, end))
+    return spans
 
 
 def headline_statement(passage: Passage, lead: str) -> str:
@@ -151,10 +157,10 @@ def listed_headlines(answer_text: str) -> list[str]:
 
 
 def topic_span(passage: Passage, topic: str) -> tuple[int, int]:
-    """The passage's sentence that holds most of the topic's words (the first of them), else its first sentence that
-    says something (the topic was in the headline)."""
+    """The passage's sentence that says something and holds most of the topic's words (the first of them), else its
+    lead (the topic was in the headline)."""
     wanted = part_stems(topic)
-    spans = sentences(passage.text)
+    spans = statement_spans(passage)
     held = [len(wanted & part_stems(passage.text[start:end])) for start, end in spans]
     best = max(range(len(spans)), key=held.__getitem__, default=None)  # the first of the most
     return spans[best] if best is not None and held[best] else lead_span(passage)

@@ -12,7 +12,15 @@ import pytest
 
 from assistant import Answer, Assistant
 from assistant.answer import Passage
-from assistant.briefing import Briefing, about_topic, briefing_asked, headline_statement, lead_span, listed_headlines
+from assistant.briefing import (
+    Briefing,
+    about_topic,
+    briefing_asked,
+    headline_statement,
+    lead_span,
+    listed_headlines,
+    topic_span,
+)
 from assistant.cli import app
 from assistant.followups import with_listed_item
 from assistant.prompts import CHECKED_ANSWER
@@ -301,3 +309,15 @@ def test_a_link_to_another_story_is_no_lead() -> None:
     passage = make_passage(1, text, title="Port strike ends")
     start, end = lead_span(passage)
     assert text[start:end] == "The port reopened on Tuesday after a strike."
+
+
+def test_a_topic_is_cited_to_a_sentence_on_it_not_to_the_headline_repeated() -> None:
+    # "What's the latest on US-China trade talks?" quoted the seed's headline, which holds every word of the topic,
+    # as what the article says after that same headline
+    title = "Trade Talks: China Mulls Opening Door For Negotiations"
+    text = f"{title}\n\nJapan aims to close its deal by June.\n\nChina is evaluating a US proposal to start trade talks."
+    passage = make_passage(1, text, title=title)
+    start, end = topic_span(passage, "US-China trade talks")
+    assert text[start:end] == "China is evaluating a US proposal to start trade talks."
+    start, end = topic_span(passage, "the weather")  # no sentence on it: the lead
+    assert text[start:end] == "Japan aims to close its deal by June."

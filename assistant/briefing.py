@@ -16,7 +16,7 @@ from assistant.answer import Passage
 from assistant.attribution import article_day
 from assistant.backends.base import Draft, refusal
 from assistant.citations import ENDED
-from assistant.evidence import LINK_TO_ANOTHER_STORY, Evidence, EvidenceSentence, stated_answer
+from assistant.evidence import Evidence, EvidenceSentence, stated_answer, states_something
 from assistant.text import content_stems, part_stems, sentences
 from assistant.time_window import without_time_expressions
 
@@ -122,17 +122,13 @@ def lead_span(passage: Passage) -> tuple[int, int]:
 
 
 def statement_spans(passage: Passage) -> list[tuple[int, int]]:
-    """The passage's sentences that say something: not its headline repeated, a dateline or byline of a few words,
-    nor a link to another story."""
+    """The passage's sentences that say something (evidence.states_something: no question, link to another story,
+    lead-in or subhead), of MIN_LEAD_WORDS or more (not a dateline or byline), and not its headline repeated."""
     title = passage.meta.title.strip().rstrip(".").casefold()
     spans = []
     for start, end in sentences(passage.text):
         text = passage.text[start:end]
-        if (
-            len(text.split()) >= MIN_LEAD_WORDS
-            and text.strip().rstrip(".").casefold() != title
-            and not LINK_TO_ANOTHER_STORY.match(text)
-        ):
+        if len(text.split()) >= MIN_LEAD_WORDS and text.strip().rstrip(".").casefold() != title and states_something(text):
             spans.append((start, end))
     return spans
 

@@ -321,3 +321,11 @@ def test_a_topic_is_cited_to_a_sentence_on_it_not_to_the_headline_repeated() -> 
     assert text[start:end] == "China is evaluating a US proposal to start trade talks."
     start, end = topic_span(passage, "the weather")  # no sentence on it: the lead
     assert text[start:end] == "Japan aims to close its deal by June."
+
+
+def test_a_question_or_a_subhead_is_no_lead_nor_a_topic_sentence() -> None:
+    # "What's in the news about Boeing?" cited an explainer's subhead, "Why is NASA contracting with Boeing?"
+    text = "Why is NASA contracting with Boeing?\n\nBoeing timeline\n\nBoeing hopes to join SpaceX in flying NASA crews."
+    passage = make_passage(1, text, title="When will Starliner launch?")
+    assert text[slice(*lead_span(passage))] == "Boeing hopes to join SpaceX in flying NASA crews."
+    assert text[slice(*topic_span(passage, "Boeing"))] == "Boeing hopes to join SpaceX in flying NASA crews."

@@ -612,9 +612,15 @@ def states_something(text: str) -> bool:
 SUBHEAD_WORDS = 6
 
 
+# A link's question run into the next link's headline, with no space to split them: "Will Fed rate cuts lift
+# Americans?Fed interest-rate cuts are likely coming …" is page furniture.
+GLUED_QUESTION = re.compile(r"\?[A-Z]")
+
+
 def is_question(text: str) -> bool:
-    """A sentence that asks ("How did Littler qualify?", a Q&A article's subheads) states nothing to answer with."""
-    return text.rstrip().rstrip("\"'”’)]").endswith("?")
+    """A sentence that asks ("How did Littler qualify?", a Q&A article's subheads), or holds a question run into
+    another line, states nothing to answer with."""
+    return text.rstrip().rstrip("\"'”’)]").endswith("?") or bool(GLUED_QUESTION.search(text))
 
 
 # Questions about the article itself, answered from its metadata: field → how the question asks for it.

@@ -198,8 +198,13 @@ def test_a_sentence_that_asks_is_not_evidence_but_its_answer_is() -> None:
             "Cucumbers were recalled in 14 states over salmonella fears",
             ["The Fed held rates at 5.25% to 5.5%.", "Cucumbers were recalled in 14 states over salmonella fears"],
         ),
+        (  # a link's question run into the next headline: "Will Fed rate cuts lift Americans?Fed interest-rate cuts …"
+            "Will Fed rate cuts lift Americans?Fed interest-rate cuts are likely coming but may not offer much relief\n\n"
+            "The Fed held rates at 5.25% to 5.5%. Is that high? Yes.",
+            ["The Fed held rates at 5.25% to 5.5%."],
+        ),
     ],
-    ids=["link-to-another-story", "lead-in-ending-with-a-colon", "subhead"],
+    ids=["link-to-another-story", "lead-in-ending-with-a-colon", "subhead", "question-run-into-a-headline"],
 )
 def test_a_line_that_states_nothing_is_not_evidence(text: str, candidates: list[str]) -> None:
     assert [s.text for s in candidate_sentences([make_passage(1, text)])] == candidates

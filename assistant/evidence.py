@@ -76,7 +76,7 @@ MONEY = re.compile(
     r"(?:dollars?|euros?|yuan|yen|pounds?|cents?|rupees?|won)\b",
     re.I,
 )
-NUMBERS = re.compile(r"\b\d{2,}\b")
+NUMBERS = re.compile(r"\b\d[\d.,]*\d\b")  # of two digits or more, as text.WORD reads them: "7.4", "40,000"
 NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|"
     r"billions?|half|twice|double)\b",

@@ -24,7 +24,7 @@ STOPWORDS = frozenset(
         "said says say according week year years day days new news article articles following"
     ).split()
 )
-WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+WORD = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'’\-]|[.,](?=\d))*")  # "7.4", "40,000" and "$1.3" are one word each
 NUMBER = re.compile(r"\b\d[\d,.]*\b")
 # A point in time a "when" question can be answered with. Month names that are also words count only capitalised
 # or in capitals ("may", "march"), an abbreviation only before a day ("Jan. 5"), and "today" not in the outlet "USA Today", whose

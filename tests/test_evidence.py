@@ -256,6 +256,19 @@ def test_a_name_joined_by_a_hyphen_is_looked_for_part_by_part() -> None:
     assert "mexico" in passage_terms(make_passage(1, "Mexico's border with the U.S. was quiet."))
 
 
+def test_a_number_with_a_decimal_point_or_a_thousands_comma_is_one_term() -> None:
+    # "Which of the following was recently struck by a 7.4 magnitude earthquake?" read "7.4" as two one-letter words,
+    # which count for nothing: a 6.8 quake's sentence was quoted, and passages with no 7.4 quake answered
+    asked = "Which island was struck by a 7.4 magnitude earthquake that cost $1.3 billion and 40,000 homes?"
+    assert {"7.4", "1.3", "40,000"} <= distinctive_terms(asked)
+    quake = make_passage(1, "The 7.4-magnitude quake destroyed 40,000 homes, a $1.3 billion loss.")
+    assert distinctive_terms(asked) <= passage_terms(quake)
+    assert "7.4" not in passage_terms(make_passage(2, "A 6.8 magnitude earthquake struck on day 7. 4 died."))
+    selector = HeuristicSelector(encoder=None)  # type: ignore[arg-type]  # deciding reads no vectors
+    other = replace(make_passage(1, "A 6.8 magnitude earthquake struck the island and cost $1.3 billion."), dense_score=0.5)
+    assert not selector.answerable(asked, [other])
+
+
 def test_the_outlet_and_byline_are_words_a_passage_offers() -> None:
     passage = make_passage(1, "Akazawa leads the talks.", title="Japan's deal", source="Stocktwits", author="Shanthi M")
     assert {"stocktwit", "shanthi", "japan", "akazawa"} <= passage_terms(passage)

@@ -76,6 +76,7 @@ MONEY = re.compile(
     r"(?:dollars?|euros?|yuan|yen|pounds?|cents?|rupees?|won)\b",
     re.I,
 )
+YEAR = re.compile(r"(?:19|20)\d\d")
 NUMBERS = re.compile(r"\b\d[\d.,]*\d\b")  # of two digits or more, as text.WORD reads them: "7.4", "40,000"
 NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|millions?|"
@@ -349,6 +350,8 @@ class HeuristicSelector(EvidenceSelector):
                 return Evidence(sentences=[speaker, first], answerable=1.0, answers=True)
         if not any(asked.held_by(s.text) for s in picked):
             return refused(question, f"no picked sentence holds the {asked.kind} asked for")
+        if not numbers_held(question.text, picked, passages):
+            return refused(question, "the picked sentences lack a number the question states")
         if evidence_coverage(question.text, picked, passages) < self.limits.min_evidence_coverage:
             # a near miss: the passages name what the question does, the evidence not what it asks
             return refused(question, "the picked sentences hold too few of its words")
@@ -486,6 +489,16 @@ def evidence_coverage(question: str, picked: list[EvidenceSentence], passages: l
     sentence on China's trade standoff that says nothing of fighting or of a spokesperson."""
     held = set().union(*(context_stems(s, passages) | content_stems(s.passage.meta.title) for s in picked))
     return share_held(asked_words(question), with_aliases(held))
+
+
+def numbers_held(question: str, picked: list[EvidenceSentence], passages: list[Passage]) -> bool:
+    """Whether the evidence, each sentence read with its context, holds every number the question states but a year
+    (years set the scene: "the 2024 Golden Globes"): a sentence on a 6.8 quake, or on a ban for children under 16,
+    does not answer a question about a 7.4 quake, or about a ban for those under 14."""
+    wanted = {number for number in NUMBERS.findall(question) if not YEAR.fullmatch(number)}
+    if not wanted:
+        return True
+    return wanted <= set().union(*(context_stems(s, passages) | part_stems(s.text) for s in picked))
 
 
 def asked_words(question: str) -> set[str]:

@@ -30,6 +30,7 @@ from assistant.evidence import (
     load_evidence_model,
     make_selector,
     named_before,
+    numbers_held,
     passage_terms,
     pick_complementary,
     rarity_weighted_overlap,
@@ -267,6 +268,23 @@ def test_a_number_with_a_decimal_point_or_a_thousands_comma_is_one_term() -> Non
     selector = HeuristicSelector(encoder=None)  # type: ignore[arg-type]  # deciding reads no vectors
     other = replace(make_passage(1, "A 6.8 magnitude earthquake struck the island and cost $1.3 billion."), dense_score=0.5)
     assert not selector.answerable(asked, [other])
+
+
+def test_the_evidence_must_hold_the_numbers_the_question_states_but_its_years() -> None:
+    # "Which state passed a new law banning children under the age of 14 …?" was answered with a bill "for minors under
+    # the age of 16"; "… struck by a 7.4 magnitude earthquake?" with a 6.8 quake
+    text = "Lawmakers met in 2024. The House passed a ban for minors under 16. A 7.4-magnitude quake hit Taiwan."
+    passage = make_passage(1, text)
+
+    def sentence(part: str) -> EvidenceSentence:
+        return EvidenceSentence(passage, text.index(part), text.index(part) + len(part))
+
+    ban, quake = sentence("The House passed a ban for minors under 16."), sentence("A 7.4-magnitude quake hit Taiwan.")
+    assert not numbers_held("Which state banned children under 14 from social media?", [ban], [passage])
+    assert numbers_held("Which state banned minors under 16 from social media in 2025?", [ban], [passage])  # a year
+    assert numbers_held("Which island did a 7.4 magnitude earthquake hit?", [quake], [passage])  # "7.4-magnitude"
+    assert not numbers_held("Which island did a 7.4 magnitude earthquake hit?", [ban], [passage])
+    assert numbers_held("Which island did a big earthquake hit?", [ban], [passage])  # no number asked: nothing to hold
 
 
 def test_the_outlet_and_byline_are_words_a_passage_offers() -> None:

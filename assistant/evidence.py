@@ -639,8 +639,10 @@ def is_question(text: str) -> bool:
 # Questions about the article itself, answered from its metadata: field → how the question asks for it.
 ABOUT_THE_ARTICLE = {
     "author": re.compile(r"\bwho (wrote|authored|penned)\b|\b(author|byline)\b|\bwritten by\b", re.I),
-    "source": re.compile(
-        r"\b(which|what) (news )?(outlet|publication|newspaper|website|site|news site|media)\b|\bpublished by\b", re.I
+    "source": re.compile(  # asked of the article: "Which newspaper slashed 20% of its staff?" asks about the news
+        r"\b(which|what) (news )?(outlet|publication|newspaper|website|site|news site|media)\b"
+        r"(?=.*\b(publish\w*|report\w*|ran|run|runs|carr\w*|post\w*|wrote|written|article|story|piece)\b)|\bpublished by\b",
+        re.I,
     ),
     "published": re.compile(
         r"\bwhen was\b.*\b(article|story|report|piece|it)\b.*\b(published|posted|written|released)\b|\bpublication date\b",

@@ -64,7 +64,12 @@ REPORTING_WORDS = frozenset(
     "cite cited cites quote quoted quotes remark remarks coverage outlet outlets reported report reports mention "
     "mentioned mentions named describe described".split()
 )
-NAME_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b", re.I)
+NAME_QUESTION = re.compile(
+    r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b|"
+    r"\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:new )?(?:name|title)\b|\b(?:under|by) what name\b|"
+    r"\bcalled what\b|\bnamed what\b|\bwhat (?:is|was|are|were) (?:it|they|he|she) (?:called|named)\b",
+    re.I,
+)
 TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b", re.I)
 DURATION_QUESTION = re.compile(r"\bhow long\b", re.I)  # "four minutes", "since January", "until Friday"
 NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)

@@ -329,6 +329,11 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("Which country legalised it first?", "Greece has legalized same-sex civil marriage.", True),
         ("Which country legalised it first?", "The law was passed by parliament.", False),
         ("What did China say?", "China said it was evaluating the proposal.", True),
+        # a name asked for: "What is the name of the 4-year-old boy from Lewes who will throw the first pitch?"
+        ("What is the name of the boy from Lewes?", "A Lewes 4-year-old will throw the first pitch.", False),
+        ("What is the name of the boy from Lewes?", "Zeke Clark can still throw the first pitch.", True),
+        ("The pill will be sold under what name?", "The first over-the-counter pill will be available soon.", False),
+        ("Tesla is scrapping a low-cost EV called what?", "Tesla scraps its Model 2 plans.", True),
     ],
 )
 def test_a_sentence_without_the_kind_of_thing_asked_for_does_not_answer(question: str, sentence: str, holds: bool) -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Set as AbstractSet
 from functools import cache
 
-from assistant.text import SENTENCE_OPENERS, STOPWORDS, content_stems, sentences, stem
+from assistant.text import SENTENCE_OPENERS, STOPWORDS, content_stems, part_stems, sentences, stem
 
 # Country (or union), its people's adjective, and its capital used for its government; lower case, one word each.
 ALIAS_GROUPS = (
@@ -100,5 +100,5 @@ def word_found(word_stem: str, stems: AbstractSet[str]) -> bool:
     pieces = [piece for piece in word_stem.split("-") if piece]
     if len(pieces) < 2 or min(len(piece) for piece in pieces) < 2:
         return False  # no compound, or a word of its own with a letter for a part ("K-pop", "X-ray")
-    parts = content_stems(" ".join(pieces))
+    parts = part_stems(word_stem)
     return bool(parts) and all(aliases(part) & stems for part in parts)

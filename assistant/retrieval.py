@@ -165,9 +165,11 @@ class Staleness:
     half_life_days: float
 
     def adjust(self, fused: dict[str, float], day_of: Callable[[str], int], rrf_k: int) -> None:
+        if not self.weight:
+            return
         days = {chunk_id: calendar_day(day_of(chunk_id)) for chunk_id in fused}
         newest = max((day for day in days.values() if day is not None), default=None)
-        if newest is None or not self.weight:
+        if newest is None:
             return
         for chunk_id, day in days.items():
             if day is not None:

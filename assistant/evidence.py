@@ -612,27 +612,36 @@ LINK_TO_ANOTHER_STORY = re.compile(r"(?:more|watch|read more|related|also read)\
 
 
 def states_something(text: str) -> bool:
-    """A sentence of four words or more that is none of: a question, a link to another story, a lead-in ending with
-    a colon ("As written, the bill would:", "Golden Globes 2024 winners in all categories:"), whose content is what
-    follows it, or a subhead (a line of a few words with no sentence's end: "Current Fed interest rate")."""
+    """A sentence of four words or more that is none of: a question (asked, or worded as one without its question
+    mark: "Why each candidate can win Iowa."), a link to another story, a lead-in ending with a colon ("As written,
+    the bill would:", "Golden Globes 2024 winners in all categories:"), whose content is what follows it, or a subhead
+    (a line of a few words with no sentence's end: "Current Fed interest rate")."""
     words = len(text.split())
     return (
         words >= MIN_SENTENCE_WORDS
         and not is_question(text)
         and not LINK_TO_ANOTHER_STORY.match(text)
+        and not UNASKED_QUESTION.match(text)
         and not text.rstrip().endswith(":")
         and (words > SUBHEAD_WORDS or bool(ENDED.search(text.rstrip())))
     )
 
 
-# A longer line without a full stop can be a sentence the page left unended ("… recalled in 14 states" held an
-# answer): at 10 words, a RealTime QA answer was lost; at 6, none changed between right, wrong and refused.
-SUBHEAD_WORDS = 6
+# A longer line without a full stop can be a sentence the page left unended ("Cucumbers were recalled in 14 states
+# over salmonella fears", nine words, held an answer). Eight words and fewer are a subhead or a link's title ("File
+# early to get a refund sooner"): RealTime QA January-April, 6 -> 8 words, one more counterfactual refused, nothing
+# else changed (9 to 12 words: as many or one more, and that answer's line lost).
+SUBHEAD_WORDS = 8
 
 
 # A link's question run into the next link's headline, with no space to split them: "Will Fed rate cuts lift
 # Americans?Fed interest-rate cuts are likely coming …" is page furniture.
 GLUED_QUESTION = re.compile(r"\?[A-Z]")
+
+
+# "Why each Republican candidate can win the Iowa Caucuses.": a headline or a link's title worded as a question
+# without its question mark. Led by "why" or "how" and with no comma, the clause states nothing of its own.
+UNASKED_QUESTION = re.compile(r"(?:why|how)\b[^,;]*$", re.IGNORECASE)
 
 
 def is_question(text: str) -> bool:

@@ -202,13 +202,29 @@ def test_a_sentence_that_asks_is_not_evidence_but_its_answer_is() -> None:
             "Cucumbers were recalled in 14 states over salmonella fears",
             ["The Fed held rates at 5.25% to 5.5%.", "Cucumbers were recalled in 14 states over salmonella fears"],
         ),
+        (  # a link's title worded as a question, without its question mark: "Why each candidate can win Iowa."
+            "Why each Republican candidate can win the Iowa Caucuses.\n\nHow the caucuses work\n\n"
+            "How he won, nobody knows. Howard Lutnick said Trump won by 30 points.",
+            ["How he won, nobody knows.", "Howard Lutnick said Trump won by 30 points."],
+        ),
+        (  # a subhead of up to eight words without a full stop: "File early to get a refund sooner"
+            "File early to get a refund sooner\n\nTaxes are due by April 15.",
+            ["Taxes are due by April 15."],
+        ),
         (  # a link's question run into the next headline: "Will Fed rate cuts lift Americans?Fed interest-rate cuts …"
             "Will Fed rate cuts lift Americans?Fed interest-rate cuts are likely coming but may not offer much relief\n\n"
             "The Fed held rates at 5.25% to 5.5%. Is that high? Yes.",
             ["The Fed held rates at 5.25% to 5.5%."],
         ),
     ],
-    ids=["link-to-another-story", "lead-in-ending-with-a-colon", "subhead", "question-run-into-a-headline"],
+    ids=[
+        "link-to-another-story",
+        "lead-in-ending-with-a-colon",
+        "subhead",
+        "question-without-its-mark",
+        "eight-word-subhead",
+        "question-run-into-a-headline",
+    ],
 )
 def test_a_line_that_states_nothing_is_not_evidence(text: str, candidates: list[str]) -> None:
     assert [s.text for s in candidate_sentences([make_passage(1, text)])] == candidates

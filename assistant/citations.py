@@ -14,7 +14,7 @@ from index.chunking import ends_with_abbreviation
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # "claim. [1] Next" → "claim [1]. Next": a marker after the full stop still belongs to the sentence before it.
 MARKERS_AFTER_STOP = re.compile(r"([.!?][\"”’]?)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
-CLOSING = re.compile(r"[.!?…]+[\"”’)]*$")
+CLOSING = re.compile(r"[.!?…]+$")  # bare: a quote's or bracket's end stays inside it, and the marker goes after
 # A sentence's end, whatever closes it (a straight quote or a bracket too, after which a marker goes last): a line
 # without one (a subhead) gets a full stop when it is quoted, so that the next sentence does not run on from it.
 ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -109,16 +109,20 @@ def _clause_supported(clause: str, passage: Passage, supports: SupportCheck) -> 
 
 def with_markers(sentence: str, numbers: list[int]) -> str:
     """The sentence with its markers before its closing punctuation: "… in June [1]."; after it when the full stop
-    is an abbreviation's, which it must keep: "… with the U.S. [1]", not "… with the U.S [1]."; and a full stop after
-    them when it has none: "… pardon his son if he is convicted [1]." """
+    is an abbreviation's, which it must keep: "… with the U.S. [1]", not "… with the U.S [1]."; after a closing quote,
+    which the markers are not part of: "… called it “fake news.” [1]"; and a full stop after them when it has none:
+    "… pardon his son if he is convicted [1]." """
     if not numbers:
         return sentence
     markers = "".join(f" [{n}]" for n in numbers)
     if ends_with_abbreviation(sentence):
         return sentence.rstrip() + markers
     found = CLOSING.search(sentence)
-    if found is None:  # "… 'fake news.'" keeps its end; a line with no full stop (a subhead) gets one
-        return sentence.rstrip() + markers + ("" if ENDED.search(sentence) else ".")
+    if found is None:  # "… “fake news.”" keeps its end
+        if ENDED.search(sentence):
+            return sentence.rstrip() + markers
+        # a line with no full stop (a subhead, or a sentence cut at a comma: "… 1.31%, respectively,") gets one
+        return sentence.rstrip().rstrip(",;:").rstrip() + markers + "."
     return sentence[: found.start()].rstrip() + markers + sentence[found.start() :]
 
 

@@ -117,3 +117,6 @@ def test_markers_go_before_the_full_stop_after_an_abbreviation_and_a_stop_follow
     # a subhead quoted as a claim: "… if he is convicted [1] On Jun 11, …" would run into the next claim
     assert with_markers("Joe Biden says he wouldn't pardon his son", [1]) == "Joe Biden says he wouldn't pardon his son [1]."
     assert with_markers("He called it 'fake news.'", [1]) == "He called it 'fake news.' [1]"  # ended: no second stop
+    assert with_markers("He called it “fake news.”", [1]) == "He called it “fake news.” [1]"  # not inside the quote
+    assert with_markers("He called it “fake news”.", [1]) == "He called it “fake news” [1]."
+    assert with_markers("QQQ ended up 0.71% and 1.31%, respectively,", [1]) == "QQQ ended up 0.71% and 1.31%, respectively [1]."

@@ -365,7 +365,7 @@ class HeuristicSelector(EvidenceSelector):
     def answerable(self, question: str, passages: list[Passage]) -> bool:
         wanted = asked_words(question)
         offered = with_aliases(set().union(*(passage_terms(p) for p in passages)))
-        if any(term not in offered for term in distinctive_terms(question)):
+        if not all(word_found(term, offered) for term in distinctive_terms(question)):
             return False
         if share_held(wanted, offered) < self.limits.min_coverage:
             return False

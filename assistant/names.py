@@ -92,10 +92,22 @@ def found(group: frozenset[str], stems: AbstractSet[str]) -> bool:
     return any(word_found(word, stems) for word in group)
 
 
+# A people's adjective that ALIAS_GROUPS does not list is found by the place it is made from: Botswanan, Haitian,
+# Palestinian are Botswana, Haiti, Palestin(e). A root must keep four letters ("Iran" is not "Ira").
+DEMONYM_ENDINGS = ("n", "an", "ian")
+MIN_ROOT = 4
+
+
+def place_roots(word_stem: str) -> list[str]:
+    """The stems of the places a people's adjective may be made from: "botswanan" -> "botswana", "botswan"."""
+    return [word_stem[: -len(e)] for e in DEMONYM_ENDINGS if word_stem.endswith(e) and len(word_stem) - len(e) >= MIN_ROOT]
+
+
 def word_found(word_stem: str, stems: AbstractSet[str]) -> bool:
-    """Whether `stems` hold the word, an alias of it, or, for a hyphenated compound, every part of it: a question's
-    "US-China talks" are the articles' "U.S.-China talks" or "talks between China and the U.S."."""
-    if aliases(word_stem) & stems:
+    """Whether `stems` hold the word, an alias of it, the place it names its people by, or, for a hyphenated compound,
+    every part of it: a question's "US-China talks" are the articles' "U.S.-China talks" or "talks between China and
+    the U.S."."""
+    if aliases(word_stem) & stems or any(root in stems for root in place_roots(word_stem)):
         return True
     pieces = [piece for piece in word_stem.split("-") if piece]
     if len(pieces) < 2 or min(len(piece) for piece in pieces) < 2:

@@ -170,7 +170,7 @@ def test_a_price_is_an_amount_of_money_not_a_move_in_percent() -> None:
 
 
 def test_a_headline_in_the_text_is_not_evidence_but_the_body_is() -> None:
-    title = "China Finally Mulls Opening Door For Talks"
+    title = "Trump Trade Talks: China Finally Mulls Opening Door For Negotiations, Japan Races To Close Deal"
     passage = make_passage(1, f"{title}\n\nChina said it was evaluating a proposal for talks.", title=title)
     headline, body = candidate_sentences([passage])
     assert headline.text == title and is_headline(headline) and not is_headline(body)

@@ -117,7 +117,32 @@ def test_the_answer_check_is_read_before_writing_and_below_its_threshold_nothing
     strict = Assistant(local_bot.settings.model_copy(update={"answer_check": 1.0}), encoder=encoder)
     refused = strict.ask(question)
     assert refused.refused and refused.text == REFUSAL_TEXT and refused.citations == []
-    assert refused.tokens == {} and refused.answer_check == pytest.approx(written.answer_check, abs=0.02)  # not written
+    assert refused.tokens == {} and refused.answer_check == written.answer_check  # not written; the same reading
+
+
+def test_a_reading_evaluates_its_whole_prompt_after_the_system_prefix(local_bot: Assistant) -> None:
+    # The 1.5B model's check for "Which think tank is Yun Sun with?" read 0.559 fresh and 0.546 after another
+    # question whose prompt began the same way (llama.cpp's logits move with how the tokens are batched): on either
+    # side of the threshold, so the answer depended on what had been asked before. SmolLM2's logits do not move, so
+    # what is tested is that no earlier prompt's tokens are reused past the system prefix.
+    backend = local_bot.backend
+    assert isinstance(backend, LocalBackend)
+    loaded = backend.loaded
+    evidence = "Evidence:\n[1] (Wire, 2025-07-02) Ryosei Akazawa is Japan's chief negotiator.\n\nQuestion: "
+    first, second = evidence + "Who negotiates for Japan?", evidence + "Who is Akazawa?"
+    backend.letter_probabilities(ANSWER_SYSTEM, first, "AB")
+    evaluated: list[int] = []
+    real_eval = loaded.llm.eval
+    loaded.llm.eval = lambda tokens: (evaluated.append(len(tokens)), real_eval(tokens))[1]  # type: ignore[method-assign]
+    try:
+        again = backend.letter_probabilities(ANSWER_SYSTEM, second, "AB")
+    finally:
+        loaded.llm.eval = real_eval  # type: ignore[method-assign]
+    prompt, prefix = loaded.tokens(ANSWER_SYSTEM, second)
+    assert evaluated == [len(prompt) - len(prefix)]
+    loaded.llm.reset()
+    loaded.prefix_states.clear()
+    assert (backend.letter_probabilities(ANSWER_SYSTEM, second, "AB") == again).all()
 
 
 def test_the_answer_check_reads_the_answer_prompt_up_to_its_last_line() -> None:
@@ -210,8 +235,8 @@ def test_reading_a_choice_is_one_forward_pass_that_leaves_generation_unchanged(l
     backend.loaded.llm.reset()
     backend.loaded.prefix_states.clear()
     fresh = backend.letter_probabilities(CHOICE_SYSTEM, user, "ABC")
-    # The cached system prompt and a fresh read give the same reading (llama.cpp's logits differ in the last digits).
-    assert again == pytest.approx(read, abs=0.02) and fresh == pytest.approx(read, abs=0.02)
+    # The cached system prompt and a fresh read give the same reading.
+    assert (again == read).all() and (fresh == read).all()
     after = "".join(e for e in local_bot.stream(question) if isinstance(e, str))
     assert after == before  # the reads left the KV cache consistent for greedy generation
 

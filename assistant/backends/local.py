@@ -71,12 +71,13 @@ class LoadedModel:
         self.prefix_states[key] = state
 
     def next_token_logits(self, prompt: list[int], prefix: list[int]) -> np.ndarray:
-        """The logits of the token after `prompt`: one forward pass over what the KV cache does not already hold."""
+        """The logits of the token after `prompt`: one forward pass over all of it after its system prefix. Reusing
+        more of an earlier prompt's tokens would batch the rest differently, and the logits move with that: an answer
+        check read 0.559 fresh and 0.546 after another question, on either side of its threshold, so whether a
+        question was answered depended on what had been asked before it in the process."""
         llm = self.llm
         self.restore_prefix(prefix)
-        cached = llm.input_ids[: llm.n_tokens].tolist()
-        common = next((i for i, (a, b) in enumerate(zip(cached, prompt[:-1], strict=False)) if a != b), None)
-        llm.n_tokens = min(len(cached), len(prompt) - 1) if common is None else common  # at least one token is read
+        llm.n_tokens = len(prefix)
         llm.eval(prompt[llm.n_tokens :])
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -133,7 +134,12 @@ def test_a_reading_evaluates_its_whole_prompt_after_the_system_prefix(local_bot:
     backend.letter_probabilities(ANSWER_SYSTEM, first, "AB")
     evaluated: list[int] = []
     real_eval = loaded.llm.eval
-    loaded.llm.eval = lambda tokens: (evaluated.append(len(tokens)), real_eval(tokens))[1]  # type: ignore[method-assign]
+
+    def counted_eval(tokens: Sequence[int]) -> None:
+        evaluated.append(len(tokens))
+        real_eval(tokens)
+
+    loaded.llm.eval = counted_eval  # type: ignore[method-assign]
     try:
         again = backend.letter_probabilities(ANSWER_SYSTEM, second, "AB")
     finally:

@@ -27,9 +27,9 @@ def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
     """Replace pronouns with what the last turn was about; add the last question's topic when still vague."""
     if not history:
         return question
-    last_question, last_answer = history[-1]
+    last_question, _ = history[-1]
     rewritten = question
-    name = _first_name(MARKER.sub("", last_answer)) or _first_name(last_question)
+    name = last_named(history)
     if name:
         rewritten = POSSESSIVE_PRONOUN.sub(f"{name}'s", PERSON_PRONOUN.sub(name, rewritten))
     # Only a question that points back ("is that true?") or says almost nothing ("And Japan?") borrows the topic;
@@ -38,6 +38,17 @@ def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
         topic = " ".join(w for w in last_question.rstrip("?").split() if w.lower() not in TOPIC_SKIP)
         rewritten = f"{question.rstrip('?')} ({topic})?"
     return rewritten
+
+
+def last_named(history: list[tuple[str, str]]) -> str | None:
+    """The person the conversation was last about: the first full name of the latest turn that has one, its answer
+    before its question. A turn may name no one ("What did Biden say about her?", refused): "she" is still whom the
+    turn before named."""
+    for question, answer in reversed(history):
+        name = _first_name(MARKER.sub("", answer)) or _first_name(question)
+        if name:
+            return name
+    return None
 
 
 def _first_name(text: str) -> str | None:

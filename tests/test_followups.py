@@ -8,6 +8,16 @@ def test_a_pronoun_becomes_the_name_from_the_last_answer() -> None:
     assert rewrite_followup("What did his team discuss?", [FIRST]) == "What did Ryosei Akazawa's team discuss?"
 
 
+def test_a_pronoun_becomes_the_name_of_the_latest_turn_that_named_someone() -> None:
+    # "When does she take office?" after a refused turn that named no one was left as it was, and answered with a
+    # sentence on Michelle Obama
+    history = [
+        ("Who won the Mexican presidential election?", "… reported that Claudia Sheinbaum won 58% of the vote [1]."),
+        ("What did Biden say about her?", "The articles I have don't answer this question."),
+    ]
+    assert rewrite_followup("When does she take office?", history) == "When does Claudia Sheinbaum take office?"
+
+
 def test_a_question_that_points_back_borrows_the_last_topic() -> None:
     assert rewrite_followup("Is that confirmed?", [FIRST]) == "Is that confirmed (Japan's chief negotiator)?"
     assert rewrite_followup("And China?", [FIRST]) == "And China (Japan's chief negotiator)?"

@@ -639,9 +639,10 @@ SUBHEAD_WORDS = 8
 GLUED_QUESTION = re.compile(r"\?[A-Z]")
 
 
-# "Why each Republican candidate can win the Iowa Caucuses.": a headline or a link's title worded as a question
-# without its question mark. Led by "why" or "how" and with no comma, the clause states nothing of its own.
-UNASKED_QUESTION = re.compile(r"(?:why|how)\b[^,;]*$", re.IGNORECASE)
+# "Why each Republican candidate can win the Iowa Caucuses.", "Here's how Hunter Biden reacted to verdict": a headline
+# or a link's title worded as a question without its question mark. Led by "here's how / why", or by "why" or "how"
+# with no comma after it, the clause states nothing of its own.
+UNASKED_QUESTION = re.compile(r"(?:here(?:'s|’s| is) (?:why|how)\b.*|(?:why|how)\b[^,;]*)$", re.IGNORECASE)
 
 
 def is_question(text: str) -> bool:

@@ -204,6 +204,7 @@ def test_a_sentence_that_asks_is_not_evidence_but_its_answer_is() -> None:
         ),
         (  # a link's title worded as a question, without its question mark: "Why each candidate can win Iowa."
             "Why each Republican candidate can win the Iowa Caucuses.\n\nHow the caucuses work\n\n"
+            "Here's how Hunter Biden, his lawyer Abbe Lowell reacted to verdict\n\n"
             "How he won, nobody knows. Howard Lutnick said Trump won by 30 points.",
             ["How he won, nobody knows.", "Howard Lutnick said Trump won by 30 points."],
         ),

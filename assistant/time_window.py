@@ -214,6 +214,11 @@ RULES: tuple[TimeRule, ...] = (
     _rule(rf"(?P<count>{EXACT_COUNT}) (?P<unit>hour|day|week|month)s? ago", _ago),
     _rule("today", lambda _, as_of: (as_of, as_of)),
     _rule("yesterday", lambda _, as_of: (as_of - timedelta(days=1),) * 2),
+    # what happened last night was reported that night or this morning
+    _rule("last night", lambda _, as_of: (as_of - timedelta(days=1), as_of)),
+    _rule("this morning", lambda _, as_of: (as_of, as_of)),
+    # the Saturday and Sunday before this week's Monday, and what Monday reported of them
+    _rule("last weekend", lambda _, as_of: (_monday(as_of) - timedelta(days=2), _monday(as_of))),
     _rule("this week", lambda _, as_of: (_monday(as_of), as_of)),
     _rule("last week(?! of\\b)", lambda _, as_of: (_monday(as_of) - timedelta(days=7), _monday(as_of) - timedelta(days=1))),
     _rule("this month", lambda _, as_of: (as_of.replace(day=1), as_of)),

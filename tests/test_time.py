@@ -42,6 +42,9 @@ def meta(article_id: str, published: str = "", source: str = "") -> ArticleMeta:
     [
         ("What happened today?", "2025-07-09", "2025-07-09"),
         ("What happened yesterday?", "2025-07-08", "2025-07-08"),
+        ("What happened in the debate last night?", "2025-07-08", "2025-07-09"),  # reported that night or today
+        ("What did Trump say this morning?", "2025-07-09", "2025-07-09"),
+        ("Who spoke at Morehouse College last weekend?", "2025-07-05", "2025-07-07"),  # Saturday to Monday's reports
         ("What did China say this week?", "2025-07-07", "2025-07-09"),  # weeks start on Monday
         ("What did China say last week?", "2025-06-30", "2025-07-06"),
         ("What happened this month?", "2025-07-01", "2025-07-09"),

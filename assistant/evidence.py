@@ -672,12 +672,13 @@ STATEMENTS = {
 
 
 def article_metadata_evidence(question: str, passages: list[Passage]) -> Evidence | None:
-    """For "who wrote / which outlet / when was it published": the best-ranked passage's article, when its metadata
-    has the field, stated and cited to the article's first sentence there."""
+    """For "who wrote / which outlet / when was it published": the best-ranked passage's article among those the
+    question describes, when its metadata has the field, stated and cited to the article's first sentence there; a
+    refusal when none of them has it (another article's byline is no answer)."""
     for field, asks in ABOUT_THE_ARTICLE.items():
         if not asks.search(question):
             continue
-        for passage in passages:
+        for passage in described_articles(question, passages):
             value = getattr(passage.meta, field)
             if not value:
                 continue
@@ -686,7 +687,19 @@ def article_metadata_evidence(question: str, passages: list[Passage]) -> Evidenc
             start, end = (sentences(passage.text) or [(0, len(passage.text))])[0]
             statement = STATEMENTS[field].format(title=passage.meta.title or passage.meta.id, value=value)
             return Evidence([EvidenceSentence(passage, start, end, 1.0, statement)], answerable=1.0, answers=True, stated=True)
+        log.debug("no evidence answers %r: the article it asks about has no %s in its metadata", question, field)
+        return NO_EVIDENCE
     return None
+
+
+def described_articles(question: str, passages: list[Passage]) -> list[Passage]:
+    """The passages of the articles the question describes: those whose title, outlet and byline share the most of its
+    words, when any shares one ("Who wrote the article about China standing firm?" is not about the Stocktwits story
+    ranked below it); else all of them, best first."""
+    wanted = asked_words(question)
+    shared = [len(wanted & content_stems(" ".join((p.meta.title, p.meta.source, p.meta.author)))) for p in passages]
+    most = max(shared, default=0)
+    return [p for p, n in zip(passages, shared, strict=True) if n == most] if most else passages
 
 
 def spelled_date(iso: str) -> str:

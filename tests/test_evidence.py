@@ -90,6 +90,11 @@ def test_questions_about_the_article_are_answered_from_its_metadata(question: st
     assert sentence.passage.rank == 2 and sentence.text == f"“Trump Trade Talks” {expected}"
     assert sentence.claim().sources[0].span == (0, len("Trump Trade Talks headline."))
     assert article_metadata_evidence("Who is Japan's chief negotiator?", [passage]) is None
+    # the article the question describes has no byline: another article's is no answer ("… was written by Shanthi M."
+    # answered "Who wrote the article about China standing firm?")
+    firm = make_passage(1, "China stands firm. More.", title="China Stands Firm in Trade War", author="")
+    refusal = article_metadata_evidence("Who wrote the article about China standing firm?", [firm, passage])
+    assert refusal is not None and not refusal.answers
     # a question about a newspaper in the news, not about who published the article: it was answered "“…” was
     # published by usatoday.com"
     assert article_metadata_evidence("Which newspaper slashed more than 20% of its staff this week?", [passage]) is None

@@ -621,7 +621,6 @@ def states_something(text: str) -> bool:
         words >= MIN_SENTENCE_WORDS
         and not is_question(text)
         and not LINK_TO_ANOTHER_STORY.match(text)
-        and not UNASKED_QUESTION.match(text)
         and not text.rstrip().endswith(":")
         and (words > SUBHEAD_WORDS or bool(ENDED.search(text.rstrip())))
     )
@@ -646,9 +645,11 @@ UNASKED_QUESTION = re.compile(r"(?:here(?:'s|’s| is) (?:why|how)\b.*|(?:why|ho
 
 
 def is_question(text: str) -> bool:
-    """A sentence that asks ("How did Littler qualify?", a Q&A article's subheads), or holds a question run into
-    another line, states nothing to answer with."""
-    return text.rstrip().rstrip("\"'”’)]").endswith("?") or bool(GLUED_QUESTION.search(text))
+    """A sentence that asks ("How did Littler qualify?", a Q&A article's subheads), is worded as a question without
+    its question mark, or holds a question run into another line, states nothing to answer with."""
+    return (
+        text.rstrip().rstrip("\"'”’)]").endswith("?") or bool(UNASKED_QUESTION.match(text)) or bool(GLUED_QUESTION.search(text))
+    )
 
 
 # Questions about the article itself, answered from its metadata: field → how the question asks for it.

@@ -212,11 +212,10 @@ RULES: tuple[TimeRule, ...] = (
     _rule(rf"{SPAN_OPENER} (?:the (?:past|last)|past) (?:{COUNT} {UNIT}|(?P<one>hour|day|week|month|year))(?! of\b)", _rolling),
     # not "years ago": "founded two years ago" dates the founding, and is read in this year's articles
     _rule(rf"(?P<count>{EXACT_COUNT}) (?P<unit>hour|day|week|month)s? ago", _ago),
-    _rule("today", lambda _, as_of: (as_of, as_of)),
+    _rule("(?:today|this morning)", lambda _, as_of: (as_of, as_of)),
     _rule("yesterday", lambda _, as_of: (as_of - timedelta(days=1),) * 2),
     # what happened last night was reported that night or this morning
     _rule("last night", lambda _, as_of: (as_of - timedelta(days=1), as_of)),
-    _rule("this morning", lambda _, as_of: (as_of, as_of)),
     # the Saturday and Sunday before this week's Monday, and what Monday reported of them
     _rule("last weekend", lambda _, as_of: (_monday(as_of) - timedelta(days=2), _monday(as_of))),
     _rule("this week", lambda _, as_of: (_monday(as_of), as_of)),

@@ -47,9 +47,11 @@ from assistant.text import (
     has_number,
     has_time_expression,
     names_in,
+    offered_stems,
     part_stems,
     proper_names,
     sentences,
+    spelled_stems,
     stem,
 )
 from index.embeddings import Encoder
@@ -492,7 +494,7 @@ def evidence_coverage(question: str, picked: list[EvidenceSentence], passages: l
     """The share of the question's content words that the evidence holds, each sentence read with its context and its
     article's headline: "What will China do if the U.S. fights, according to its spokesperson?" is not answered by a
     sentence on China's trade standoff that says nothing of fighting or of a spokesperson."""
-    held = set().union(*(context_stems(s, passages) | content_stems(s.passage.meta.title) for s in picked))
+    held = set().union(*(context_stems(s, passages) | spelled_stems(s.passage.meta.title) for s in picked))
     return share_held(asked_words(question), with_aliases(held))
 
 
@@ -894,8 +896,7 @@ def passage_terms(passage: Passage) -> set[str]:
     the outlet: "according to Stocktwits, …"), and the parts of its compounds (the question's names are looked for
     part by part)."""
     meta = passage.meta
-    text = " ".join((passage.text, meta.title, meta.source, meta.author))
-    return content_stems(text) | part_stems(text)
+    return offered_stems(" ".join((passage.text, meta.title, meta.source, meta.author)))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Set as AbstractSet
 from functools import cache
 
-from assistant.text import SENTENCE_OPENERS, STOPWORDS, content_stems, part_stems, sentences, stem
+from assistant.text import SENTENCE_OPENERS, STOPWORDS, part_stems, sentences, spelled_stems, stem
 
 # Country (or union), its people's adjective, and its capital used for its government; lower case, one word each.
 ALIAS_GROUPS = (
@@ -68,8 +68,9 @@ def with_aliases(stems: AbstractSet[str]) -> set[str]:
 
 
 def named_stems(text: str) -> set[str]:
-    """The content stems of `text`, with "america" where it says U.S. (as a question's "Washington" may mean)."""
-    return content_stems(text) | ({stem("america")} if UNITED_STATES.search(text) else set())
+    """The content stems of `text`, compounds also joined (text.spelled_stems), with "america" where it says U.S. (as a
+    question's "Washington" may mean)."""
+    return spelled_stems(text) | ({stem("america")} if UNITED_STATES.search(text) else set())
 
 
 def name_groups(question: str) -> list[frozenset[str]]:
@@ -105,9 +106,11 @@ def place_roots(word_stem: str) -> list[str]:
 
 def word_found(word_stem: str, stems: AbstractSet[str]) -> bool:
     """Whether `stems` hold the word, an alias of it, the place it names its people by, or, for a hyphenated compound,
-    every part of it: a question's "US-China talks" are the articles' "U.S.-China talks" or "talks between China and
-    the U.S."."""
+    the compound written as one word or every part of it: a question's "cease-fire" is an article's "ceasefire", and
+    its "US-China talks" are the articles' "U.S.-China talks" or "talks between China and the U.S."."""
     if aliases(word_stem) & stems or any(root in stems for root in place_roots(word_stem)):
+        return True
+    if "-" in word_stem and stem(word_stem.replace("-", "")) in stems:
         return True
     pieces = [piece for piece in word_stem.split("-") if piece]
     if len(pieces) < 2 or min(len(piece) for piece in pieces) < 2:

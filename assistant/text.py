@@ -8,6 +8,7 @@ from datetime import date
 from functools import lru_cache
 
 from index.chunking import sentence_spans, tiktoken_encoding
+from index.keyword import with_joined_compounds
 
 # How much earlier a word's lower-case token must come (mostly_lower_case), set by looking at the capitalised
 # sentence openers of 400 RealTime QA articles: names that are also words fall below it ("Sun" 1.1x, "Bill" 2.1x,
@@ -71,6 +72,18 @@ def part_stems(text: str) -> set[str]:
     """Content stems with hyphenated compounds taken apart ("US-China talks" → china, talk), for what one text must
     mention of another that may join the same names otherwise ("U.S.-China", "China-U.S.", "China's")."""
     return content_stems(text.replace("-", " "))
+
+
+def spelled_stems(text: str) -> set[str]:
+    """Content stems with each compound of letters also written as one word: outlets write "cease-fire" and
+    "ceasefire", "anti-Semitism" and "antisemitism" (names.word_found finds a question's compound by its joined form)."""
+    return content_stems(with_joined_compounds(text))
+
+
+def offered_stems(text: str) -> set[str]:
+    """The stems a text offers a question's words: `spelled_stems`, and every compound's parts ("U.S.-China" offers
+    "China")."""
+    return spelled_stems(text) | part_stems(text)
 
 
 @lru_cache(maxsize=1024)

@@ -31,6 +31,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 STATE_FILE = "state.json"
 LOCK_FILE = ".writer.lock"
-FORMAT = 2  # 1: a bm25s index rebuilt whole; a saved index of another format is built anew
+FORMAT = 3  # 1: a bm25s index rebuilt whole; 2: compounds only as parts; a saved index of another format is built anew
 K1, B = 1.5, 0.75  # bm25s' defaults
 MAX_SEGMENTS = 12  # more, and a question walks too many postings lists: merge
 MAX_DEAD_SHARE = 0.2  # more dead slots than this share, and they cost memory and time: merge
@@ -99,11 +100,23 @@ def _stem_words() -> Any:
     return stem
 
 
-def tokenize(texts: list[str]) -> list[list[str]]:
+# A compound of letters ("cease-fire", "re-election", "e-mail"): outlets write the same word with and without the
+# hyphen ("ceasefire"), so it is indexed and searched as its parts and as one word.
+COMPOUND = re.compile(r"\b[^\W\d_]+(?:-[^\W\d_]+)+\b")
+
+
+def with_joined_compounds(text: str) -> str:
+    """The text with each compound of letters followed by its parts written as one word: "cease-fire ceasefire"."""
+    return COMPOUND.sub(lambda found: f"{found.group()} {found.group().replace('-', '')}", text)
+
+
+def tokenize(texts: list[str], *, return_ids: bool = False) -> Any:
+    """bm25s' tokens (stop words out, stemmed) of the texts with their compounds joined too: lists of strings, or
+    bm25s' ids and vocabulary with `return_ids`."""
     import bm25s
 
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stem_words(), return_ids=False, show_progress=False)
-    return tokens  # return_ids=False gives lists of strings
+    joined = [with_joined_compounds(text) for text in texts]
+    return bm25s.tokenize(joined, stopwords="en", stemmer=_stem_words(), return_ids=return_ids, show_progress=False)
 
 
 @dataclass(frozen=True)
@@ -173,10 +186,7 @@ _NO_TFS = np.zeros(0, dtype=np.float32)
 def _new_segment(start: int, rows: Sequence[Row], vocabulary: dict[str, int]) -> _Segment:
     """The postings of `rows` as slots start, start+1, …; terms not in `vocabulary` get the next ids (the dict is
     not changed: it may be another index's, in use)."""
-    import bm25s
-
-    texts = [text for _, text, _, _ in rows]
-    tokenized = bm25s.tokenize(texts, stopwords="en", stemmer=_stem_words(), return_ids=True, show_progress=False)
+    tokenized = tokenize([text for _, text, _, _ in rows], return_ids=True)
     added: dict[str, int] = {}
     to_term = np.zeros(len(tokenized.vocab), dtype=np.int64)  # the tokenizer's word id → our term id
     for word, local in tokenized.vocab.items():

@@ -127,6 +127,17 @@ def test_a_topic_joined_by_a_hyphen_is_mentioned_however_the_article_joins_its_n
     assert [p.meta.id for p in about_topic("US-China trade talks", passages, k=3)] == ["a", "b"]
 
 
+def test_a_topic_is_mentioned_by_an_article_that_hyphenates_its_compound_otherwise() -> None:
+    # "What's the latest on ceasefire talks in Gaza?" listed one podcast's aside: the news articles write "cease-fire"
+    passages = [
+        make_passage(1, "Gaza cease-fire talks resumed in Cairo.", article_id="a", title="Talks"),
+        make_passage(2, "Gaza ceasefire talks resumed in Doha.", article_id="b", title="Talks"),
+        make_passage(3, "A fire in Gaza; talks will not cease.", article_id="c", title="Talks"),
+    ]
+    assert [p.meta.id for p in about_topic("ceasefire talks in Gaza", passages, k=3)] == ["a", "b"]
+    assert [p.meta.id for p in about_topic("cease-fire talks in Gaza", passages, k=3)] == ["a", "b"]
+
+
 def passage_of(title: str, published: str = "", source: str = "") -> Passage:
     meta = ArticleMeta(id="a", title=title, source=source, published=published)
     return Passage(rank=1, chunk=StoredChunk(id="c", meta=meta, index=0, text="", start=0, end=0), score=0.0)

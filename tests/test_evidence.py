@@ -36,8 +36,9 @@ from assistant.evidence import (
     rarity_weighted_overlap,
     reports_words_of,
     speaks_in,
+    with_speaker,
 )
-from assistant.text import capitalised_words
+from assistant.text import capitalised_words, sentences
 from tests.conftest import AKAZAWA_ARTICLE, DENIAL_ARTICLE
 from tests.fakes import make_passage
 
@@ -151,6 +152,22 @@ def test_a_word_few_sentences_hold_outweighs_one_every_sentence_holds() -> None:
     overlap = rarity_weighted_overlap(wanted, candidates)
     assert overlap[0] == pytest.approx(1.0) and overlap[3] > overlap[1] == overlap[2] > 0
     assert list(rarity_weighted_overlap(set(), candidates)) == [0.0] * 4
+
+
+def test_a_sentence_that_gives_its_words_to_a_pronoun_is_read_with_the_one_before() -> None:
+    # "What did the Chinese spokesperson say the door is if the two sides talk?" was answered with another sentence:
+    # the answer's own sentence names neither China nor the spokesperson, the one before it does
+    text = (
+        "The Chinese spokesperson spoke on Friday. “China's position is consistent. If we talk, the door is open,” he"
+        " added. The door of the ministry is red."
+    )
+    passage = make_passage(1, text)
+    spans = sentences(text)
+    added, plain = (EvidenceSentence(passage, *spans[i]) for i in (2, 3))
+    assert (
+        added.text.startswith("If we talk") and with_speaker(added, [passage]) == f"{added.text} “China's position is consistent."
+    )
+    assert with_speaker(plain, [passage]) == plain.text  # no pronoun speaks: read alone
 
 
 def test_evidence_coverage_counts_the_question_words_the_evidence_holds_in_its_context() -> None:

@@ -54,9 +54,35 @@ def _stemmer():  # type: ignore[no-untyped-def]  # PyStemmer ships no type hints
     return Stemmer.Stemmer("english")
 
 
+# Irregular past forms and participles, read as their verb: the stemmer leaves "told" and "tell" apart, so "What did
+# Akazawa tell reporters?" did not match "Akazawa told reporters". Forms that are also common other words ("found",
+# "left", "lay", "saw", "wound") are left out. Each group is verb:form,form.
+IRREGULAR_VERBS = """
+arise:arose,arisen bear:bore,borne beat:beaten begin:began,begun bend:bent bite:bit,bitten bleed:bled
+blow:blew,blown break:broke,broken breed:bred bring:brought build:built buy:bought catch:caught
+choose:chose,chosen come:came creep:crept deal:dealt dig:dug draw:drew,drawn drink:drank,drunk
+drive:drove,driven eat:ate,eaten fall:fell,fallen feed:fed feel:felt fight:fought flee:fled fly:flew,flown
+forbid:forbade,forbidden forget:forgot,forgotten forgive:forgave,forgiven freeze:froze,frozen get:got,gotten
+give:gave,given go:went,gone grow:grew,grown hang:hung hear:heard hide:hid,hidden hold:held keep:kept
+know:knew,known lead:led lose:lost make:made mean:meant meet:met mistake:mistook,mistaken
+overtake:overtook,overtaken pay:paid ride:rode,ridden ring:rang,rung rise:rose,risen run:ran say:said
+see:seen seek:sought sell:sold send:sent shake:shook,shaken shine:shone shoot:shot shrink:shrank,shrunk
+sing:sang,sung sink:sank,sunk sit:sat sleep:slept slide:slid speak:spoke,spoken speed:sped spend:spent
+spin:spun spring:sprang,sprung stand:stood steal:stole,stolen stick:stuck sting:stung strike:struck,stricken
+strive:strove,striven swear:swore,sworn sweep:swept swim:swam,swum swing:swung take:took,taken teach:taught
+tear:tore,torn tell:told think:thought throw:threw,thrown understand:understood
+undertake:undertook,undertaken wake:woke,woken wear:wore,worn weep:wept win:won withdraw:withdrew,withdrawn
+write:wrote,written
+"""
+IRREGULAR_FORMS = {
+    form: verb for group in IRREGULAR_VERBS.split() for verb, forms in [group.split(":")] for form in forms.split(",")
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_stemmer().stemWord(word.lower().replace("’", "'").removesuffix("'s")))
+    bare = word.lower().replace("’", "'").removesuffix("'s")
+    return str(_stemmer().stemWord(IRREGULAR_FORMS.get(bare, bare)))
 
 
 def words(text: str) -> list[str]:

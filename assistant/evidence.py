@@ -362,6 +362,10 @@ class HeuristicSelector(EvidenceSelector):
         if evidence_coverage(question.text, picked, passages) < self.limits.min_evidence_coverage:
             # a near miss: the passages name what the question does, the evidence not what it asks
             return refused(question, "the picked sentences hold too few of its words")
+        if asked_about_coverage(question.text, picked) < self.limits.min_asked_about_coverage:
+            # the names are there, the act is not: "When will Akazawa next travel to Washington?" against a sentence
+            # on Akazawa's trade deal
+            return refused(question, "the picked sentences hold too few of what it asks about its names")
         return Evidence(sentences=picked, answerable=1.0, answers=True)
 
     def answerable(self, question: str, passages: list[Passage]) -> bool:
@@ -530,6 +534,17 @@ def numbers_held(question: str, picked: list[EvidenceSentence], passages: list[P
 def asked_words(question: str) -> set[str]:
     """The question's content stems, without its question words and the words it asks about the reporting with."""
     return content_stems(question) - {stem(w) for w in QUESTION_WORDS | REPORTING_WORDS}
+
+
+def asked_about_coverage(question: str, picked: list[EvidenceSentence]) -> float:
+    """The share of the question's words other than its names (what it asks about them: "travel", "step down",
+    "chief executive") that the evidence sentences themselves or their headlines hold. Unlike `evidence_coverage`, the
+    sentences before are not read: they name who is meant, and a near miss is a sentence about the right people doing
+    something else."""
+    names = {stem(word) for word in names_in(question)}
+    wanted = {word for word in asked_words(question) if word not in names}
+    held = set().union(*(offered_stems(s.text) | spelled_stems(s.passage.meta.title) for s in picked))
+    return share_held(wanted, with_aliases(held))
 
 
 def share_held(wanted: AbstractSet[str], held: AbstractSet[str]) -> float:

@@ -21,6 +21,7 @@ from assistant.evidence import (
     HeuristicSelector,
     LogisticModel,
     article_metadata_evidence,
+    asked_about_coverage,
     asks_for_several,
     candidate_sentences,
     context_stems,
@@ -142,8 +143,15 @@ def test_real_decisions_on_the_seeds(seeded: Assistant, kind: str) -> None:
         fights = "What will China do if the U.S. fights, according to its spokesperson?"
         left = [p for p in seeded.retrieve(fights) if "fight to the end" not in p.text.lower()]
         assert not selector.select(seeded.question(fights), left).answers
-        unchecked = HeuristicSelector(seeded.encoder, HeuristicEvidenceSettings(min_evidence_coverage=0.0))
+        unchecked = HeuristicSelector(
+            seeded.encoder, HeuristicEvidenceSettings(min_evidence_coverage=0.0, min_asked_about_coverage=0.0)
+        )
         assert unchecked.select(seeded.question(fights), left).answers
+        # A near miss: the articles name Akazawa, Washington and his talks, never a trip; they were quoted anyway.
+        trip = "When will Akazawa next travel to Washington?"
+        assert not evidence(trip).answers and evidence("When will Akazawa's talks gain speed?").answers
+        lenient = HeuristicSelector(seeded.encoder, HeuristicEvidenceSettings(min_asked_about_coverage=0.0))
+        assert lenient.select(seeded.question(trip), seeded.retrieve(trip)).answers
 
 
 def test_a_word_few_sentences_hold_outweighs_one_every_sentence_holds() -> None:
@@ -168,6 +176,17 @@ def test_a_sentence_that_gives_its_words_to_a_pronoun_is_read_with_the_one_befor
         added.text.startswith("If we talk") and with_speaker(added, [passage]) == f"{added.text} “China's position is consistent."
     )
     assert with_speaker(plain, [passage]) == plain.text  # no pronoun speaks: read alone
+
+
+def test_what_a_question_asks_about_its_names_must_be_in_the_evidence_itself() -> None:
+    passage = make_passage(1, "Akazawa said talks with Washington would gain speed. He met Bessent.", title="Talks")
+    said, met = (EvidenceSentence(passage, *span) for span in sentences(passage.text))
+    assert asked_about_coverage("When will Akazawa next travel to Washington?", [said]) == 0.0  # travel, next
+    assert asked_about_coverage("When will the talks with Washington gain speed?", [said]) == 1.0
+    # the headline counts; the sentences before do not (they name who is meant, not what is asked)
+    assert asked_about_coverage("Who did Akazawa meet about the talks?", [met]) == 1.0  # meet; talk (headline)
+    # "He met Bessent" holds none of gain, speed; "talks" only by its headline
+    assert asked_about_coverage("When did Akazawa say the talks would gain speed?", [met]) == pytest.approx(1 / 3)
 
 
 def test_evidence_coverage_counts_the_question_words_the_evidence_holds_in_its_context() -> None:

@@ -47,6 +47,7 @@ from assistant.text import (
     has_number,
     has_time_expression,
     names_in,
+    numbers_in,
     offered_stems,
     part_stems,
     proper_names,
@@ -75,6 +76,13 @@ NAME_QUESTION = re.compile(
 TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b", re.I)
 DURATION_QUESTION = re.compile(r"\bhow long\b", re.I)  # "four minutes", "since January", "until Friday"
 NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)
+# A share asked for is answered by a share: "Roughly what percentage of people in the US live with unhealthy air
+# pollution?" is not answered by "more than 131 million Americans live in areas …".
+PERCENT_QUESTION = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bby what percent", re.I)
+PERCENT = re.compile(
+    r"\d\s?%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|majority)\b|\b(?:one|two|three|\d+) (?:in|out of) \w+",
+    re.I,
+)
 # A price is an amount of money ("$412.50", "3 billion yuan"), not a move in percent: "what was the closing price"
 # is not answered by "slipped 0.14%".
 MONEY_QUESTION = re.compile(r"\b(price|prices|cost|costs|value|valued|worth)\b", re.I)
@@ -386,7 +394,7 @@ class HeuristicSelector(EvidenceSelector):
         own = rarity_weighted_overlap(wanted, [with_aliases(content_stems(c.text)) for c in candidates])
         read = [with_aliases(content_stems(with_speaker(c, passages))) for c in candidates]
         lexical = (1 - SPEAKER_WEIGHT) * own + SPEAKER_WEIGHT * rarity_weighted_overlap(wanted, read)
-        fit = np.array([type_fit(asked.kind, c.text, asked.names) for c in candidates])
+        fit = np.array([type_fit(asked, c.text) for c in candidates])
         rank_prior = np.array([1.0 / (c.passage.rank + 4) for c in candidates])
         cheap = 0.5 * lexical + 0.15 * fit + rank_prior
         pool = np.argsort(-cheap)[: self.limits.semantic_pool]
@@ -902,7 +910,7 @@ def sentence_features(question: Question, passages: list[Passage], encoder: Enco
             "semantic_passage": passage.dense_score if passage.dense_score is not None else 0.0,
             "names": len(names & (words | set(NUMBERS.findall(candidate.text)))) / len(names) if names else 1.0,
             # names as the shipped model was fitted on them (not a sentence's first word)
-            "type_fit": type_fit(asked.kind, candidate.text, asked.names, named=capitalised_words),
+            "type_fit": type_fit(asked, candidate.text, named=capitalised_words),
             "new_names": float(bool(capitalised_words(candidate.text) - asked.names)),
             "rank_prior": 1.0 / passage.rank,
             "keyword_hit": float(passage.keyword_score is not None),
@@ -939,10 +947,11 @@ class AskedFor:
 
     kind: str  # answer_kind's
     names: frozenset[str]
+    numbers: frozenset[str] = frozenset()  # an answer's number is not one the question states
 
     @classmethod
     def of(cls, question: str) -> AskedFor:
-        return cls(answer_kind(question), frozenset(capitalised_words(question)))
+        return cls(answer_kind(question), frozenset(capitalised_words(question)), frozenset(numbers_in(question)))
 
     def held_by(self, sentence: str) -> bool:
         """A "how many / how old" question is not answered by a sentence without a number (digits or words), a "when"
@@ -950,7 +959,7 @@ class AskedFor:
         question by one that names no one the question does not."""
         if self.kind in ("number", "duration") and NUMBER_WORDS.search(sentence):
             return True
-        return self.kind == "other" or bool(type_fit(self.kind, sentence, self.names))
+        return self.kind == "other" or bool(type_fit(self, sentence))
 
 
 def answer_kind(question: str) -> str:
@@ -962,21 +971,28 @@ def answer_kind(question: str) -> str:
         return "time"
     if MONEY_QUESTION.search(question):
         return "money"
+    if PERCENT_QUESTION.search(question):
+        return "percent"
     if NUMBER_QUESTION.search(question):
         return "number"
     return "other"
 
 
-def type_fit(kind: str, sentence: str, asked_names: AbstractSet[str], named: Callable[[str], set[str]] = names_in) -> float:
-    """1 when the sentence has the kind of thing the question asks for (a name, a time, a number), else 0."""
+def type_fit(asked: AskedFor, sentence: str, named: Callable[[str], set[str]] = names_in) -> float:
+    """1 when the sentence has the kind of thing the question asks for (a name or a number the question does not
+    state, a time, an amount of money, a share), else 0: "How many days are in the 2024 calendar year?" is not
+    answered by "February 2024 will have an extra day"."""
+    kind = asked.kind
     if kind == "name":
-        return float(bool(proper_names(named(sentence)) - proper_names(asked_names)))
+        return float(bool(proper_names(named(sentence)) - proper_names(asked.names)))
     if kind == "time":
         return float(has_time_expression(sentence))
     if kind == "duration":
         return float(has_number(sentence) or has_time_expression(sentence))
     if kind == "number":
-        return float(has_number(sentence))
+        return float(bool(numbers_in(sentence) - asked.numbers))
     if kind == "money":
         return float(bool(MONEY.search(sentence)))
+    if kind == "percent":
+        return float(bool(PERCENT.search(sentence)))
     return 0.0

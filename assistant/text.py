@@ -123,6 +123,11 @@ def has_number(text: str) -> bool:
     return bool(NUMBER.search(text))
 
 
+def numbers_in(text: str) -> set[str]:
+    """The numbers written in digits ("2024", "7.4", "40,000")."""
+    return set(NUMBER.findall(text))
+
+
 def has_time_expression(text: str) -> bool:
     return bool(TIME_EXPRESSION.search(OUTLET_NAMED_TODAY.sub("", text)))
 

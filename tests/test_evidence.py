@@ -392,6 +392,14 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("What is the name of the boy from Lewes?", "Zeke Clark can still throw the first pitch.", True),
         ("The pill will be sold under what name?", "The first over-the-counter pill will be available soon.", False),
         ("Tesla is scrapping a low-cost EV called what?", "Tesla scraps its Model 2 plans.", True),
+        # a number the question states is no answer to it; a share asked for is answered by a share
+        ("How many days are in the 2024 calendar year?", "February 2024 will have an extra day.", False),
+        ("How many days are in the 2024 calendar year?", "2024 has 366 days.", True),
+        ("How many Boeing 737 Max 9 jets were grounded?", "The FAA grounded 171 planes.", True),
+        ("Roughly what percentage of people live with unhealthy air?", "More than 131 million Americans do.", False),
+        ("Roughly what percentage of people live with unhealthy air?", "Nearly 2 in 5 Americans do.", True),
+        ("What percentage of US adults got the vaccine?", "Only 19% of adults got it.", True),
+        ("What percentage of US adults got the vaccine?", "Some 30 million adults got it by COVID-19's fourth year.", False),
     ],
 )
 def test_a_sentence_without_the_kind_of_thing_asked_for_does_not_answer(question: str, sentence: str, holds: bool) -> None:

@@ -550,7 +550,9 @@ def asked_about_coverage(question: str, picked: list[EvidenceSentence]) -> float
     sentences before are not read: they name who is meant, and a near miss is a sentence about the right people doing
     something else."""
     names = {stem(word) for word in names_in(question)}
-    wanted = {word for word in asked_words(question) if word not in names}
+    said = SAID_QUESTION.search(question)  # "What does Yun Sun think?": the said-rule reads the verb of saying
+    verb = {stem(said.group().split()[-1])} if said else set()
+    wanted = {word for word in asked_words(question) if word not in names | verb}
     held = set().union(*(offered_stems(s.text) | spelled_stems(s.passage.meta.title) for s in picked))
     return share_held(wanted, with_aliases(held))
 

@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 
 MODEL_FILE = Path(__file__).with_name("evidence_model.json")
 MIN_SENTENCE_WORDS = 4
-QUESTION_WORDS = frozenset("who whom whose what when where which why how".split())
+QUESTION_WORDS = frozenset("who whom whose what when where which why how many much".split())  # "how many": no word
 # Words a question uses to ask about the reporting, not about the news: not needed in the passages.
 REPORTING_WORDS = frozenset(
     "cite cited cites quote quoted quotes remark remarks coverage outlet outlets reported report reports mention "

@@ -202,6 +202,8 @@ def test_evidence_coverage_counts_the_question_words_the_evidence_holds_in_its_c
     assert evidence_coverage("When will the summit in Seoul open, according to Akazawa?", [sentence], [passage]) == 0.25
     # the headline is context too ("home"); question and reporting words are not asked words
     assert evidence_coverage("Who reported that the envoy heads home?", [sentence], [passage]) == pytest.approx(1.0)
+    # "how many" and "how much" ask for a number: "many" is no word the evidence must hold
+    assert evidence_coverage("How many months will Akazawa travel?", [sentence], [passage]) == pytest.approx(1.0)
 
 
 def test_a_price_is_an_amount_of_money_not_a_move_in_percent() -> None:

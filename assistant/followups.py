@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.citations import MARKER
-from assistant.text import content_stems
+from assistant.text import STOPWORDS, content_stems, mostly_lower_case
 
 PERSON_PRONOUN = re.compile(r"\b(he|she|him|her)\b", re.IGNORECASE)
 POSSESSIVE_PRONOUN = re.compile(r"\b(his|hers)\b", re.IGNORECASE)
@@ -20,7 +20,8 @@ LISTED_ITEM = re.compile(
     re.I,
 )
 # Two or more capitalised words in a row ("Ryosei Akazawa"): the likeliest referent of "he" or "she".
-FULL_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+)+)\b")
+CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+)+\b")
+SENTENCE_END = re.compile(r"(?:^|[.!?]\s+)$")
 
 
 def rewrite_followup(question: str, history: list[tuple[str, str]]) -> str:
@@ -52,8 +53,16 @@ def last_named(history: list[tuple[str, str]]) -> str | None:
 
 
 def _first_name(text: str) -> str | None:
-    found = FULL_NAME.search(text)
-    return found.group(1) if found else None
+    """The first run of two or more capitalised words, less the words a sentence opens with that are no name ("In
+    Washington", "The Chinese"): an answer often opens with the name ("Ryosei Akazawa is Japan's chief negotiator")."""
+    for found in CAPITALISED_RUN.finditer(text):
+        words = found.group().split()
+        if SENTENCE_END.search(text[: found.start()]):
+            while words and (words[0].lower() in STOPWORDS or mostly_lower_case(words[0])):
+                words.pop(0)
+        if len(words) >= 2:
+            return " ".join(words)
+    return None
 
 
 def with_listed_item(question: str, headlines: Sequence[str]) -> str | None:

@@ -8,6 +8,18 @@ def test_a_pronoun_becomes_the_name_from_the_last_answer() -> None:
     assert rewrite_followup("What did his team discuss?", [FIRST]) == "What did Ryosei Akazawa's team discuss?"
 
 
+def test_a_name_that_opens_the_answer_is_the_one_meant() -> None:
+    # "Ryosei Akazawa [1]." named no one: a run of capitals opening a sentence was never read as a name
+    assert rewrite_followup("When does he want a deal?", [("Who leads?", "Ryosei Akazawa [1].")]) == (
+        "When does Ryosei Akazawa want a deal?"
+    )
+    opening = [("Who leads?", "In Washington, Japan's negotiator met Scott Bessent [1].")]
+    assert rewrite_followup("What did he say?", opening) == "What did Scott Bessent say?"  # not "In Washington"
+    assert rewrite_followup("What did he say?", [("Who spoke?", "The Chinese Foreign Ministry spoke [1].")]) == (
+        "What did Chinese Foreign Ministry say?"
+    )
+
+
 def test_a_pronoun_becomes_the_name_of_the_latest_turn_that_named_someone() -> None:
     # "When does she take office?" after a refused turn that named no one was left as it was, and answered with a
     # sentence on Michelle Obama

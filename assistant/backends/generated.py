@@ -24,8 +24,10 @@ from assistant.choice_reader import ChoiceReader
 from assistant.citations import MARKER, parse_claims
 from assistant.config import Settings
 from assistant.evidence import Evidence, EvidenceSelector, asks_yes_or_no, evidence_line, make_selector, stated_answer
+from assistant.names import with_aliases, word_found
 from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER
 from assistant.question import Question
+from assistant.text import content_stems, offered_stems
 from index.embeddings import Encoder
 
 CONDENSE_MAX_TOKENS = 64
@@ -133,9 +135,14 @@ def answer_prompt(question: str, evidence: Evidence, template: str = ANSWER_USER
 
 
 def clean_condensed(reply: str, question: str) -> str | None:
-    """The first line of the model's rewrite, or None when it is empty or not a question-sized line."""
+    """The first line of the model's rewrite, or None when it is no rewrite of the follow-up: empty, longer than a
+    question, not a question, or without a word of the follow-up that carries meaning (a rewrite replaces what "he"
+    or "that" refer to and keeps the rest). The Qwen 1.5B model answered "Which network did he give that interview
+    to?" with "Fox News", and turned "Which spokesman made comments before that declaration?" into "Who made the
+    statement that …?"."""
     line = next((ln.strip() for ln in reply.strip().splitlines() if ln.strip()), "")
     line = re.sub(r"^(?:rewritten question|question)\s*:\s*", "", line, flags=re.IGNORECASE).strip().strip('"“”')
-    if not line or len(line) > 3 * len(question) + 200:
+    if not line.endswith("?") or len(line) > 3 * len(question) + 200:
         return None
-    return line
+    kept = with_aliases(offered_stems(line))
+    return line if all(word_found(word, kept) for word in content_stems(question)) else None

@@ -23,7 +23,8 @@ EncoderKind = Literal["int8", "fp32"]
 # eval.answer_check RUN RUN` over `assistant eval SET --backend local --counterfactual [--only-answerable --as-of
 # question]` runs with the check at 0. Re-run on 2026-12-05 (c4a2cc7, the check read the same whatever was asked
 # before): still 0.55, where accuracy goes 0.179 -> 0.156 and 0.773 -> 0.727, counterfactuals refused 0.749 -> 0.867
-# and 0.818 -> 0.909 (docs/answer-check.png).
+# and 0.818 -> 0.909 (docs/answer-check.png). Re-run again after the evidence refused near misses (2c4884a): still
+# 0.55, pooled 0.228 -> 0.200 right and 0.782 -> 0.877 refused (0.50: 0.849).
 ANSWER_CHECK = 0.55
 
 

@@ -37,7 +37,7 @@ from assistant.choice_reader import READER_FEATURES, ChoiceReader, read_choices,
 from assistant.choices import is_negated
 from assistant.citations import ENDED, rendered
 from assistant.config import HeuristicEvidenceSettings, Settings
-from assistant.names import aliases, found, name_groups, named_stems, with_aliases, word_found
+from assistant.names import aliases, found, name_groups, named_stems, places_named, with_aliases, word_found
 from assistant.prompts import EVIDENCE_LINE
 from assistant.question import Question
 from assistant.text import (
@@ -76,6 +76,10 @@ NAME_QUESTION = re.compile(
 TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b", re.I)
 DURATION_QUESTION = re.compile(r"\bhow long\b", re.I)  # "four minutes", "since January", "until Friday"
 NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)
+PLACE_QUESTIONS = {  # answered by a place of that kind (names.places_named)
+    "state": re.compile(r"\bwhich (?:U\.?S\.? |US |American )?state\b", re.I),
+    "country": re.compile(r"\bwhich (?:country|nation)\b", re.I),
+}
 # A share asked for is answered by a share: "Roughly what percentage of people in the US live with unhealthy air
 # pollution?" is not answered by "more than 131 million Americans live in areas …".
 PERCENT_QUESTION = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bby what percent", re.I)
@@ -950,10 +954,13 @@ class AskedFor:
     kind: str  # answer_kind's
     names: frozenset[str]
     numbers: frozenset[str] = frozenset()  # an answer's number is not one the question states
+    places: frozenset[str] = frozenset()  # nor, for "which state / country", a place it names
 
     @classmethod
     def of(cls, question: str) -> AskedFor:
-        return cls(answer_kind(question), frozenset(capitalised_words(question)), frozenset(numbers_in(question)))
+        kind = answer_kind(question)
+        places = places_named(kind, question) if kind in PLACE_QUESTIONS else set()
+        return cls(kind, frozenset(capitalised_words(question)), frozenset(numbers_in(question)), frozenset(places))
 
     def held_by(self, sentence: str) -> bool:
         """A "how many / how old" question is not answered by a sentence without a number (digits or words), a "when"
@@ -971,6 +978,9 @@ def answer_kind(question: str) -> str:
         return "duration"
     if TIME_QUESTION.search(question):
         return "time"
+    for kind, pattern in PLACE_QUESTIONS.items():
+        if pattern.search(question):
+            return kind
     if MONEY_QUESTION.search(question):
         return "money"
     if PERCENT_QUESTION.search(question):
@@ -995,6 +1005,8 @@ def type_fit(asked: AskedFor, sentence: str, named: Callable[[str], set[str]] = 
         return float(bool(numbers_in(sentence) - asked.numbers))
     if kind == "money":
         return float(bool(MONEY.search(sentence)))
+    if kind in PLACE_QUESTIONS:
+        return float(bool(places_named(kind, sentence) - asked.places))
     if kind == "percent":
         return float(bool(PERCENT.search(sentence)))
     return 0.0

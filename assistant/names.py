@@ -117,3 +117,57 @@ def word_found(word_stem: str, stems: AbstractSet[str]) -> bool:
         return False  # no compound, or a word of its own with a letter for a part ("K-pop", "X-ray")
     parts = part_stems(word_stem)
     return bool(parts) and all(aliases(part) & stems for part in parts)
+
+
+# The places a "which state / which country" question asks for: a sentence that names none (other than those the
+# question names) does not answer it ("Which state conducted a Republican primary contest this week?" is not answered
+# by "only the caucus results count toward selecting the state's 26 delegates"). Countries and territories as CLDR's
+# English names them (Babel), with the names news also uses; "_" joins a name's words.
+US_STATES = """
+Alabama Alaska Arizona Arkansas California Colorado Connecticut Delaware Florida Georgia Hawaii Idaho Illinois Indiana
+Iowa Kansas Kentucky Louisiana Maine Maryland Massachusetts Michigan Minnesota Mississippi Missouri Montana Nebraska
+Nevada New_Hampshire New_Jersey New_Mexico New_York North_Carolina North_Dakota Ohio Oklahoma Oregon Pennsylvania
+Rhode_Island South_Carolina South_Dakota Tennessee Texas Utah Vermont Virginia Washington West_Virginia Wisconsin
+Wyoming
+"""
+COUNTRIES = """
+Afghanistan Albania Algeria America American_Samoa Andorra Angola Anguilla Antarctica Antigua_&_Barbuda
+Argentina Armenia Aruba Ascension_Island Australia Austria Azerbaijan Bahamas Bahrain Bangladesh Barbados
+Belarus Belgium Belize Benin Bermuda Bhutan Bolivia Bosnia_&_Herzegovina Botswana Bouvet_Island Brazil Britain
+British_Indian_Ocean_Territory British_Virgin_Islands Brunei Bulgaria Burkina_Faso Burma Burundi Cambodia
+Cameroon Canada Canary_Islands Cape_Verde Caribbean_Netherlands Cayman_Islands Central_African_Republic
+Ceuta_&_Melilla Chad Chile China Christmas_Island Clipperton_Island Cocos_Islands Colombia Comoros Congo
+Cook_Islands Costa_Rica Croatia Cuba Curaçao Cyprus Czech_Republic Czechia Denmark Diego_Garcia Djibouti
+Dominica Dominican_Republic Ecuador Egypt El_Salvador England Equatorial_Guinea Eritrea Estonia Eswatini
+Ethiopia Falkland_Islands Faroe_Islands Fiji Finland France French_Guiana French_Polynesia
+French_Southern_and_Antarctic_Lands Gabon Gambia Gaza Georgia Germany Ghana Gibraltar Greece Greenland Grenada
+Guadeloupe Guam Guatemala Guernsey Guinea Guinea-Bissau Guyana Haiti Heard_Island_&_McDonald_Islands Honduras
+Hong_Kong Hungary Iceland India Indonesia Iran Iraq Ireland Isle_of_Man Israel Italy Ivory_Coast Jamaica Japan
+Jersey Jordan Kazakhstan Kenya Kiribati Kosovo Kuwait Kyrgyzstan Laos Latvia Lebanon Lesotho Liberia Libya
+Liechtenstein Lithuania Luxembourg Macao Madagascar Malawi Malaysia Maldives Mali Malta Marshall_Islands
+Martinique Mauritania Mauritius Mayotte Mexico Micronesia Moldova Monaco Mongolia Montenegro Montserrat Morocco
+Mozambique Myanmar Namibia Nauru Nepal Netherlands New_Caledonia New_Zealand Nicaragua Niger Nigeria Niue
+Norfolk_Island North_Korea North_Macedonia Northern_Mariana_Islands Norway Oman Pakistan Palau Palestine Panama
+Papua_New_Guinea Paraguay Peru Philippines Pitcairn_Islands Poland Portugal Puerto_Rico Qatar
+Republic_of_the_Congo Romania Russia Rwanda Réunion Saint_Kitts_and_Nevis Samoa San_Marino Sark Saudi_Arabia
+Scotland Senegal Serbia Seychelles Sierra_Leone Singapore Sint_Maarten Slovakia Slovenia Solomon_Islands Somalia
+South_Africa South_Georgia_&_South_Sandwich_Islands South_Korea South_Sudan Spain Sri_Lanka St._Barthélemy
+St._Helena,_Ascension_&_Tristan_da_Cunha St._Lucia St._Martin St._Pierre_&_Miquelon St._Vincent_&_Grenadines
+Sudan Suriname Svalbard_&_Jan_Mayen Sweden Switzerland Syria São_Tomé_&_Príncipe Taiwan Tajikistan Tanzania
+Thailand Timor-Leste Togo Tokelau Tonga Trinidad_&_Tobago Tristan_da_Cunha Tunisia Turkey Turkmenistan
+Turks_&_Caicos_Islands Tuvalu Türkiye U.S. U.S._Virgin_Islands Uganda UK Ukraine United_Arab_Emirates
+United_Kingdom United_States Uruguay USA Uzbekistan Vanuatu Vatican_City Venezuela Vietnam Wales Wallis_&_Futuna
+Western_Sahara Yemen Zambia Zimbabwe Åland_Islands
+"""
+PLACE_LISTS = {"state": US_STATES, "country": COUNTRIES}
+
+
+@cache
+def _place_pattern(kind: str) -> re.Pattern[str]:
+    names = sorted((name.replace("_", " ") for name in PLACE_LISTS[kind].split()), key=len, reverse=True)
+    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(name) for name in names) + r")(?![\w])")
+
+
+def places_named(kind: str, text: str) -> set[str]:
+    """The US states ("state") or countries ("country") the text names, as written there."""
+    return set(_place_pattern(kind).findall(text))

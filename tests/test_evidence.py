@@ -402,6 +402,11 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("Roughly what percentage of people live with unhealthy air?", "More than 131 million Americans do.", False),
         ("Roughly what percentage of people live with unhealthy air?", "Nearly 2 in 5 Americans do.", True),
         ("What percentage of US adults got the vaccine?", "Only 19% of adults got it.", True),
+        # "which state / country" is answered by a state or a country, not one the question names
+        ("Which state held a primary this week?", "Only the caucus results count toward the state's delegates.", False),
+        ("Which state held a primary this week?", "Trump won the New Hampshire primary.", True),
+        ("Which country did France's president visit?", "France's president traveled abroad.", False),
+        ("Which country did France's president visit?", "Macron landed in Vietnam on Monday.", True),
         ("What percentage of US adults got the vaccine?", "Some 30 million adults got it by COVID-19's fourth year.", False),
     ],
 )

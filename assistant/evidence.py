@@ -68,7 +68,7 @@ REPORTING_WORDS = frozenset(
     "mentioned mentions named describe described".split()
 )
 NAME_QUESTION = re.compile(
-    r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|country|team|player)\b|"
+    r"^\s*(who|whom|whose)\b|\bwhich (person|politician|company|team|player)\b|"
     r"\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:new )?(?:name|title)\b|\b(?:under|by) what name\b|"
     r"\bcalled what\b|\bnamed what\b|\bwhat (?:is|was|are|were) (?:it|they|he|she) (?:called|named)\b",
     re.I,
@@ -972,15 +972,15 @@ class AskedFor:
 
 
 def answer_kind(question: str) -> str:
+    for kind, pattern in PLACE_QUESTIONS.items():
+        if pattern.search(question):
+            return kind
     if NAME_QUESTION.search(question):
         return "name"
     if DURATION_QUESTION.search(question):
         return "duration"
     if TIME_QUESTION.search(question):
         return "time"
-    for kind, pattern in PLACE_QUESTIONS.items():
-        if pattern.search(question):
-            return kind
     if MONEY_QUESTION.search(question):
         return "money"
     if PERCENT_QUESTION.search(question):

@@ -117,25 +117,23 @@ def test_a_topic_listing_is_one_passage_per_story_by_rank_within_a_day() -> None
     assert [p.meta.id for p in listed] == ["d", "a", "b"] and [p.rank for p in listed] == [1, 2, 3]
 
 
-def test_a_topic_joined_by_a_hyphen_is_mentioned_however_the_article_joins_its_names() -> None:
-    # "What's the latest on US-China trade talks?" was refused: no seed article writes "US-China"
-    passages = [
-        make_passage(1, "U.S.-China trade talks resumed.", article_id="a", title="Talks"),
-        make_passage(2, "China-US trade talks stalled.", article_id="b", title="Talks"),
-        make_passage(3, "Trade talks with Japan resumed.", article_id="c", title="Talks"),
-    ]
-    assert [p.meta.id for p in about_topic("US-China trade talks", passages, k=3)] == ["a", "b"]
+US_CHINA = ("U.S.-China trade talks resumed.", "China-US trade talks stalled.", "Trade talks with Japan resumed.")
+CEASEFIRE = ("Gaza cease-fire talks resumed in Cairo.", "Gaza ceasefire talks resumed in Doha.", "A fire in Gaza; talks go on.")
 
 
-def test_a_topic_is_mentioned_by_an_article_that_hyphenates_its_compound_otherwise() -> None:
-    # "What's the latest on ceasefire talks in Gaza?" listed one podcast's aside: the news articles write "cease-fire"
-    passages = [
-        make_passage(1, "Gaza cease-fire talks resumed in Cairo.", article_id="a", title="Talks"),
-        make_passage(2, "Gaza ceasefire talks resumed in Doha.", article_id="b", title="Talks"),
-        make_passage(3, "A fire in Gaza; talks will not cease.", article_id="c", title="Talks"),
-    ]
-    assert [p.meta.id for p in about_topic("ceasefire talks in Gaza", passages, k=3)] == ["a", "b"]
-    assert [p.meta.id for p in about_topic("cease-fire talks in Gaza", passages, k=3)] == ["a", "b"]
+@pytest.mark.parametrize(
+    ("topic", "texts"),
+    [
+        # "What's the latest on US-China trade talks?" was refused: no seed article writes "US-China"
+        ("US-China trade talks", US_CHINA),
+        # "What's the latest on ceasefire talks in Gaza?" listed one podcast's aside: news articles write "cease-fire"
+        ("ceasefire talks in Gaza", CEASEFIRE),
+        ("cease-fire talks in Gaza", CEASEFIRE),
+    ],
+)
+def test_a_hyphenated_topic_is_mentioned_however_the_article_writes_it(topic: str, texts: tuple[str, ...]) -> None:
+    passages = [make_passage(rank, text, article_id="abc"[rank - 1], title="Talks") for rank, text in enumerate(texts, 1)]
+    assert [p.meta.id for p in about_topic(topic, passages, k=3)] == ["a", "b"]
 
 
 def passage_of(title: str, published: str = "", source: str = "") -> Passage:

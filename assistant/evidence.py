@@ -556,7 +556,8 @@ def asked_about_coverage(question: str, picked: list[EvidenceSentence]) -> float
     names = {stem(word) for word in names_in(question)}
     said = SAID_QUESTION.search(question)  # "What does Yun Sun think?": the said-rule reads the verb of saying
     verb = {stem(said.group().split()[-1])} if said else set()
-    wanted = {word for word in asked_words(question) if word not in names | verb}
+    counts = {stem(word) for word in NUMBER_WORDS.findall(question)}  # "which two …" asks for several, not for "two"
+    wanted = {word for word in asked_words(question) if word not in names | verb | counts}
     held = set().union(*(offered_stems(s.text) | spelled_stems(s.passage.meta.title) for s in picked))
     return share_held(wanted, with_aliases(held))
 

@@ -183,6 +183,7 @@ def test_what_a_question_asks_about_its_names_must_be_in_the_evidence_itself() -
     said, met = (EvidenceSentence(passage, *span) for span in sentences(passage.text))
     assert asked_about_coverage("When will Akazawa next travel to Washington?", [said]) == 0.0  # travel, next
     assert asked_about_coverage("What does Akazawa think?", [said]) == 1.0  # the said-rule reads the verb of saying
+    assert asked_about_coverage("Which two talks did Akazawa hold?", [said]) == 0.5  # talks, hold: "two" is a count
     assert asked_about_coverage("When will the talks with Washington gain speed?", [said]) == 1.0
     # the headline counts; the sentences before do not (they name who is meant, not what is asked)
     assert asked_about_coverage("Who did Akazawa meet about the talks?", [met]) == 1.0  # meet; talk (headline)

@@ -16,8 +16,7 @@ from assistant.answer import Passage
 from assistant.attribution import article_day
 from assistant.backends.base import Draft, refusal
 from assistant.citations import ENDED
-from assistant.evidence import Evidence, EvidenceSentence, stated_answer, states_something
-from assistant.names import word_found
+from assistant.evidence import Evidence, EvidenceSentence, share_held, stated_answer, states_something
 from assistant.text import content_stems, offered_stems, sentences
 from assistant.time_window import without_time_expressions
 
@@ -108,22 +107,12 @@ def about_topic(topic: str, passages: list[Passage], k: int) -> list[Passage]:
     headline counts; "US-China trade" is mentioned by "U.S.-China trade", "ceasefire" by "cease-fire"), one per story
     by its best-ranked passage, the newest first and undated ones last; k at most."""
     wanted = content_stems(topic)
-    mentioning = [p for p in passages if mentions_all(wanted, f"{p.meta.title}\n{p.text}")]
+    mentioning = [p for p in passages if share_held(wanted, offered_stems(f"{p.meta.title}\n{p.text}")) == 1.0]
     by_story: dict[str, Passage] = {}
     for passage in mentioning:  # best ranked first
         by_story.setdefault(passage.meta.story_group, passage)
     newest = sorted(by_story.values(), key=lambda p: -p.meta.published_day)[:k]  # stable: by rank within a day
     return [replace(p, rank=rank) for rank, p in enumerate(newest, start=1)]
-
-
-def mentioned(wanted: set[str], text: str) -> int:
-    """How many of the wanted stems the text mentions (names.word_found: an alias, a compound's parts or joined form)."""
-    offered = offered_stems(text)
-    return sum(word_found(word, offered) for word in wanted)
-
-
-def mentions_all(wanted: set[str], text: str) -> bool:
-    return mentioned(wanted, text) == len(wanted)
 
 
 def lead_span(passage: Passage) -> tuple[int, int]:
@@ -168,7 +157,7 @@ def topic_span(passage: Passage, topic: str) -> tuple[int, int]:
     lead (the topic was in the headline)."""
     wanted = content_stems(topic)
     spans = statement_spans(passage)
-    held = [mentioned(wanted, passage.text[start:end]) for start, end in spans]
+    held = [share_held(wanted, offered_stems(passage.text[start:end])) for start, end in spans]
     best = max(range(len(spans)), key=held.__getitem__, default=None)  # the first of the most
     return spans[best] if best is not None and held[best] else lead_span(passage)
 

@@ -23,8 +23,16 @@ from assistant.backends.base import AnswerBackend, Draft, refusal
 from assistant.choice_reader import ChoiceReader
 from assistant.citations import MARKER, parse_claims
 from assistant.config import Settings
-from assistant.evidence import Evidence, EvidenceSelector, asks_yes_or_no, evidence_line, make_selector, stated_answer
-from assistant.names import with_aliases, word_found
+from assistant.evidence import (
+    Evidence,
+    EvidenceSelector,
+    asks_yes_or_no,
+    evidence_line,
+    make_selector,
+    share_held,
+    stated_answer,
+)
+from assistant.names import with_aliases
 from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER
 from assistant.question import Question
 from assistant.text import content_stems, offered_stems
@@ -144,5 +152,4 @@ def clean_condensed(reply: str, question: str) -> str | None:
     line = re.sub(r"^(?:rewritten question|question)\s*:\s*", "", line, flags=re.IGNORECASE).strip().strip('"“”')
     if not line.endswith("?") or len(line) > 3 * len(question) + 200:
         return None
-    kept = with_aliases(offered_stems(line))
-    return line if all(word_found(word, kept) for word in content_stems(question)) else None
+    return line if share_held(content_stems(question), with_aliases(offered_stems(line))) == 1.0 else None

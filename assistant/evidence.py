@@ -395,9 +395,14 @@ class HeuristicSelector(EvidenceSelector):
     ) -> tuple[list[EvidenceSentence], np.ndarray]:
         """Cheap lexical scores for all sentences; meaning (embeddings) only for the best few, to stay fast."""
         wanted = content_stems(question.text)
-        own = rarity_weighted_overlap(wanted, [with_aliases(content_stems(c.text)) for c in candidates])
-        read = [with_aliases(content_stems(with_speaker(c, passages))) for c in candidates]
-        lexical = (1 - SPEAKER_WEIGHT) * own + SPEAKER_WEIGHT * rarity_weighted_overlap(wanted, read)
+        own = [with_aliases(content_stems(c.text)) for c in candidates]
+        # a sentence read with its speaker's only when it gives its words to a pronoun; the rest are read once
+        read = [
+            stems if (text := with_speaker(c, passages)) == c.text else with_aliases(content_stems(text))
+            for stems, c in zip(own, candidates, strict=True)
+        ]
+        alone, with_speakers = rarity_weighted_overlap(wanted, own), rarity_weighted_overlap(wanted, read)
+        lexical = (1 - SPEAKER_WEIGHT) * alone + SPEAKER_WEIGHT * with_speakers
         fit = np.array([type_fit(asked, c.text) for c in candidates])
         rank_prior = np.array([1.0 / (c.passage.rank + 4) for c in candidates])
         cheap = 0.5 * lexical + 0.15 * fit + rank_prior

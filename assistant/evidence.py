@@ -24,7 +24,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,7 @@ from assistant.text import (
     date_forms,
     has_number,
     has_time_expression,
+    months_named,
     names_in,
     numbers_in,
     offered_stems,
@@ -76,9 +77,22 @@ NAME_QUESTION = re.compile(
 TIME_QUESTION = re.compile(r"^\s*when\b|\bwhat (date|day|month|year|time)\b", re.I)
 DURATION_QUESTION = re.compile(r"\bhow long\b", re.I)  # "four minutes", "since January", "until Friday"
 NUMBER_QUESTION = re.compile(r"\bhow (many|much|old|far|long)\b|\bwhat (percentage|share|number|amount)\b", re.I)
-PLACE_QUESTIONS = {  # answered by a place of that kind (names.places_named)
-    "state": re.compile(r"\bwhich (?:U\.?S\.? |US |American )?state\b", re.I),
-    "country": re.compile(r"\bwhich (?:country|nation)\b", re.I),
+
+
+@dataclass(frozen=True)
+class ListedKind:
+    """A kind of answer from a closed list: a question `asked` for one is answered by a sentence in which `named` finds
+    one the question does not name ("Which state held a primary?" is not answered by "the state's 26 delegates",
+    "During which month are the Paris Olympics set to begin?" not by "the opening ceremony will be on the Seine")."""
+
+    asked: re.Pattern[str]
+    named: Callable[[str], set[str]]
+
+
+LISTED_KINDS = {
+    "state": ListedKind(re.compile(r"\bwhich (?:U\.?S\.? |US |American )?state\b", re.I), partial(places_named, "state")),
+    "country": ListedKind(re.compile(r"\bwhich (?:country|nation)\b", re.I), partial(places_named, "country")),
+    "month": ListedKind(re.compile(r"\b(?:which|what) month\b", re.I), months_named),
 }
 # A share asked for is answered by a share: "Roughly what percentage of people in the US live with unhealthy air
 # pollution?" is not answered by "more than 131 million Americans live in areas …".
@@ -960,13 +974,13 @@ class AskedFor:
     kind: str  # answer_kind's
     names: frozenset[str]
     numbers: frozenset[str] = frozenset()  # an answer's number is not one the question states
-    places: frozenset[str] = frozenset()  # nor, for "which state / country", a place it names
+    listed: frozenset[str] = frozenset()  # nor, for "which state / country / month", one it names
 
     @classmethod
     def of(cls, question: str) -> AskedFor:
         kind = answer_kind(question)
-        places = places_named(kind, question) if kind in PLACE_QUESTIONS else set()
-        return cls(kind, frozenset(capitalised_words(question)), frozenset(numbers_in(question)), frozenset(places))
+        listed = LISTED_KINDS[kind].named(question) if kind in LISTED_KINDS else set()
+        return cls(kind, frozenset(capitalised_words(question)), frozenset(numbers_in(question)), frozenset(listed))
 
     def held_by(self, sentence: str) -> bool:
         """A "how many / how old" question is not answered by a sentence without a number (digits or words), a "when"
@@ -978,8 +992,8 @@ class AskedFor:
 
 
 def answer_kind(question: str) -> str:
-    for kind, pattern in PLACE_QUESTIONS.items():
-        if pattern.search(question):
+    for kind, listed in LISTED_KINDS.items():
+        if listed.asked.search(question):
             return kind
     if NAME_QUESTION.search(question):
         return "name"
@@ -1011,8 +1025,8 @@ def type_fit(asked: AskedFor, sentence: str, named: Callable[[str], set[str]] = 
         return float(bool(numbers_in(sentence) - asked.numbers))
     if kind == "money":
         return float(bool(MONEY.search(sentence)))
-    if kind in PLACE_QUESTIONS:
-        return float(bool(places_named(kind, sentence) - asked.places))
+    if kind in LISTED_KINDS:
+        return float(bool(LISTED_KINDS[kind].named(sentence) - asked.listed))
     if kind == "percent":
         return float(bool(PERCENT.search(sentence)))
     return 0.0

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from index.chunking import sentence_spans, tiktoken_encoding
 from index.keyword import with_joined_compounds
+from index.metadata import MONTHS
 
 # How much earlier a word's lower-case token must come (mostly_lower_case), set by looking at the capitalised
 # sentence openers of 400 RealTime QA articles: names that are also words fall below it ("Sun" 1.1x, "Bill" 2.1x,
@@ -42,6 +43,9 @@ TIME_EXPRESSION = re.compile(
     rf"(?:mid|early|late)[- ](?:{_MONTHS.lower()}|{_PERIODS}|(?:19|20)\d{{2}}s?)|"
     rf"(?:last|next|this|coming|past) (?:{_PERIODS}|quarter|season|day|hour)s?|\d{{1,2}}(?::\d{{2}})? ?[ap]\.?m))\b)"
 )
+# A month named in full, or abbreviated as AP style does before a day ("Aug. 23"): what a "which month" question
+# asks for. Capitalised only, so that the verb "may" and a "march" are no months.
+MONTH_NAMED = re.compile(rf"\b(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)(?!\w)")
 OUTLET_NAMED_TODAY = re.compile(r"\bUSA\s+Today\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z’'\-]+\b")
 SENTENCE_OPENERS = " \t\n“”‘’\"'([«"
@@ -130,6 +134,11 @@ def numbers_in(text: str) -> set[str]:
 
 def has_time_expression(text: str) -> bool:
     return bool(TIME_EXPRESSION.search(OUTLET_NAMED_TODAY.sub("", text)))
+
+
+def months_named(text: str) -> set[str]:
+    """The months the text names, each as its number ("Aug." and "August" are one month)."""
+    return {str(MONTHS[found.rstrip(".").lower()]) for found in MONTH_NAMED.findall(text)}
 
 
 def capitalised_words(text: str) -> set[str]:

@@ -409,6 +409,12 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("Which country did France's president visit?", "France's president traveled abroad.", False),
         ("Which country did France's president visit?", "Macron landed in Vietnam on Monday.", True),
         ("What percentage of US adults got the vaccine?", "Some 30 million adults got it by COVID-19's fourth year.", False),
+        # "which month" is answered by a month, written out or abbreviated before a day, not by the verb "may"
+        ("During which month do the Paris Olympics begin?", "The opening ceremony will be staged on the Seine.", False),
+        ("During which month do the Paris Olympics begin?", "The first matches are on July 24.", True),
+        ("In which month is the tax deadline?", "Returns are due Aug. 15 for those who asked for more time.", True),
+        ("In which month is the tax deadline?", "Your refund may be larger this year.", False),
+        ("Did it rain more in May than in which month?", "It rained most in May.", False),
     ],
 )
 def test_a_sentence_without_the_kind_of_thing_asked_for_does_not_answer(question: str, sentence: str, holds: bool) -> None:

@@ -96,7 +96,9 @@ LISTED_KINDS = {
 }
 # A share asked for is answered by a share: "Roughly what percentage of people in the US live with unhealthy air
 # pollution?" is not answered by "more than 131 million Americans live in areas …".
-PERCENT_QUESTION = re.compile(r"\bwhat (?:percentage|percent|share|proportion|fraction)\b|\bby what percent", re.I)
+PERCENT_QUESTION = re.compile(
+    r"\bwhat (?:(?:is|was|are|were) the )?(?:percentage|percent|proportion|fraction)\b|\bwhat share\b|\bby what percent", re.I
+)
 PERCENT = re.compile(
     r"\d\s?%|\bper ?cent\b|\bpercentage points?\b|\b(?:half|third|quarter|majority)\b|\b(?:one|two|three|\d+) (?:in|out of) \w+",
     re.I,
@@ -563,8 +565,11 @@ def numbers_held(question: str, picked: list[EvidenceSentence], passages: list[P
 
 
 def asked_words(question: str) -> set[str]:
-    """The question's content stems, without its question words and the words it asks about the reporting with."""
-    return content_stems(question) - {stem(w) for w in QUESTION_WORDS | REPORTING_WORDS}
+    """The question's content stems, without its question words, the words it asks about the reporting with, the words
+    that ask for the kind of answer (the kind is checked by itself: "What was the percentage gain …?" is answered by
+    "up 1.31%"), and its counts ("which two …" asks for several, not for "two")."""
+    asking = content_stems(asking_for(question)[1])
+    return content_stems(question) - {stem(w) for w in QUESTION_WORDS | REPORTING_WORDS} - asking
 
 
 def asked_about_coverage(question: str, picked: list[EvidenceSentence]) -> float:
@@ -991,23 +996,30 @@ class AskedFor:
         return self.kind == "other" or bool(type_fit(self, sentence))
 
 
+def kind_questions() -> Iterator[tuple[str, re.Pattern[str]]]:
+    """Each kind of answer with the wording that asks for it, in the order they are tried: a listed kind first ("which
+    state" is no "which team"), a duration before a time ("how long" is no "when")."""
+    yield from ((kind, listed.asked) for kind, listed in LISTED_KINDS.items())
+    yield from (
+        ("name", NAME_QUESTION),
+        ("duration", DURATION_QUESTION),
+        ("time", TIME_QUESTION),
+        ("money", MONEY_QUESTION),
+        ("percent", PERCENT_QUESTION),
+        ("number", NUMBER_QUESTION),
+    )
+
+
+def asking_for(question: str) -> tuple[str, str]:
+    """The kind of answer the question asks for, and the words that ask for it ("which state", "what percentage")."""
+    for kind, pattern in kind_questions():
+        if found := pattern.search(question):
+            return kind, found.group()
+    return "other", ""
+
+
 def answer_kind(question: str) -> str:
-    for kind, listed in LISTED_KINDS.items():
-        if listed.asked.search(question):
-            return kind
-    if NAME_QUESTION.search(question):
-        return "name"
-    if DURATION_QUESTION.search(question):
-        return "duration"
-    if TIME_QUESTION.search(question):
-        return "time"
-    if MONEY_QUESTION.search(question):
-        return "money"
-    if PERCENT_QUESTION.search(question):
-        return "percent"
-    if NUMBER_QUESTION.search(question):
-        return "number"
-    return "other"
+    return asking_for(question)[0]
 
 
 def type_fit(asked: AskedFor, sentence: str, named: Callable[[str], set[str]] = names_in) -> float:

@@ -22,6 +22,7 @@ from assistant.evidence import (
     LogisticModel,
     article_metadata_evidence,
     asked_about_coverage,
+    asked_words,
     asks_for_several,
     candidate_sentences,
     context_stems,
@@ -189,6 +190,21 @@ def test_what_a_question_asks_about_its_names_must_be_in_the_evidence_itself() -
     assert asked_about_coverage("Who did Akazawa meet about the talks?", [met]) == 1.0  # meet; talk (headline)
     # "He met Bessent" holds none of gain, speed; "talks" only by its headline
     assert asked_about_coverage("When did Akazawa say the talks would gain speed?", [met]) == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize(
+    ("question", "wanted"),
+    [
+        # the words that ask for the kind of answer are checked by the kind, not looked for among the evidence's words
+        ("What was the percentage gain of the fund on Thursday?", {"gain", "fund", "thursday"}),
+        ("Which state saw mudslides this week?", {"mudslid", "saw"}),
+        ("In which month is the tax deadline?", {"tax", "deadlin"}),
+        ("What is the name of the boy from Lewes?", {"boy", "lew"}),
+        ("What did Guo accuse the ministry of?", {"guo", "accus", "ministri"}),  # "other": nothing asks for a kind
+    ],
+)
+def test_the_words_asking_for_the_kind_of_answer_are_not_wanted_of_the_evidence(question: str, wanted: set[str]) -> None:
+    assert asked_words(question) == wanted
 
 
 def test_evidence_coverage_counts_the_question_words_the_evidence_holds_in_its_context() -> None:
@@ -403,6 +419,8 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("Roughly what percentage of people live with unhealthy air?", "More than 131 million Americans do.", False),
         ("Roughly what percentage of people live with unhealthy air?", "Nearly 2 in 5 Americans do.", True),
         ("What percentage of US adults got the vaccine?", "Only 19% of adults got it.", True),
+        ("What was the percentage gain of the fund?", "The fund ended the session up 1.31%.", True),
+        ("What was the percentage gain of the fund?", "The fund holds 131 million shares.", False),
         # "which state / country" is answered by a state or a country, not one the question names
         ("Which state held a primary this week?", "Only the caucus results count toward the state's delegates.", False),
         ("Which state held a primary this week?", "Trump won the New Hampshire primary.", True),

@@ -3,7 +3,8 @@
 News writes a country three ways: by name, by its people's adjective, and by its capital standing for its government
 ("Tokyo says", "Chinese officials", "Washington's overtures"). A question may use one and the article another, so a
 name is found when any word of its alias group is. A question's name is a run of capitalised words ("Yun Sun",
-"Foreign Ministry"), found when any of its words is (an article names "Yun Sun" once, then "Sun").
+"Foreign Ministry"), found when any of its words is (an article names "Yun Sun" once, then "Sun"). A few verbs that
+news uses for one act are aliases of each other too ("told Fox News", "spoke to Fox News").
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ ALIAS_GROUPS = (
     "egypt egyptian cairo",
     "saudi riyadh",
 )
+# Verbs news uses for one act: "Which officials spoke to Fox News?" is answered by "Rubio told Fox News …" ("said" and
+# "says" are stopwords, never looked for).
+SAME_ACT_GROUPS = ("tell speak",)
 # "U.S." and "US" are one-letter words to content_stems: they name America here.
 UNITED_STATES = re.compile(r"\bU\.S\.|\bUS\b|\bUnited States\b|\bUSA\b")
 NAME_RUN = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+[A-Z][a-zA-Z’'\-]+)*")
@@ -50,7 +54,7 @@ NAME_RUN = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+[A-Z][a-zA-Z’'\-]+)*")
 @cache
 def _alias_index() -> dict[str, frozenset[str]]:
     index: dict[str, frozenset[str]] = {}
-    for group in ALIAS_GROUPS:
+    for group in ALIAS_GROUPS + SAME_ACT_GROUPS:
         stems = frozenset(stem(word) for word in group.split())
         for one in stems:
             index[one] = stems
@@ -58,7 +62,7 @@ def _alias_index() -> dict[str, frozenset[str]]:
 
 
 def aliases(word_stem: str) -> frozenset[str]:
-    """The stems that name the same place as `word_stem` (itself included)."""
+    """The stems that name the same place, or the same act, as `word_stem` (itself included)."""
     return _alias_index().get(word_stem, frozenset((word_stem,)))
 
 

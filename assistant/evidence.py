@@ -91,7 +91,9 @@ class ListedKind:
 
 LISTED_KINDS = {
     "state": ListedKind(re.compile(r"\bwhich (?:U\.?S\.? |US |American )?state\b", re.I), partial(places_named, "state")),
-    "country": ListedKind(re.compile(r"\bwhich (?:country|nation)\b", re.I), partial(places_named, "country")),
+    "country": ListedKind(
+        re.compile(r"\b(?:which|what) (?:[\w-]+ ){0,2}?(?:country|nation)\b", re.I), partial(places_named, "country")
+    ),
     "month": ListedKind(re.compile(r"\b(?:which|what) month\b", re.I), months_named),
 }
 # A share asked for is answered by a share: "Roughly what percentage of people in the US live with unhealthy air
@@ -1011,10 +1013,12 @@ def kind_questions() -> Iterator[tuple[str, re.Pattern[str]]]:
 
 
 def asking_for(question: str) -> tuple[str, str]:
-    """The kind of answer the question asks for, and the words that ask for it ("which state", "what percentage")."""
+    """The kind of answer the question asks for, and the words that ask for it: the wording's first and last ("which
+    state", "what percentage", "what … name"; "Which island nation" asks about an island)."""
     for kind, pattern in kind_questions():
         if found := pattern.search(question):
-            return kind, found.group()
+            words = found.group().split()
+            return kind, " ".join(dict.fromkeys((words[0], words[-1])))
     return "other", ""
 
 

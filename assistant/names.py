@@ -13,7 +13,7 @@ import re
 from collections.abc import Set as AbstractSet
 from functools import cache
 
-from assistant.text import SENTENCE_OPENERS, STOPWORDS, part_stems, sentences, spelled_stems, stem
+from assistant.text import OUTLET_NAMED_TODAY, SENTENCE_OPENERS, STOPWORDS, part_stems, sentences, spelled_stems, stem
 
 # Country (or union), its people's adjective, and its capital used for its government; lower case, one word each.
 ALIAS_GROUPS = (
@@ -173,5 +173,6 @@ def _place_pattern(kind: str) -> re.Pattern[str]:
 
 
 def places_named(kind: str, text: str) -> set[str]:
-    """The US states ("state") or countries ("country") the text names, as written there."""
-    return set(_place_pattern(kind).findall(text))
+    """The US states ("state") or countries ("country") the text names, as written there; the outlet USA Today names no
+    country ("… told USA TODAY" answered "Which island nation recently elected a new leader?")."""
+    return set(_place_pattern(kind).findall(OUTLET_NAMED_TODAY.sub("", text)))

@@ -198,6 +198,7 @@ def test_what_a_question_asks_about_its_names_must_be_in_the_evidence_itself() -
         # the words that ask for the kind of answer are checked by the kind, not looked for among the evidence's words
         ("What was the percentage gain of the fund on Thursday?", {"gain", "fund", "thursday"}),
         ("Which state saw mudslides this week?", {"mudslid", "saw"}),
+        ("Which island nation elected a new leader?", {"island", "elect", "leader"}),  # the island is asked about
         ("In which month is the tax deadline?", {"tax", "deadlin"}),
         ("What is the name of the boy from Lewes?", {"boy", "lew"}),
         ("What did Guo accuse the ministry of?", {"guo", "accus", "ministri"}),  # "other": nothing asks for a kind
@@ -427,6 +428,9 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("Which country did France's president visit?", "France's president traveled abroad.", False),
         ("Which country did France's president visit?", "Macron landed in Vietnam on Monday.", True),
         ("What percentage of US adults got the vaccine?", "Some 30 million adults got it by COVID-19's fourth year.", False),
+        # an adjective may come between ("which island nation"), and the outlet USA Today names no country
+        ("Which island nation elected a new leader?", "A Suffolk University/USA TODAY poll found Kennedy at 10%.", False),
+        ("Which island nation elected a new leader?", "Taiwan elected Lai Ching-te on Saturday.", True),
         # "which month" is answered by a month, written out or abbreviated before a day, not by the verb "may"
         ("During which month do the Paris Olympics begin?", "The opening ceremony will be staged on the Seine.", False),
         ("During which month do the Paris Olympics begin?", "The first matches are on July 24.", True),

@@ -998,25 +998,40 @@ class AskedFor:
         return self.kind == "other" or bool(type_fit(self, sentence))
 
 
-def kind_questions() -> Iterator[tuple[str, re.Pattern[str]]]:
-    """Each kind of answer with the wording that asks for it, in the order they are tried: a listed kind first ("which
-    state" is no "which team"), a duration before a time ("how long" is no "when")."""
-    yield from ((kind, listed.asked) for kind, listed in LISTED_KINDS.items())
-    yield from (
-        ("name", NAME_QUESTION),
-        ("duration", DURATION_QUESTION),
-        ("time", TIME_QUESTION),
-        ("money", MONEY_QUESTION),
-        ("percent", PERCENT_QUESTION),
-        ("number", NUMBER_QUESTION),
-    )
+NameFinder = Callable[[str], set[str]]
+
+
+@dataclass(frozen=True)
+class AnswerKind:
+    """A kind of answer: the wording that asks for it, and whether a sentence holds one, given what the question holds
+    (`fits(asked, sentence, named)`, `named` finding the sentence's names)."""
+
+    asked: re.Pattern[str]
+    fits: Callable[[AskedFor, str, NameFinder], bool]
+
+
+def _listed_fits(listed: ListedKind, asked: AskedFor, sentence: str, named: NameFinder) -> bool:
+    return bool(listed.named(sentence) - asked.listed)
+
+
+# Tried in this order: a listed kind first ("which state" is no "which team"), a duration before a time ("how long" is
+# no "when"). A question that asks for none is "other", which any sentence fits.
+ANSWER_KINDS: dict[str, AnswerKind] = {
+    **{kind: AnswerKind(listed.asked, partial(_listed_fits, listed)) for kind, listed in LISTED_KINDS.items()},
+    "name": AnswerKind(NAME_QUESTION, lambda asked, s, named: bool(proper_names(named(s)) - proper_names(asked.names))),
+    "duration": AnswerKind(DURATION_QUESTION, lambda asked, s, named: has_number(s) or has_time_expression(s)),
+    "time": AnswerKind(TIME_QUESTION, lambda asked, s, named: has_time_expression(s)),
+    "money": AnswerKind(MONEY_QUESTION, lambda asked, s, named: bool(MONEY.search(s))),
+    "percent": AnswerKind(PERCENT_QUESTION, lambda asked, s, named: bool(PERCENT.search(s))),
+    "number": AnswerKind(NUMBER_QUESTION, lambda asked, s, named: bool(numbers_in(s) - asked.numbers)),
+}
 
 
 def asking_for(question: str) -> tuple[str, str]:
     """The kind of answer the question asks for, and the words that ask for it: the wording's first and last ("which
     state", "what percentage", "what … name"; "Which island nation" asks about an island)."""
-    for kind, pattern in kind_questions():
-        if found := pattern.search(question):
+    for kind, answer in ANSWER_KINDS.items():
+        if found := answer.asked.search(question):
             words = found.group().split()
             return kind, " ".join(dict.fromkeys((words[0], words[-1])))
     return "other", ""
@@ -1026,23 +1041,9 @@ def answer_kind(question: str) -> str:
     return asking_for(question)[0]
 
 
-def type_fit(asked: AskedFor, sentence: str, named: Callable[[str], set[str]] = names_in) -> float:
+def type_fit(asked: AskedFor, sentence: str, named: NameFinder = names_in) -> float:
     """1 when the sentence has the kind of thing the question asks for (a name or a number the question does not
     state, a time, an amount of money, a share), else 0: "How many days are in the 2024 calendar year?" is not
     answered by "February 2024 will have an extra day"."""
-    kind = asked.kind
-    if kind == "name":
-        return float(bool(proper_names(named(sentence)) - proper_names(asked.names)))
-    if kind == "time":
-        return float(has_time_expression(sentence))
-    if kind == "duration":
-        return float(has_number(sentence) or has_time_expression(sentence))
-    if kind == "number":
-        return float(bool(numbers_in(sentence) - asked.numbers))
-    if kind == "money":
-        return float(bool(MONEY.search(sentence)))
-    if kind in LISTED_KINDS:
-        return float(bool(LISTED_KINDS[kind].named(sentence) - asked.listed))
-    if kind == "percent":
-        return float(bool(PERCENT.search(sentence)))
-    return 0.0
+    kind = ANSWER_KINDS.get(asked.kind)
+    return float(kind is not None and kind.fits(asked, sentence, named))

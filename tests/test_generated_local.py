@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from assistant import Answer, Assistant
 from assistant.backends import Draft
-from assistant.backends.generated import answer_grammar, clean_condensed
+from assistant.backends.generated import GeneratedBackend, Usage, answer_grammar, clean_condensed, restates
 from assistant.backends.local import LocalBackend, load_model
 from assistant.choice_reader import choice_prompt
-from assistant.citations import MarkerStream
+from assistant.citations import MarkerStream, parse_claims
+from assistant.config import Settings
 from assistant.prompts import ANSWER_CHECK_USER, ANSWER_SYSTEM, ANSWER_USER, CHOICE_SYSTEM, CONDENSE_SYSTEM, REFUSAL_TEXT
+from index.embeddings import Encoder
 from tests.fakes import ScriptedBackend
 
 pytestmark = pytest.mark.slow
@@ -202,6 +204,52 @@ def test_an_answer_with_no_supported_claim_becomes_a_refusal(seeded: Assistant, 
     bot = Assistant(seeded.settings, encoder=encoder, backend=scripted(reply))
     answer = bot.ask("Who won the 2024 Super Bowl?")
     assert answer.refused and answer.text == REFUSAL_TEXT and answer.citations == []
+
+
+class ScriptedWriter(GeneratedBackend):
+    """The generated backend's own path (evidence, check, writing) with a fixed reply for the model's."""
+
+    name = "scripted-writer"
+    model = "script"
+
+    def __init__(self, settings: Settings, encoder: Encoder, reply: str) -> None:
+        super().__init__(settings, encoder)
+        self.reply = reply
+
+    @classmethod
+    def from_settings(cls, settings: Settings, encoder: Encoder) -> ScriptedWriter:
+        return cls(settings, encoder, "")
+
+    def _chat(self, system: str, user: str, max_tokens: int, grammar: str | None = None) -> Iterator[str | Usage]:
+        yield self.reply
+        yield Usage(prompt_tokens=1, completion_tokens=1)
+
+
+@pytest.mark.parametrize(
+    ("question", "written", "written_back"),
+    [
+        ("Which property faced a foreclosure sale?", "The property faced a foreclosure sale [1].", True),
+        ("What is the name of the Boeing spacecraft?", "Boeing spacecraft [1].", True),
+        ("How many cups of coffee does an adult drink daily?", "An adult drinks 4 or 5 cups of coffee daily [1].", False),
+        ("Which property faced a foreclosure sale?", "Graceland faced a foreclosure sale [1].", False),
+    ],
+)
+def test_an_answer_is_written_back_when_it_holds_no_word_or_number_the_question_does_not(
+    question: str, written: str, written_back: bool
+) -> None:
+    assert restates(question, parse_claims(written)) is written_back
+
+
+def test_a_question_written_back_as_the_answer_quotes_the_evidence_instead(seeded: Assistant, encoder) -> None:
+    question = "Who is Japan's chief negotiator?"
+    echo = Assistant(
+        seeded.settings, encoder=encoder, backend=ScriptedWriter(seeded.settings, encoder, "Japan's chief negotiator [1].")
+    )
+    answer = echo.ask(question)
+    assert not answer.refused and "Akazawa" in answer.text and answer.citations  # the evidence sentence, cited
+    assert "Akazawa" in answer.citations[0].quote
+    written = ScriptedWriter(seeded.settings, encoder, "Ryosei Akazawa is Japan's chief negotiator [1].")
+    assert Assistant(seeded.settings, encoder=encoder, backend=written).ask(question).text.startswith("Ryosei Akazawa")
 
 
 def test_a_mis_numbered_claim_is_flagged_not_recited(seeded: Assistant, encoder) -> None:

@@ -13,15 +13,16 @@ A subclass supplies `_chat(system, user, max_tokens, grammar)`, which streams te
 
 from __future__ import annotations
 
+import logging
 import re
 from abc import abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answer import Passage
-from assistant.backends.base import AnswerBackend, Draft, refusal
+from assistant.backends.base import AnswerBackend, Claim, Draft, refusal
 from assistant.choice_reader import ChoiceReader
-from assistant.citations import MARKER, parse_claims
+from assistant.citations import MARKER, parse_claims, rendered
 from assistant.config import Settings
 from assistant.evidence import (
     Evidence,
@@ -35,8 +36,10 @@ from assistant.evidence import (
 from assistant.names import with_aliases
 from assistant.prompts import ANSWER_SYSTEM, ANSWER_USER, CONDENSE_SYSTEM, CONDENSE_USER
 from assistant.question import Question
-from assistant.text import content_stems, offered_stems
+from assistant.text import content_stems, numbers_in, offered_stems
 from index.embeddings import Encoder
+
+log = logging.getLogger(__name__)
 
 CONDENSE_MAX_TOKENS = 64
 HISTORY_ANSWER_CHARS = 400  # each earlier answer, cut, in the condensing prompt
@@ -115,6 +118,12 @@ class GeneratedBackend(AnswerBackend):
                 pieces.append(item)
                 yield item
         claims = parse_claims("".join(pieces).strip())
+        if restates(question.text, claims):
+            # The model wrote the question back ("The property faced a looming foreclosure sale [1]."), though it read
+            # the evidence as stating the answer: the evidence is quoted, as the extractive backend answers.
+            log.debug("the model wrote %r back as its answer to %r: the evidence is quoted", rendered(claims), question.text)
+            yield from stated_answer(evidence, check)
+            return
         yield Draft(claims=claims, refused=not any(c.sources for c in claims), tokens=tokens, answer_check=check)
 
     def answer_check(self, question: str, evidence: Evidence) -> float | None:
@@ -134,6 +143,13 @@ class GeneratedBackend(AnswerBackend):
         turns = "\n".join(f"User: {q}\nAssistant: {MARKER.sub('', a).strip()[:HISTORY_ANSWER_CHARS]}" for q, a in history)
         reply = self._complete(CONDENSE_SYSTEM, CONDENSE_USER.format(history=turns, question=question), CONDENSE_MAX_TOKENS)
         return clean_condensed(reply, question)
+
+
+def restates(question: str, claims: list[Claim]) -> bool:
+    """Whether the written answer holds no word or number the question does not: a question written back, not an
+    answer ("about 4 or 5 cups" answers "How many cups …?")."""
+    written = " ".join(c.text for c in claims)
+    return not (content_stems(written) - content_stems(question) or numbers_in(written) - numbers_in(question))
 
 
 def answer_prompt(question: str, evidence: Evidence, template: str = ANSWER_USER) -> str:

@@ -567,9 +567,9 @@ def numbers_held(question: str, picked: list[EvidenceSentence], passages: list[P
 
 
 def asked_words(question: str) -> set[str]:
-    """The question's content stems, without its question words, the words it asks about the reporting with, the words
-    that ask for the kind of answer (the kind is checked by itself: "What was the percentage gain …?" is answered by
-    "up 1.31%"), and its counts ("which two …" asks for several, not for "two")."""
+    """The question's content stems, without its question words, the words it asks about the reporting with, and the
+    words that ask for the kind of answer (the kind is checked by itself: "What was the percentage gain …?" is answered
+    by "up 1.31%")."""
     asking = content_stems(asking_for(question)[1])
     return content_stems(question) - {stem(w) for w in QUESTION_WORDS | REPORTING_WORDS} - asking
 

@@ -60,6 +60,16 @@ class HeuristicEvidenceSettings(BaseModel):
         le=1,
         description="… of the question's words other than its names that the evidence sentences or their headlines hold.",
     )
+    # A sentence's cheap score is lexical_weight × its rarity-weighted overlap with the question + kind_weight × whether
+    # it holds the kind of thing asked for + 1 / (its passage's rank + rank_offset); the best semantic_pool of them add
+    # their cosine with the question. Set by hand first, then checked by a grid on the tuning sets (2026-12-05, the code
+    # of 7ecc3c1: lexical 0.3 / 0.5 / 0.8 × offset 2 / 4 / 8, kind 0.15 / 0.3 / 0.6, each through ASSISTANT_HEURISTIC_
+    # EVIDENCE__…; RealTime QA January-April all 263 with --counterfactual, seeds-dev, seeds-heldback): 0.5, 0.15 and 4
+    # are the grid's best, 0.209 right and 0.757 of counterfactuals refused on January-April (others 0.183-0.213 and
+    # 0.738-0.757; the one above, kind 0.3, 0.213 and 0.749 but seeds-dev 0.818 -> 0.773). benchmarks/README.md has it.
+    lexical_weight: float = Field(0.5, ge=0, description="Weight of the word overlap in a sentence's score.")
+    kind_weight: float = Field(0.15, ge=0, description="Weight of holding the kind of thing asked for.")
+    rank_offset: float = Field(4.0, gt=0, description="A sentence of the passage ranked r gains 1 / (r + this).")
     semantic_pool: int = Field(8, ge=1, description="Sentences embedded per answer; the rest are ranked out lexically.")
     second_sentence_ratio: float = Field(
         0.9, ge=0, le=1, description="A second sentence joins the answer only when it scores this share of the first."

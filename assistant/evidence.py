@@ -422,8 +422,9 @@ class HeuristicSelector(EvidenceSelector):
         alone, with_speakers = rarity_weighted_overlap(wanted, own), rarity_weighted_overlap(wanted, read)
         lexical = (1 - SPEAKER_WEIGHT) * alone + SPEAKER_WEIGHT * with_speakers
         fit = np.array([type_fit(asked, c.text) for c in candidates])
-        rank_prior = np.array([1.0 / (c.passage.rank + 4) for c in candidates])
-        cheap = 0.5 * lexical + 0.15 * fit + rank_prior
+        limits = self.limits
+        rank_prior = np.array([1.0 / (c.passage.rank + limits.rank_offset) for c in candidates])
+        cheap = limits.lexical_weight * lexical + limits.kind_weight * fit + rank_prior
         pool = np.argsort(-cheap)[: self.limits.semantic_pool]
         shortlisted = [candidates[i] for i in pool]
         vectors = self.encoder.encode([c.text for c in shortlisted])

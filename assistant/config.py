@@ -26,7 +26,8 @@ EncoderKind = Literal["int8", "fp32"]
 # and 0.818 -> 0.909 (docs/answer-check.png). Re-run again after the evidence refused near misses (2c4884a): still
 # 0.55, pooled 0.228 -> 0.200 right and 0.782 -> 0.877 refused (0.50: 0.849). Re-run once the evidence itself refused
 # more counterfactuals (1b45427: the kind's own words, "which month", a written-back answer quoted): 0.45, pooled
-# 0.228 -> 0.211 right and 0.811 -> 0.860 refused (0.50: 0.204 and 0.870; 0.55: 0.196 and 0.884).
+# 0.228 -> 0.211 right and 0.811 -> 0.860 refused (0.50: 0.204 and 0.870; 0.55: 0.196 and 0.884). With 12 sentences read by
+# meaning (a327be7): 0.45 again, 0.228 -> 0.211 and 0.818 -> 0.863.
 ANSWER_CHECK = 0.45
 
 

@@ -1019,13 +1019,21 @@ def _listed_fits(listed: ListedKind, asked: AskedFor, sentence: str, named: Name
 # no "when"). A question that asks for none is "other", which any sentence fits.
 ANSWER_KINDS: dict[str, AnswerKind] = {
     **{kind: AnswerKind(listed.asked, partial(_listed_fits, listed)) for kind, listed in LISTED_KINDS.items()},
-    "name": AnswerKind(NAME_QUESTION, lambda asked, s, named: bool(proper_names(named(s)) - proper_names(asked.names))),
+    "name": AnswerKind(NAME_QUESTION, lambda asked, s, named: bool(names_beyond(asked, proper_names(named(s))))),
     "duration": AnswerKind(DURATION_QUESTION, lambda asked, s, named: has_number(s) or has_time_expression(s)),
     "time": AnswerKind(TIME_QUESTION, lambda asked, s, named: has_time_expression(s)),
     "money": AnswerKind(MONEY_QUESTION, lambda asked, s, named: bool(MONEY.search(s))),
     "percent": AnswerKind(PERCENT_QUESTION, lambda asked, s, named: bool(PERCENT.search(s))),
     "number": AnswerKind(NUMBER_QUESTION, lambda asked, s, named: bool(numbers_in(s) - asked.numbers)),
 }
+
+
+def names_beyond(asked: AskedFor, names: set[str]) -> set[str]:
+    """The names that are not the question's own, nor another name of one of its places ("America" is the question's
+    "US": "America's first over-the-counter birth control pill will be available soon" does not say under what name)."""
+    own = proper_names(asked.names)
+    known = with_aliases({stem(name) for name in own}) | ({stem("america")} if own & {"us", "u.s", "usa"} else set())
+    return {name for name in names - own if stem(name) not in known}
 
 
 def asking_for(question: str) -> tuple[str, str]:

@@ -405,6 +405,10 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
             False,
         ),
         ("Who is Mexico's first female president?", "Mexico elected Claudia Sheinbaum on Sunday.", True),
+        # another name of the question's own place names no one new: "America" is the question's "US"
+        ("The US will sell the pill under what name?", "America's first over-the-counter pill will be available soon.", False),
+        ("Who said the Chinese want to talk?", "China's spokesperson said the door is open.", False),
+        ("Who said the Chinese want to talk?", "Rubio said the Chinese want to talk.", True),
         ("Which country legalised it first?", "Greece has legalized same-sex civil marriage.", True),
         ("Which country legalised it first?", "The law was passed by parliament.", False),
         ("What did China say?", "China said it was evaluating the proposal.", True),

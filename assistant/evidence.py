@@ -24,7 +24,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from functools import cache, partial
+from functools import cache, cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -425,7 +425,7 @@ class HeuristicSelector(EvidenceSelector):
         limits = self.limits
         rank_prior = np.array([1.0 / (c.passage.rank + limits.rank_offset) for c in candidates])
         cheap = limits.lexical_weight * lexical + limits.kind_weight * fit + rank_prior
-        pool = np.argsort(-cheap)[: self.limits.semantic_pool]
+        pool = np.argsort(-cheap)[: limits.semantic_pool]
         shortlisted = [candidates[i] for i in pool]
         vectors = self.encoder.encode([c.text for c in shortlisted])
         return shortlisted, cheap[pool] + vectors @ question.vector
@@ -990,6 +990,16 @@ class AskedFor:
         listed = LISTED_KINDS[kind].named(question) if kind in LISTED_KINDS else set()
         return cls(kind, frozenset(capitalised_words(question)), frozenset(numbers_in(question)), frozenset(listed))
 
+    @cached_property
+    def own_names(self) -> set[str]:
+        return proper_names(self.names)
+
+    @cached_property
+    def known_stems(self) -> set[str]:
+        """The stems of the question's names and of their other names (read once per question, not per sentence)."""
+        america = {stem("america")} if self.own_names & {"us", "usa"} else set()  # capitalised_words never holds "u.s"
+        return with_aliases({stem(name) for name in self.own_names}) | america
+
     def held_by(self, sentence: str) -> bool:
         """A "how many / how old" question is not answered by a sentence without a number (digits or words), a "when"
         question by one without a time, a "what did it cost" question by one without an amount of money, a "who"
@@ -1031,9 +1041,7 @@ ANSWER_KINDS: dict[str, AnswerKind] = {
 def names_beyond(asked: AskedFor, names: set[str]) -> set[str]:
     """The names that are not the question's own, nor another name of one of its places ("America" is the question's
     "US": "America's first over-the-counter birth control pill will be available soon" does not say under what name)."""
-    own = proper_names(asked.names)
-    known = with_aliases({stem(name) for name in own}) | ({stem("america")} if own & {"us", "u.s", "usa"} else set())
-    return {name for name in names - own if stem(name) not in known}
+    return {name for name in names - asked.own_names if stem(name) not in asked.known_stems}
 
 
 def asking_for(question: str) -> tuple[str, str]:

@@ -37,7 +37,16 @@ from assistant.choice_reader import READER_FEATURES, ChoiceReader, read_choices,
 from assistant.choices import is_negated
 from assistant.citations import ENDED, rendered
 from assistant.config import HeuristicEvidenceSettings, Settings
-from assistant.names import aliases, found, name_groups, named_stems, places_named, with_aliases, word_found
+from assistant.names import (
+    UNITED_STATES,
+    aliases,
+    found,
+    name_groups,
+    named_stems,
+    places_named,
+    with_aliases,
+    word_found,
+)
 from assistant.prompts import EVIDENCE_LINE
 from assistant.question import Question
 from assistant.text import (
@@ -983,12 +992,14 @@ class AskedFor:
     names: frozenset[str]
     numbers: frozenset[str] = frozenset()  # an answer's number is not one the question states
     listed: frozenset[str] = frozenset()  # nor, for "which state / country / month", one it names
+    names_united_states: bool = False  # "U.S.", "US", "United States": a sentence's "America" is no new name
 
     @classmethod
     def of(cls, question: str) -> AskedFor:
         kind = answer_kind(question)
         listed = LISTED_KINDS[kind].named(question) if kind in LISTED_KINDS else set()
-        return cls(kind, frozenset(capitalised_words(question)), frozenset(numbers_in(question)), frozenset(listed))
+        names = frozenset(capitalised_words(question))
+        return cls(kind, names, frozenset(numbers_in(question)), frozenset(listed), bool(UNITED_STATES.search(question)))
 
     @cached_property
     def own_names(self) -> set[str]:
@@ -997,7 +1008,7 @@ class AskedFor:
     @cached_property
     def known_stems(self) -> set[str]:
         """The stems of the question's names and of their other names (read once per question, not per sentence)."""
-        america = {stem("america")} if self.own_names & {"us", "usa"} else set()  # capitalised_words never holds "u.s"
+        america = {stem("america")} if self.names_united_states else set()
         return with_aliases({stem(name) for name in self.own_names}) | america
 
     def held_by(self, sentence: str) -> bool:

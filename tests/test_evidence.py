@@ -407,6 +407,9 @@ def test_a_sentence_opened_by_a_quote_starts_with_no_name() -> None:
         ("Who is Mexico's first female president?", "Mexico elected Claudia Sheinbaum on Sunday.", True),
         # another name of the question's own place names no one new: "America" is the question's "US"
         ("The US will sell the pill under what name?", "America's first over-the-counter pill will be available soon.", False),
+        ("The U.S. will sell the pill under what name?", "America's first over-the-counter pill will be available soon.", False),
+        ("Who will the United States send?", "America will send its envoy.", False),
+        ("Who will the United States send?", "America will send Kurt Campbell.", True),
         ("Who said the Chinese want to talk?", "China's spokesperson said the door is open.", False),
         ("Who said the Chinese want to talk?", "Rubio said the Chinese want to talk.", True),
         ("Which country legalised it first?", "Greece has legalized same-sex civil marriage.", True),

@@ -38,8 +38,8 @@ from assistant.choices import is_negated
 from assistant.citations import ENDED, rendered
 from assistant.config import HeuristicEvidenceSettings, Settings
 from assistant.names import (
-    UNITED_STATES,
     aliases,
+    america_named,
     found,
     name_groups,
     named_stems,
@@ -992,14 +992,14 @@ class AskedFor:
     names: frozenset[str]
     numbers: frozenset[str] = frozenset()  # an answer's number is not one the question states
     listed: frozenset[str] = frozenset()  # nor, for "which state / country / month", one it names
-    names_united_states: bool = False  # "U.S.", "US", "United States": a sentence's "America" is no new name
+    america: frozenset[str] = frozenset()  # "america" when it says U.S.: a sentence's "America" is no new name
 
     @classmethod
     def of(cls, question: str) -> AskedFor:
         kind = answer_kind(question)
         listed = LISTED_KINDS[kind].named(question) if kind in LISTED_KINDS else set()
-        names = frozenset(capitalised_words(question))
-        return cls(kind, names, frozenset(numbers_in(question)), frozenset(listed), bool(UNITED_STATES.search(question)))
+        names, numbers = frozenset(capitalised_words(question)), frozenset(numbers_in(question))
+        return cls(kind, names, numbers, frozenset(listed), frozenset(america_named(question)))
 
     @cached_property
     def own_names(self) -> set[str]:
@@ -1008,8 +1008,7 @@ class AskedFor:
     @cached_property
     def known_stems(self) -> set[str]:
         """The stems of the question's names and of their other names (read once per question, not per sentence)."""
-        america = {stem("america")} if self.names_united_states else set()
-        return with_aliases({stem(name) for name in self.own_names}) | america
+        return with_aliases({stem(name) for name in self.own_names}) | self.america
 
     def held_by(self, sentence: str) -> bool:
         """A "how many / how old" question is not answered by a sentence without a number (digits or words), a "when"

@@ -74,7 +74,12 @@ def with_aliases(stems: AbstractSet[str]) -> set[str]:
 def named_stems(text: str) -> set[str]:
     """The content stems of `text`, compounds also joined (text.spelled_stems), with "america" where it says U.S. (as a
     question's "Washington" may mean)."""
-    return spelled_stems(text) | ({stem("america")} if UNITED_STATES.search(text) else set())
+    return spelled_stems(text) | america_named(text)
+
+
+def america_named(text: str) -> set[str]:
+    """The stem of "america" where `text` says U.S., US, USA or United States (one-letter words to content_stems)."""
+    return {stem("america")} if UNITED_STATES.search(text) else set()
 
 
 def name_groups(question: str) -> list[frozenset[str]]:

@@ -1,17 +1,20 @@
 """What the evidence says about each choice of a multiple-choice question: one feature row per choice.
 
 Pure arithmetic over the scored sentences (their texts, the sentence ranker's probabilities, word overlap and
-closeness in meaning with the question); the evidence selector wires it to the fitted choice model.
+closeness in meaning with the question) and the passages' words around each mention of a choice; the evidence
+selector wires it to the fitted choice model.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.choices import named_choices
+from assistant.choices import named_choices, normalized
+from assistant.text import STOPWORDS, stem
 
 CHOICE_FEATURES = (
     "named",  # some sentence names the choice
@@ -22,6 +25,8 @@ CHOICE_FEATURES = (
     "semantic",  # the best closeness in meaning to the question of a sentence naming it
     "names",  # the best share of the question's names and numbers in a sentence naming it
     "hypothesis",  # closeness in meaning of its best sentence to the question with the choice as its answer
+    "window",  # the most of the question's words some passage has near a mention of it (window_shares)
+    "window_gap",  # … less the most any other choice has
     "top_share",  # share of the five likeliest sentences that name it
     "passage_share",  # share of the passages that name it
     "others_named",  # share of the other choices named somewhere
@@ -29,6 +34,7 @@ CHOICE_FEATURES = (
     "negated_named",  # "which is not …": it is named
 )
 TOP_SENTENCES = 5
+WINDOW_WORDS = 10  # the question's words this close to a mention of a choice count for it
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,40 @@ def best_sentences(naming: np.ndarray, probability: np.ndarray) -> np.ndarray:
     return np.where(naming.any(axis=0), np.where(naming, probability[:, None], -np.inf).argmax(axis=0), -1)
 
 
+def window_shares(question: str, choices: tuple[str, ...], passages: Sequence[str], ignored: frozenset[str]) -> np.ndarray:
+    """Per choice, the largest share of the question's words (each weighed by how few passages hold it) that one
+    passage has within WINDOW_WORDS words of a mention of the choice: the sliding window of MCTest (Richardson et al.,
+    2013). It reads where a choice is named, which a sentence that names every choice cannot tell ("Humphries beat
+    Littler …, a year after Rob Cross …"). Words of `ignored` (the question words) and of the choices do not count."""
+    own = {stem(w) for c in choices for w in normalized(c).split()}
+    wanted = {stem(w) for w in normalized(question).split() if len(w) > 1 and w not in STOPWORDS} - ignored - own
+    texts = [[stem(w) for w in normalized(p).split()] for p in passages]
+    weight = {w: math.log(1 + (len(texts) + 1) / (sum(w in t for t in texts) + 0.5)) for w in wanted}
+    total = sum(weight.values())
+    shares = np.zeros(len(choices))
+    if not total:
+        return shares
+    for words in texts:
+        for c, choice in enumerate(choices):
+            phrase = [stem(w) for w in normalized(choice).split()]
+            for start in range(len(words) - len(phrase) + 1):
+                if phrase and words[start : start + len(phrase)] == phrase:
+                    end = start + len(phrase)
+                    near = set(words[max(0, start - WINDOW_WORDS) : start]) | set(words[end : end + WINDOW_WORDS])
+                    shares[c] = max(shares[c], sum(weight[w] for w in wanted & near) / total)
+    return shares
+
+
 def choice_rows(
-    scores: SentenceScores, naming: np.ndarray, hypothesis: np.ndarray, choices: tuple[str, ...], negated: bool
+    scores: SentenceScores,
+    naming: np.ndarray,
+    hypothesis: np.ndarray,
+    window: np.ndarray,
+    choices: tuple[str, ...],
+    negated: bool,
 ) -> np.ndarray:
-    """One row of CHOICE_FEATURES per choice. `hypothesis` is per choice (0 where no sentence names it)."""
+    """One row of CHOICE_FEATURES per choice. `hypothesis` and `window` are per choice (`hypothesis` 0 where no
+    sentence names it)."""
     passage_ranks, probability = scores.passage_ranks, scores.probability
     alone = naming & (naming.sum(axis=1, keepdims=True) == 1)
     top = np.argsort(-probability, kind="stable")[:TOP_SENTENCES]
@@ -84,6 +120,8 @@ def choice_rows(
             "semantic": best(scores.semantic, naming)[c],
             "names": best(scores.names, naming)[c],
             "hypothesis": float(hypothesis[c]),
+            "window": float(window[c]),
+            "window_gap": float(window[c] - max((window[o] for o in others), default=0.0)),
             "top_share": float(naming[top, c].mean()) if len(top) else 0.0,
             "passage_share": float(in_passage[:, c].mean()) if len(ranks) else 0.0,
             "others_named": others_named,

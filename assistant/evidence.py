@@ -32,7 +32,14 @@ import numpy as np
 from assistant.answer import Passage
 from assistant.attribution import dated_claims
 from assistant.backends.base import Claim, Draft, Source
-from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sentences, choice_rows, naming_matrix
+from assistant.choice_features import (
+    CHOICE_FEATURES,
+    SentenceScores,
+    best_sentences,
+    choice_rows,
+    naming_matrix,
+    window_shares,
+)
 from assistant.choice_reader import READER_FEATURES, ChoiceReader, read_choices, reader_rows
 from assistant.choices import is_negated
 from assistant.citations import ENDED, rendered
@@ -72,6 +79,7 @@ log = logging.getLogger(__name__)
 MODEL_FILE = Path(__file__).with_name("evidence_model.json")
 MIN_SENTENCE_WORDS = 4
 QUESTION_WORDS = frozenset("who whom whose what when where which why how many much".split())  # "how many": no word
+QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
 # Words a question uses to ask about the reporting, not about the news: not needed in the passages.
 REPORTING_WORDS = frozenset(
     "cite cited cites quote quoted quotes remark remarks coverage outlet outlets reported report reports mention "
@@ -872,7 +880,8 @@ def score_choices(
     if named:  # the question answered by the choice, against the sentence that names it
         vectors = encoder.encode([f"{stem} {choices[c]}" for c in named] + [scores.texts[cited[c]] for c in named])
         hypothesis[named] = np.sum(vectors[: len(named)] * vectors[len(named) :], axis=1)
-    rows = choice_rows(scores, naming, hypothesis, choices, is_negated(stem))
+    window = window_shares(stem, choices, [p.text for p in passages], QUESTION_STEMS)
+    rows = choice_rows(scores, naming, hypothesis, window, choices, is_negated(stem))
     return ScoredChoices(scored, rows, scores.probability, cited)
 
 
@@ -929,7 +938,7 @@ def question_row(scored: ScoredSentences, probabilities: np.ndarray, order: np.n
 def sentence_features(question: Question, passages: list[Passage], encoder: Encoder) -> ScoredSentences:
     """Candidate sentences and their feature rows, for the fitted selector."""
     candidates = candidate_sentences(passages)
-    wanted = content_stems(question.text) - {stem(w) for w in QUESTION_WORDS}
+    wanted = content_stems(question.text) - QUESTION_STEMS
     names = distinctive_terms(question.text)
     passage_words = {p.rank: passage_terms(p) for p in passages}
     everywhere = set().union(*passage_words.values()) if passage_words else set()

@@ -9,10 +9,25 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.choice_features import CHOICE_FEATURES, SentenceScores, best_sentences, choice_rows, naming_matrix
+from assistant.choice_features import (
+    CHOICE_FEATURES,
+    SentenceScores,
+    best_sentences,
+    choice_rows,
+    naming_matrix,
+    window_shares,
+)
 from assistant.choice_reader import READER_FEATURES, reader_rows
 from assistant.choices import is_negated, named_choices, normalized, split_choices
-from assistant.evidence import MODEL_FILE, READER_CHOICE_FEATURES, EvidenceModel, LogisticModel, choose, load_evidence_model
+from assistant.evidence import (
+    MODEL_FILE,
+    QUESTION_STEMS,
+    READER_CHOICE_FEATURES,
+    EvidenceModel,
+    LogisticModel,
+    choose,
+    load_evidence_model,
+)
 from assistant.prompts import CHOICE_SYSTEM
 
 
@@ -65,7 +80,7 @@ def test_each_choice_gets_its_best_sentence_and_the_gap_to_the_others() -> None:
     )
     naming = naming_matrix(texts, choices)
     assert list(best_sentences(naming, scores.probability)) == [0, 1, -1]
-    rows = choice_rows(scores, naming, np.array([0.7, 0.2, 0.0]), choices, negated=False)
+    rows = choice_rows(scores, naming, np.array([0.7, 0.2, 0.0]), np.array([0.6, 0.1, 0.0]), choices, negated=False)
     column = {name: i for i, name in enumerate(CHOICE_FEATURES)}
     assert rows[:, column["named"]].tolist() == [1.0, 1.0, 0.0]
     assert rows[:, column["probability"]].tolist() == pytest.approx([0.8, 0.3, 0.0])
@@ -74,13 +89,32 @@ def test_each_choice_gets_its_best_sentence_and_the_gap_to_the_others() -> None:
     assert rows[:, column["passage_share"]].tolist() == pytest.approx([0.5, 0.5, 0.0])
     assert rows[:, column["names"]].tolist() == pytest.approx([1.0, 0.5, 0.0])
     assert rows[:, column["hypothesis"]].tolist() == pytest.approx([0.7, 0.2, 0.0])
+    assert rows[:, column["window"]].tolist() == pytest.approx([0.6, 0.1, 0.0])
+    assert rows[:, column["window_gap"]].tolist() == pytest.approx([0.5, -0.5, -0.6])
+
+
+def test_a_choice_scores_the_question_words_near_where_it_is_named() -> None:
+    """One passage names both players; only the winner is named among the question's words."""
+    question = "Who beat Luke Littler to become the PDC world champion?"
+    choices = ("Rob Cross", "Luke Humphries", "Michael Smith")
+    passages = [
+        "Rob Cross, a former champion, went out early at Alexandra Palace in London this December, after a long run of "
+        "good form through the autumn and a semi-final the year before. In the final, Luke Humphries beat Luke Littler "
+        "7-4 to become the PDC world champion for the first time.",
+        "Tickets for next year's tournament go on sale in June.",
+    ]
+    shares = window_shares(question, choices, passages, QUESTION_STEMS)
+    assert shares[1] > 0.8  # beat, Littler, become, PDC, world, champion: all within ten words of "Luke Humphries"
+    assert 0.0 < shares[0] < 0.3  # "champion" only
+    assert shares[2] == 0.0  # never named
+    assert window_shares("Who won?", choices, passages, QUESTION_STEMS).tolist() == [0.0, 0.0, 0.0]  # no word to find
 
 
 def test_a_negated_question_marks_the_one_choice_the_evidence_leaves_out() -> None:
     texts = ["Hou and Ko and Lai are battling to replace Tsai.", "Hou leads the KMT."]
     choices = ("Tsai Ing-wen", "Hou Yu-ih", "Lai Ching-te", "Ko Wen-je", "Terry Gou")
     scores = SentenceScores(texts, [1, 1], np.array([0.6, 0.2]), np.zeros(2), np.zeros(2), np.zeros(2))
-    rows = choice_rows(scores, naming_matrix(texts, choices), np.zeros(5), choices, negated=True)
+    rows = choice_rows(scores, naming_matrix(texts, choices), np.zeros(5), np.zeros(5), choices, negated=True)
     column = {name: i for i, name in enumerate(CHOICE_FEATURES)}
     assert rows[:, column["negated_absent"]].tolist() == [0.0, 0.0, 0.0, 0.0, 1.0]
     assert rows[:, column["negated_named"]].tolist() == [1.0, 1.0, 1.0, 1.0, 0.0]

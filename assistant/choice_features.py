@@ -8,7 +8,7 @@ selector wires it to the fitted choice model.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,15 +75,20 @@ def window_shares(question: str, choices: tuple[str, ...], passages: Sequence[st
     shares = np.zeros(len(choices))
     if not total:
         return shares
+    phrases = [[stem(w) for w in normalized(c).split()] for c in choices]
     for words in texts:
-        for c, choice in enumerate(choices):
-            phrase = [stem(w) for w in normalized(choice).split()]
-            for start in range(len(words) - len(phrase) + 1):
-                if phrase and words[start : start + len(phrase)] == phrase:
-                    end = start + len(phrase)
-                    near = set(words[max(0, start - WINDOW_WORDS) : start]) | set(words[end : end + WINDOW_WORDS])
-                    shares[c] = max(shares[c], sum(weight[w] for w in wanted & near) / total)
+        for c, phrase in enumerate(phrases):
+            for start in mentions(words, phrase):
+                end = start + len(phrase)
+                near = set(words[max(0, start - WINDOW_WORDS) : start]) | set(words[end : end + WINDOW_WORDS])
+                shares[c] = max(shares[c], sum(weight[w] for w in wanted & near) / total)
     return shares
+
+
+def mentions(words: list[str], phrase: list[str]) -> Iterator[int]:
+    """Where `phrase` starts in `words` (none for an empty phrase)."""
+    if phrase:
+        yield from (i for i in range(len(words) - len(phrase) + 1) if words[i : i + len(phrase)] == phrase)
 
 
 def choice_rows(

@@ -67,15 +67,15 @@ def window_shares(question: str, choices: tuple[str, ...], passages: Sequence[st
     passage has within WINDOW_WORDS words of a mention of the choice: the sliding window of MCTest (Richardson et al.,
     2013). It reads where a choice is named, which a sentence that names every choice cannot tell ("Humphries beat
     Littler …, a year after Rob Cross …"). Words of `ignored` (the question words) and of the choices do not count."""
-    own = {stem(w) for c in choices for w in normalized(c).split()}
-    wanted = {stem(w) for w in normalized(question).split() if len(w) > 1 and w not in STOPWORDS} - ignored - own
-    texts = [[stem(w) for w in normalized(p).split()] for p in passages]
+    phrases = [stemmed_words(c) for c in choices]
+    own = {w for phrase in phrases for w in phrase}
+    wanted = set(stemmed_words(question, content_only=True)) - ignored - own
+    texts = [stemmed_words(p) for p in passages]
     weight = {w: math.log(1 + (len(texts) + 1) / (sum(w in t for t in texts) + 0.5)) for w in wanted}
     total = sum(weight.values())
     shares = np.zeros(len(choices))
     if not total:
         return shares
-    phrases = [[stem(w) for w in normalized(c).split()] for c in choices]
     for words in texts:
         for c, phrase in enumerate(phrases):
             for start in mentions(words, phrase):
@@ -83,6 +83,13 @@ def window_shares(question: str, choices: tuple[str, ...], passages: Sequence[st
                 near = set(words[max(0, start - WINDOW_WORDS) : start]) | set(words[end : end + WINDOW_WORDS])
                 shares[c] = max(shares[c], sum(weight[w] for w in wanted & near) / total)
     return shares
+
+
+def stemmed_words(text: str, content_only: bool = False) -> list[str]:
+    """The stems of `text`'s words as `normalized` splits them, so that a choice, a question and a passage are read
+    alike; `content_only` leaves out stopwords and one-letter words."""
+    words = normalized(text).split()
+    return [stem(w) for w in words if not content_only or (len(w) > 1 and w not in STOPWORDS)]
 
 
 def mentions(words: list[str], phrase: list[str]) -> Iterator[int]:

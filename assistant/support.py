@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from assistant.answer import Passage
 from assistant.config import SupportSettings
 from assistant.names import aliases, named_stems
-from assistant.text import STOPWORDS, capitalised_words, content_stems, date_forms, sentences, stem
+from assistant.text import MONTH_NAMED, STOPWORDS, capitalised_words, content_stems, date_forms, months_named, sentences, stem
 from index.embeddings import Encoder
 
 # The thresholds are Settings.support (assistant/config.py), set from data by benchmarks/tune_generation.py.
@@ -65,7 +65,15 @@ def names_found(claim: str, passage: Passage, asked: AbstractSet[str] = frozense
         return 1.0
     shown = shown_text(passage)
     have = named_stems(shown) | numbers(shown, bare_too=True)
-    return sum(name in have or (name in asked and bool(aliases(name) & have)) for name in wanted) / len(wanted)
+    # a month is found by its number, as the passage may write it another way: "Aug. 23" supports "August 23"
+    spelled = {stem(word.rstrip(".")): word for word in MONTH_NAMED.findall(claim)}
+    month_stems = spelled.keys() & wanted
+    months = months_named(" ".join(spelled[month] for month in month_stems))
+    others = wanted - month_stems
+    found = len(months & months_named(shown)) + sum(
+        name in have or (name in asked and bool(aliases(name) & have)) for name in others
+    )
+    return found / (len(months) + len(others))
 
 
 def lexical_support(claim: str, passage: Passage) -> float:

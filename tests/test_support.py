@@ -77,3 +77,11 @@ def test_a_number_is_supported_only_with_the_unit_the_passage_gives_it() -> None
     assert names_found("So the QQQ Trust rose 1.31 on Thursday.", fund) == 1.0  # the unit left out
     assert names_found("So the QQQ Trust traded 1.31 million shares.", fund) == pytest.approx(2 / 3)  # not 1.31 million
     assert names_found("It saw 2 billion dollars of trades.", fund) == 1.0
+
+
+def test_a_month_is_supported_however_the_passage_writes_it_and_no_other_month_is() -> None:
+    eclipse = passage(1, "The next total solar eclipse visible from the contiguous U.S. will happen Aug. 23, 2044.")
+    assert names_found("The next one will happen on August 23, 2044.", eclipse) == 1.0  # the passage says "Aug."
+    assert names_found("The next one will happen on September 23, 2044.", eclipse) == pytest.approx(2 / 3)
+    written_out = passage(1, "The eclipse will happen on August 23, 2044.")
+    assert names_found("The next one will happen on Aug. 23, 2044.", written_out) == 1.0

@@ -17,10 +17,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from eval.datasets import AcceptedAnswer
+from index.metadata import MONTHS
 
 MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 ARTICLES = re.compile(r"\b(a|an|the)\b")
 NOT_WORD = re.compile(r"[^\w\s]|_")
+# A month abbreviated in AP style before a day or year ("Aug. 23, 2044") is the month written out: the quiz's answer
+# says "Aug. 23, 2044" where an article or a model writes "August 23, 2044". Only with its full stop, so that an
+# answer's own "On Jul 2, 2025, … reported" dateline never becomes an article's "July 2".
+ABBREVIATED_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.(?=\s*\d)", re.I)
+FULL_MONTH = {number: name for name, number in sorted(MONTHS.items(), key=lambda item: len(item[0]))}  # "august"
 # A sentence ends at . ! or ? (plus closing quotes and any citation markers) before a capital, digit or quote.
 SENTENCE_END = re.compile(r"[.!?][\"”’)]*((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+(?=[\"“‘(]?[A-Z0-9])")
 ABBREVIATION = re.compile(r"(?:\b[A-Za-z]\.)+$|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|No|vs|Gen|Sen|Rep|Gov|Inc|Corp|Co|Ltd|Lt|Col|Prof)\.$")
@@ -37,6 +43,7 @@ RECALL_KS = (1, 3, 5, 10)
 
 def normalize(text: str) -> str:
     """Lower case, no citation markers, punctuation or articles, single spaces."""
+    text = ABBREVIATED_MONTH.sub(lambda found: FULL_MONTH[MONTHS[found[1].lower()]], text)
     text = NOT_WORD.sub(" ", MARKER.sub(" ", text).lower())
     return " ".join(ARTICLES.sub(" ", text).split())
 

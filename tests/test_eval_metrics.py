@@ -33,6 +33,14 @@ def test_normalize_drops_case_punctuation_articles_and_markers() -> None:
     assert normalize("Denmark’s Queen") == normalize("denmark's queen")
 
 
+def test_a_month_abbreviated_before_a_day_is_the_month_written_out() -> None:
+    assert is_correct("The next one will happen on August 23, 2044 [1].", [("Aug. 23, 2044",)])
+    assert is_correct("It is due Sept. 5.", [("September 5",)])
+    # an answer's own dateline ("On Jul 2, 2025, … reported") is not an article's "July 2"
+    assert not is_correct("On Jul 2, 2025, Stocktwits reported that talks began [1].", [("July 2",)])
+    assert normalize("Dr. No met Mar. 3") == "dr no met march 3"
+
+
 def test_correct_means_a_gold_answer_and_no_wrong_choice() -> None:
     gold = [("Luke Humphries",)]
     choices = ["Rob Cross", "Luke Humphries", "Michael van Gerwen"]

@@ -1,8 +1,8 @@
 """Metrics as pure functions: per-item scores from an answer and its gold item, then flat aggregates.
 
 Answers are compared after SQuAD-style normalisation (case, punctuation, articles, whitespace; citation
-markers dropped). An answer is correct when it contains an accepted answer (every part of it) and, for
-items with choices, no wrong choice. Retrieval is scored by the rank of the first passage that holds a
+markers dropped; "Aug. 23" read as "August 23"). An answer is correct when it contains an accepted answer
+(every part of it) and, for items with choices, no wrong choice. Retrieval is scored by the rank of the first passage that holds a
 gold answer (answer recall@k, the DPR/RealTime QA measure) and of the named source articles.
 Counterfactual unanswerables (`--counterfactual`) are answerable items asked again with every passage that
 mentions their answer left out: refusing is right, and naming a wrong choice is the worst outcome.

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from index.chunking import sentence_spans, tiktoken_encoding
 from index.keyword import with_joined_compounds
-from index.metadata import MONTHS
+from index.metadata import ABBREVIATED_MONTHS, MONTHS
 
 # How much earlier a word's lower-case token must come (mostly_lower_case), set by looking at the capitalised
 # sentence openers of 400 RealTime QA articles: names that are also words fall below it ("Sun" 1.1x, "Bill" 2.1x,
@@ -36,7 +36,7 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 _UNAMBIGUOUS_MONTHS = _MONTHS.replace("|May", "").replace("|March", "")  # "TRUMP MAY RAISE TARIFFS"
 _PERIODS = "week|weekend|month|year|decade|century|morning|afternoon|evening|night|spring|summer|fall|autumn|winter"
 TIME_EXPRESSION = re.compile(
-    rf"\b(?:(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? (?=\d)|(?:{_MONTHS}|{_UNAMBIGUOUS_MONTHS.upper()}|"
+    rf"\b(?:(?:{ABBREVIATED_MONTHS})\.? (?=\d)|(?:{_MONTHS}|{_UNAMBIGUOUS_MONTHS.upper()}|"
     r"(?:19|20)\d{2}s?|"
     rf"(?i:{_UNAMBIGUOUS_MONTHS}|"  # "june 5", "JUNE 5"; "may" and "march" only as "May", "March"
     rf"{'|'.join(WEEKDAYS)}|today|tonight|yesterday|tomorrow|"
@@ -45,7 +45,7 @@ TIME_EXPRESSION = re.compile(
 )
 # A month named in full, or abbreviated as AP style does before a day ("Aug. 23"): what a "which month" question
 # asks for. Capitalised only, so that the verb "may" and a "march" are no months.
-MONTH_NAMED = re.compile(rf"\b(?:{_MONTHS}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)(?!\w)")
+MONTH_NAMED = re.compile(rf"\b(?:{_MONTHS}|(?:{ABBREVIATED_MONTHS})\.)(?!\w)")
 OUTLET_NAMED_TODAY = re.compile(r"\bUSA\s+Today\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z’'\-]+\b")
 SENTENCE_OPENERS = " \t\n“”‘’\"'([«"

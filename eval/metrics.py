@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from eval.datasets import AcceptedAnswer
-from index.metadata import MONTHS
+from index.metadata import ABBREVIATED_MONTHS, MONTHS
 
 MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -25,7 +25,7 @@ NOT_WORD = re.compile(r"[^\w\s]|_")
 # A month abbreviated in AP style before a day or year ("Aug. 23, 2044") is the month written out: the quiz's answer
 # says "Aug. 23, 2044" where an article or a model writes "August 23, 2044". Only with its full stop, so that an
 # answer's own "On Jul 2, 2025, … reported" dateline never becomes an article's "July 2".
-ABBREVIATED_MONTH = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.(?=\s*\d)", re.I)
+ABBREVIATED_MONTH = re.compile(rf"\b({ABBREVIATED_MONTHS})\.(?=\s*\d)", re.I)
 FULL_MONTH = {number: name for name, number in sorted(MONTHS.items(), key=lambda item: len(item[0]))}  # "august"
 # A sentence ends at . ! or ? (plus closing quotes and any citation markers) before a capital, digit or quote.
 SENTENCE_END = re.compile(r"[.!?][\"”’)]*((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+(?=[\"“‘(]?[A-Z0-9])")

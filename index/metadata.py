@@ -29,6 +29,9 @@ MONTHS = {
     )
     for name in names
 }
+# The months' short forms before a day ("Aug. 23", "Sept. 5"), as a regex alternation: AP style's and the other
+# common ones (May has none).
+ABBREVIATED_MONTHS = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
 MONTH_NAME = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 MONTH_DAY_YEAR = re.compile(MONTH_NAME + r"\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})", re.IGNORECASE)
 DAY_MONTH_YEAR = re.compile(r"(?P<day>\d{1,2})\s+" + MONTH_NAME + r",?\s+(?P<year>\d{4})", re.IGNORECASE)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from index.chunking import sentence_spans, tiktoken_encoding
 from index.keyword import with_joined_compounds
-from index.metadata import ABBREVIATED_MONTHS, MONTHS
+from index.metadata import ABBREVIATED_MONTHS, FULL_MONTHS, MONTHS
 
 # How much earlier a word's lower-case token must come (mostly_lower_case), set by looking at the capitalised
 # sentence openers of 400 RealTime QA articles: names that are also words fall below it ("Sun" 1.1x, "Bill" 2.1x,
@@ -32,7 +32,7 @@ NUMBER = re.compile(r"\b\d[\d,.]*\b")
 # or in capitals ("may", "march"), an abbreviation only before a day ("Jan. 5"), and "today" not in the outlet "USA Today", whose
 # name a sentence of its own reporting often holds ("… told USA TODAY a realistic sentence …").
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # in Python's order
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_MONTHS = "|".join(name.capitalize() for name in FULL_MONTHS.values())
 _UNAMBIGUOUS_MONTHS = _MONTHS.replace("|May", "").replace("|March", "")  # "TRUMP MAY RAISE TARIFFS"
 _PERIODS = "week|weekend|month|year|decade|century|morning|afternoon|evening|night|spring|summer|fall|autumn|winter"
 TIME_EXPRESSION = re.compile(

@@ -17,9 +17,8 @@ from typing import Any
 
 from assistant.prompts import SEARCHED_LINE
 from assistant.text import WEEKDAYS
-from index.metadata import MONTHS
+from index.metadata import MONTH_NAME, MONTHS
 
-MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
 YEAR = r"(?P<year>(?:19|20)\d{2})"
 DAY = r"(?P<day>0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
@@ -29,7 +28,7 @@ COUNT = rf"(?P<count>(?:a )?few|{EXACT_COUNT})"
 FEW = 3  # "the past few days"
 UNIT = r"(?P<unit>hour|day|week|month|year)s?"
 SPAN_OPENER = r"(?:in|over|during|within|from)"
-DAY_FIRST = DAY.replace("<day>", "<first_day>") + " " + MONTH.replace("<month>", "<first_month>")  # "2 July"
+DAY_FIRST = DAY.replace("<day>", "<first_day>") + " " + MONTH_NAME.replace("<month>", "<first_month>")  # "2 July"
 ISO_DAY = r"(?P<iso_year>(?:19|20)\d{2})-(?P<iso_month>0[1-9]|1[0-2])-(?P<iso_day>0[1-9]|[12]\d|3[01])"
 PUBLICATION_WORDS = ("published", "report", "reported", "news", "articles", "stories", "headlines", "coverage")
 
@@ -225,13 +224,13 @@ RULES: tuple[TimeRule, ...] = (
     # a day named as the day of publication ("news from July 2", "reported on 2 July"): the day an event happened is
     # often reported the day after, so "What happened on July 2?" sets no window
     *(
-        _rule(rf"(?<={word} )(?:on|from) (?:{MONTH} {DAY}|{DAY_FIRST}|{ISO_DAY})(?:,? {YEAR})?", _named_day)
+        _rule(rf"(?<={word} )(?:on|from) (?:{MONTH_NAME} {DAY}|{DAY_FIRST}|{ISO_DAY})(?:,? {YEAR})?", _named_day)
         for word in PUBLICATION_WORDS
     ),
-    _rule(rf"in {MONTH},? (?:of )?{YEAR}", lambda found, _: _month(int(found.group("year")), _month_named(found))),
-    _rule(rf"in {MONTH}", _latest_month),
+    _rule(rf"in {MONTH_NAME},? (?:of )?{YEAR}", lambda found, _: _month(int(found.group("year")), _month_named(found))),
+    _rule(rf"in {MONTH_NAME}", _latest_month),
     _rule(rf"since {WEEKDAY}", _since_weekday),
-    _rule(rf"since {MONTH}(?: {DAY})?(?:,? {YEAR})?", _since_date),
+    _rule(rf"since {MONTH_NAME}(?: {DAY})?(?:,? {YEAR})?", _since_date),
     _rule(rf"since {YEAR}", lambda found, as_of: (date(int(found.group("year")), 1, 1), as_of)),
     _rule(rf"in {YEAR}", lambda found, _: (date(int(found.group("year")), 1, 1), date(int(found.group("year")), 12, 31))),
     _rule("this year", lambda _, as_of: (date(as_of.year, 1, 1), as_of)),

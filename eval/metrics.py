@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from eval.datasets import AcceptedAnswer
-from index.metadata import ABBREVIATED_MONTHS, MONTHS
+from index.metadata import ABBREVIATED_MONTHS, FULL_MONTHS, MONTHS
 
 MARKER = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -26,7 +26,6 @@ NOT_WORD = re.compile(r"[^\w\s]|_")
 # says "Aug. 23, 2044" where an article or a model writes "August 23, 2044". Only with its full stop, so that an
 # answer's own "On Jul 2, 2025, … reported" dateline never becomes an article's "July 2".
 ABBREVIATED_MONTH = re.compile(rf"\b({ABBREVIATED_MONTHS})\.(?=\s*\d)", re.I)
-FULL_MONTH = {number: name for name, number in sorted(MONTHS.items(), key=lambda item: len(item[0]))}  # "august"
 # A sentence ends at . ! or ? (plus closing quotes and any citation markers) before a capital, digit or quote.
 SENTENCE_END = re.compile(r"[.!?][\"”’)]*((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)\s+(?=[\"“‘(]?[A-Z0-9])")
 ABBREVIATION = re.compile(r"(?:\b[A-Za-z]\.)+$|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|No|vs|Gen|Sen|Rep|Gov|Inc|Corp|Co|Ltd|Lt|Col|Prof)\.$")
@@ -43,7 +42,7 @@ RECALL_KS = (1, 3, 5, 10)
 
 def normalize(text: str) -> str:
     """Lower case, no citation markers, punctuation or articles, single spaces."""
-    text = ABBREVIATED_MONTH.sub(lambda found: FULL_MONTH[MONTHS[found[1].lower()]], text)
+    text = ABBREVIATED_MONTH.sub(lambda found: FULL_MONTHS[MONTHS[found[1].lower()]], text)
     text = NOT_WORD.sub(" ", MARKER.sub(" ", text).lower())
     return " ".join(ARTICLES.sub(" ", text).split())
 

@@ -8,30 +8,25 @@ from urllib.parse import urlparse
 
 from index.types import Article, ArticleMeta
 
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-# The months' short forms before a day ("Aug. 23", "Sept. 5"), as a regex alternation: AP style's and the other
-# common ones (May has none).
-ABBREVIATED_MONTHS = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+# Each month's names as dates write them: its short forms first, its full name last.
+MONTH_NAMES: tuple[tuple[str, ...], ...] = (
+    ("jan", "january"),
+    ("feb", "february"),
+    ("mar", "march"),
+    ("apr", "april"),
+    ("may",),
+    ("jun", "june"),
+    ("jul", "july"),
+    ("aug", "august"),
+    ("sep", "sept", "september"),
+    ("oct", "october"),
+    ("nov", "november"),
+    ("dec", "december"),
+)
+MONTHS = {name: number for number, names in enumerate(MONTH_NAMES, start=1) for name in names}
+FULL_MONTHS = {number: names[-1] for number, names in enumerate(MONTH_NAMES, start=1)}  # 8: "august"
+# The months' short forms before a day ("Aug. 23", "Sept. 5"), capitalised, as a regex alternation (May has none).
+ABBREVIATED_MONTHS = "|".join(name.capitalize() for names in MONTH_NAMES for name in names[:-1])
 MONTH_NAME = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 MONTH_DAY_YEAR = re.compile(MONTH_NAME + r"\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})", re.IGNORECASE)
 DAY_MONTH_YEAR = re.compile(r"(?P<day>\d{1,2})\s+" + MONTH_NAME + r",?\s+(?P<year>\d{4})", re.IGNORECASE)

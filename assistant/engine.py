@@ -343,7 +343,7 @@ class Assistant:
         turns = list(history)[-self.settings.history_turns :] if self.settings.history_turns else []
         briefing = briefing_asked(question)  # the news rather than a fact: a listing, read without the earlier turns
         standalone = question if briefing else self._standalone(question, turns)
-        asked = Asked(question, standalone, as_of_day, resolve(standalone, as_of_day))
+        asked = Asked(question, standalone, as_of_day, resolve(standalone, as_of_day, listing=briefing is not None))
         recency = self.recency(asked.window, as_of_day)
         drafts: Iterator[str | Draft]  # not started before the backend is built, below
         if briefing:  # no question vector: the listing is drawn from the newest stories, or from the topic's words

@@ -1,8 +1,11 @@
 """Relative time in a question ("last week", "in June", "since Monday") resolved against an as-of date.
 
 One rule table, read top to bottom: each rule is a pattern and the published-date range it means on a given as-of
-day. Weeks start on Monday. A range never runs past the as-of day (nothing published later can be read anyway);
-a range wholly after it ("in 2027" asked as of 2026) is empty. "latest" / "most recent" set no range, only a flag
+day. "This week" is the past week, as "over the past week" reads; the calendar weeks of "last week" start on Monday.
+A range never runs past the as-of day (nothing published later can be read anyway); a range wholly after it ("in
+2027" asked as of 2026) is empty. A year or month named with "in" ("sales in 2023", "in June") says when something
+happened, which is reported then or later: a question about a topic reads from the period's start to the as-of day; a
+listing of the news ("What happened in June?") reads the period's own articles. "latest" / "most recent" set no range, only a flag
 for recency ranking, and so do "current", "currently", "now". A question without any of these expressions gets no window
 at all.
 """
@@ -84,12 +87,13 @@ class TimeWindow:
 class TimeRule:
     pattern: re.Pattern[str]
     days: Callable[[re.Match[str], date], Range] | None  # None: the latest flag, no range
+    happened: bool = False  # names when something happened ("in 2023"), not when it was reported
 
 
-def _rule(pattern: str, days: Callable[[re.Match[str], date], Range] | None) -> TimeRule:
+def _rule(pattern: str, days: Callable[[re.Match[str], date], Range] | None, *, happened: bool = False) -> TimeRule:
     # a hyphen joins words: "latest-night" is no "latest"
     # "this year's title", "today's headlines": the possessive goes with the expression
-    return TimeRule(re.compile(rf"(?<![\w-]){pattern}(?:['’]s)?(?![\w-])", re.IGNORECASE), days)
+    return TimeRule(re.compile(rf"(?<![\w-]){pattern}(?:['’]s)?(?![\w-])", re.IGNORECASE), days, happened)
 
 
 def _monday(day: date) -> date:
@@ -211,13 +215,14 @@ RULES: tuple[TimeRule, ...] = (
     _rule(rf"{SPAN_OPENER} (?:the (?:past|last)|past) (?:{COUNT} {UNIT}|(?P<one>hour|day|week|month|year))(?! of\b)", _rolling),
     # not "years ago": "founded two years ago" dates the founding, and is read in this year's articles
     _rule(rf"(?P<count>{EXACT_COUNT}) (?P<unit>hour|day|week|month)s? ago", _ago),
-    _rule("(?:today|this morning)", lambda _, as_of: (as_of, as_of)),
+    _rule("(?<!usa )(?:today|this morning)", lambda _, as_of: (as_of, as_of)),  # not the outlet USA TODAY
     _rule("yesterday", lambda _, as_of: (as_of - timedelta(days=1),) * 2),
     # what happened last night was reported that night or this morning
     _rule("last night", lambda _, as_of: (as_of - timedelta(days=1), as_of)),
     # the Saturday and Sunday before this week's Monday, and what Monday reported of them
     _rule("last weekend", lambda _, as_of: (_monday(as_of) - timedelta(days=2), _monday(as_of))),
-    _rule("this week", lambda _, as_of: (_monday(as_of), as_of)),
+    # the past week: asked on a Friday or a Monday, the week's news began before its Monday
+    _rule("this week", lambda _, as_of: (_back(1, "week", as_of), as_of)),
     _rule("last week(?! of\\b)", lambda _, as_of: (_monday(as_of) - timedelta(days=7), _monday(as_of) - timedelta(days=1))),
     _rule("this month", lambda _, as_of: (as_of.replace(day=1), as_of)),
     _rule("last month(?! of\\b)", lambda _, as_of: _last_month(as_of)),
@@ -227,12 +232,20 @@ RULES: tuple[TimeRule, ...] = (
         _rule(rf"(?<={word} )(?:on|from) (?:{MONTH_NAME} {DAY}|{DAY_FIRST}|{ISO_DAY})(?:,? {YEAR})?", _named_day)
         for word in PUBLICATION_WORDS
     ),
-    _rule(rf"in {MONTH_NAME},? (?:of )?{YEAR}", lambda found, _: _month(int(found.group("year")), _month_named(found))),
-    _rule(rf"in {MONTH_NAME}", _latest_month),
+    _rule(
+        rf"in {MONTH_NAME},? (?:of )?{YEAR}",
+        lambda found, _: _month(int(found.group("year")), _month_named(found)),
+        happened=True,
+    ),
+    _rule(rf"in {MONTH_NAME}", _latest_month, happened=True),
     _rule(rf"since {WEEKDAY}", _since_weekday),
     _rule(rf"since {MONTH_NAME}(?: {DAY})?(?:,? {YEAR})?", _since_date),
     _rule(rf"since {YEAR}", lambda found, as_of: (date(int(found.group("year")), 1, 1), as_of)),
-    _rule(rf"in {YEAR}", lambda found, _: (date(int(found.group("year")), 1, 1), date(int(found.group("year")), 12, 31))),
+    _rule(
+        rf"in {YEAR}",
+        lambda found, _: (date(int(found.group("year")), 1, 1), date(int(found.group("year")), 12, 31)),
+        happened=True,
+    ),
     _rule("this year", lambda _, as_of: (date(as_of.year, 1, 1), as_of)),
     _rule(r"(?:the )?(?:latest|most recent|newest)", None),
     _rule(r"(?:currently|current|right now|now)", None),  # the current state: the latest too
@@ -251,8 +264,9 @@ def _matches(question: str) -> list[tuple[re.Match[str], TimeRule]]:
     return sorted(found, key=lambda pair: pair[0].start())
 
 
-def resolve(question: str, as_of: date) -> TimeWindow | None:
-    """The date window the question's time expressions ask for on `as_of` (several are intersected), or None."""
+def resolve(question: str, as_of: date, *, listing: bool = False) -> TimeWindow | None:
+    """The date window the question's time expressions ask for on `as_of` (several are intersected), or None.
+    listing: the question asks for the news itself, so a named period is the articles published in it."""
     matches = _matches(question)
     if not matches:
         return None
@@ -262,6 +276,8 @@ def resolve(question: str, as_of: date) -> TimeWindow | None:
         if rule.days is None:
             continue
         first, last = rule.days(match, as_of)
+        if rule.happened and not listing and first <= as_of:
+            last = as_of  # reported then or later: "sales in 2023" were published in January 2024
         since = first if since is None else max(since, first)
         until = last if until is None else min(until, last)
     if until is not None:

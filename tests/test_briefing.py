@@ -190,7 +190,7 @@ def cited(answer: Answer) -> list[str]:
 def test_the_news_this_week_is_each_story_of_the_week_once_newest_first(bot: Assistant) -> None:
     answer = bot.ask("What happened this week?", as_of=AS_OF)
     assert not answer.refused
-    assert answer.text.startswith("Searched articles published between 2025-07-07 and 2025-07-09.\n\n")
+    assert answer.text.startswith("Searched articles published between 2025-07-02 and 2025-07-09.\n\n")  # the past week
     ids = cited(answer)
     assert ids[0] == "port" and len(ids) == 2 and ids[1] in {"wire-a", "wire-b"}  # the wire story once
     assert f"Jul 8, 2025, Harbour Times — “Port strike ends”: {PORT_LEAD[:-1]} [1]." in answer.text

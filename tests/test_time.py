@@ -45,20 +45,22 @@ def meta(article_id: str, published: str = "", source: str = "") -> ArticleMeta:
         ("What happened in the debate last night?", "2025-07-08", "2025-07-09"),  # reported that night or today
         ("What did Trump say this morning?", "2025-07-09", "2025-07-09"),
         ("Who spoke at Morehouse College last weekend?", "2025-07-05", "2025-07-07"),  # Saturday to Monday's reports
-        ("What did China say this week?", "2025-07-07", "2025-07-09"),  # weeks start on Monday
+        ("What did China say this week?", "2025-07-02", "2025-07-09"),  # the past week, as "over the past week"
         ("What did China say last week?", "2025-06-30", "2025-07-06"),
         ("What happened this month?", "2025-07-01", "2025-07-09"),
         ("What happened last month?", "2025-06-01", "2025-06-30"),
-        ("What happened in June?", "2025-06-01", "2025-06-30"),
-        ("What happened in July?", "2025-07-01", "2025-07-09"),  # this month so far
-        ("What happened in August?", "2024-08-01", "2024-08-31"),  # the most recent August on or before as-of
-        ("What happened in June 2024?", "2024-06-01", "2024-06-30"),
+        # a named month or year is when it happened: reported then or later, so up to the as-of day
+        ("What did Japan say in June?", "2025-06-01", "2025-07-09"),
+        ("What did Japan say in July?", "2025-07-01", "2025-07-09"),  # this month so far
+        ("What did Japan say in August?", "2024-08-01", "2025-07-09"),  # the most recent August on or before as-of
+        ("What did Japan say in June 2024?", "2024-06-01", "2025-07-09"),
         ("What happened since Monday?", "2025-07-07", "2025-07-09"),
         ("What happened since Wednesday?", "2025-07-09", "2025-07-09"),  # as-of is a Wednesday
         ("What happened since Thursday?", "2025-07-03", "2025-07-09"),
-        ("What happened in 2024?", "2024-01-01", "2024-12-31"),
-        ("What happened IN 2024?", "2024-01-01", "2024-12-31"),
-        ("What did China say last week in June?", "2025-06-30", "2025-06-30"),  # two expressions: both hold
+        ("What were the farm sales in 2024?", "2024-01-01", "2025-07-09"),
+        ("What were the farm sales IN 2024?", "2024-01-01", "2025-07-09"),
+        ("What did China say last week in June?", "2025-06-30", "2025-07-06"),  # two expressions: both hold
+        ("How much did the Bidens earn in 2024, as their tax return shows this week?", "2025-07-02", "2025-07-09"),
         # spans back from the as-of day, both ends included
         ("What happened in the past 3 days?", "2025-07-06", "2025-07-09"),
         ("What happened in the last 48 hours?", "2025-07-07", "2025-07-09"),
@@ -102,12 +104,38 @@ def test_windows_across_a_new_year() -> None:
     new_year = date(2025, 1, 2)  # a Thursday
     assert _range("last month", new_year) == (D("2024-12-01"), D("2024-12-31"))
     assert _range("last week", new_year) == (D("2024-12-23"), D("2024-12-29"))
-    assert _range("this week", new_year) == (D("2024-12-30"), D("2025-01-02"))
-    assert _range("in December", new_year) == (D("2024-12-01"), D("2024-12-31"))
+    assert _range("this week", new_year) == (D("2024-12-26"), D("2025-01-02"))
+    assert _range("in December", new_year) == (D("2024-12-01"), D("2025-01-02"))
+    assert _range("in December", new_year, listing=True) == (D("2024-12-01"), D("2024-12-31"))
 
 
-def _range(expression: str, as_of: date) -> tuple[date | None, date | None]:
-    window = resolve(f"What happened {expression}?", as_of)
+@pytest.mark.parametrize(
+    ("expression", "since", "until"),
+    [
+        ("in June", "2025-06-01", "2025-06-30"),
+        ("in June 2024", "2024-06-01", "2024-06-30"),
+        ("in 2024", "2024-01-01", "2024-12-31"),
+        ("in July", "2025-07-01", "2025-07-09"),
+        ("this week", "2025-07-02", "2025-07-09"),
+    ],
+)
+def test_a_listing_of_the_news_reads_a_named_period_as_its_own_articles(expression: str, since: str, until: str) -> None:
+    assert _range(expression, AS_OF, listing=True) == (D(since), D(until))
+
+
+def test_a_period_after_the_as_of_day_is_empty_either_way() -> None:
+    for listing in (False, True):
+        window = resolve("Which landmark will be finished in 2026?", AS_OF, listing=listing)
+        assert window is not None and window.empty
+
+
+def test_the_outlet_usa_today_is_no_time() -> None:
+    assert resolve("Which museum won the 2024 USA TODAY 10Best Readers' Choice award?", AS_OF) is None
+    assert resolve("What did USA Today's poll find today?", AS_OF) is not None  # the second "today" is one
+
+
+def _range(expression: str, as_of: date, *, listing: bool = False) -> tuple[date | None, date | None]:
+    window = resolve(f"What happened {expression}?", as_of, listing=listing)
     assert window is not None
     return window.since, window.until
 
@@ -318,13 +346,13 @@ def cited_days(answer: Answer) -> set[str]:
     [
         ("today", "2025-07-09", "2025-07-09", {"e-2025-07-09"}),
         ("yesterday", "2025-07-08", "2025-07-08", {"d-2025-07-08"}),
-        ("this week", "2025-07-07", "2025-07-09", {"d-2025-07-08", "e-2025-07-09"}),
+        ("this week", "2025-07-02", "2025-07-09", {"c-2025-07-02", "d-2025-07-08", "e-2025-07-09"}),
         ("last week", "2025-06-30", "2025-07-06", {"c-2025-07-02"}),
         ("this month", "2025-07-01", "2025-07-09", {"c-2025-07-02", "d-2025-07-08", "e-2025-07-09"}),
         ("last month", "2025-06-01", "2025-06-30", {"b-2025-06"}),
-        ("in June", "2025-06-01", "2025-06-30", {"b-2025-06"}),
+        ("in June", "2025-06-01", "2025-07-09", {"b-2025-06", "c-2025-07-02", "d-2025-07-08", "e-2025-07-09"}),
         ("since Monday", "2025-07-07", "2025-07-09", {"d-2025-07-08", "e-2025-07-09"}),
-        ("in 2024", "2024-01-01", "2024-12-31", {"a-2024-11"}),
+        ("in 2024", "2024-01-01", "2025-07-09", {"a-2024-11", "b-2025-06", "c-2025-07-02", "d-2025-07-08", "e-2025-07-09"}),
     ],
 )
 def test_a_time_expression_is_applied_as_a_window_and_the_answer_says_so(
@@ -390,7 +418,7 @@ def test_a_narrow_filter_searches_again_among_the_chunks_that_pass(bridge: Assis
     assert searches == [None, yesterdays]  # unfiltered first, then among the day's chunks alone: no Chroma `where`
 
     searches.clear()
-    assert bridge.retrieve("What happened with the Elm River bridge in 2023?", as_of=AS_OF, mode="dense") == []
+    assert bridge.retrieve(question, since="2023-01-01", until="2023-12-31", as_of=AS_OF, mode="dense") == []
     assert searches == [None]  # no chunk is of 2023: no second search
 
     # A chunk removed from Chroma since the keyword index was refreshed: Chroma refuses the list, and filters itself.
@@ -422,7 +450,7 @@ def test_undated_articles_stay_retrievable_as_of_any_day(bridge: Assistant) -> N
 
 
 def test_a_window_with_no_article_is_a_refusal_that_names_it(bridge: Assistant) -> None:
-    answer = bridge.ask("What happened with the Elm River bridge in 2023?", as_of=AS_OF)
+    answer = bridge.ask("What happened in 2023?", as_of=AS_OF)  # the news of 2023: its own articles
     assert answer.refused and answer.citations == [] and answer.passages == []
     assert answer.text == (
         "No indexed article was published between 2023-01-01 and 2023-12-31 (“in 2023”, as of 2025-07-09), "

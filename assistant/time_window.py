@@ -5,9 +5,9 @@ day. "This week" is the past week, as "over the past week" reads; the calendar w
 A range never runs past the as-of day (nothing published later can be read anyway); a range wholly after it ("in
 2027" asked as of 2026) is empty. A year or month named with "in" ("sales in 2023", "in June") says when something
 happened, which is reported then or later: a question about a topic reads from the period's start to the as-of day; a
-listing of the news ("What happened in June?") reads the period's own articles. "latest" / "most recent" set no range, only a flag
-for recency ranking, and so do "current", "currently", "now". A question without any of these expressions gets no window
-at all.
+listing of the news ("What happened in June?") reads the period's own articles. "latest" / "most recent" set no
+range, only a flag for recency ranking, and so do "current", "currently", "now". A question without any of these
+expressions gets no window at all.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from assistant.prompts import SEARCHED_LINE
-from assistant.text import WEEKDAYS
+from assistant.text import OUTLET_NAMED_TODAY, WEEKDAYS
 from index.metadata import MONTH_NAME, MONTHS
 
 WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
@@ -215,7 +215,7 @@ RULES: tuple[TimeRule, ...] = (
     _rule(rf"{SPAN_OPENER} (?:the (?:past|last)|past) (?:{COUNT} {UNIT}|(?P<one>hour|day|week|month|year))(?! of\b)", _rolling),
     # not "years ago": "founded two years ago" dates the founding, and is read in this year's articles
     _rule(rf"(?P<count>{EXACT_COUNT}) (?P<unit>hour|day|week|month)s? ago", _ago),
-    _rule("(?<!usa )(?:today|this morning)", lambda _, as_of: (as_of, as_of)),  # not the outlet USA TODAY
+    _rule("(?:today|this morning)", lambda _, as_of: (as_of, as_of)),
     _rule("yesterday", lambda _, as_of: (as_of - timedelta(days=1),) * 2),
     # what happened last night was reported that night or this morning
     _rule("last night", lambda _, as_of: (as_of - timedelta(days=1), as_of)),
@@ -253,11 +253,13 @@ RULES: tuple[TimeRule, ...] = (
 
 
 def _matches(question: str) -> list[tuple[re.Match[str], TimeRule]]:
-    """Each time expression of the question once, by the first rule that reads it, in the order of the question."""
+    """Each time expression of the question once, by the first rule that reads it, in the order of the question. The
+    outlet USA TODAY is blanked first (same length, so every span still points into the question): it is no "today"."""
+    read = OUTLET_NAMED_TODAY.sub(lambda outlet: " " * len(outlet[0]), question)
     taken: list[tuple[int, int]] = []
     found: list[tuple[re.Match[str], TimeRule]] = []
     for rule in RULES:
-        for match in rule.pattern.finditer(question):
+        for match in rule.pattern.finditer(read):
             if all(match.end() <= start or match.start() >= end for start, end in taken):
                 taken.append(match.span())
                 found.append((match, rule))

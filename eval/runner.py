@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from assistant import Answer, Assistant, Passage, Settings
+from assistant.choices import named_choices, normalized
 from assistant.engine import Exclude
 from assistant.text import date_forms
 from eval.changes import OutcomeComparison, compare_outcomes
@@ -32,7 +33,7 @@ from eval.workspace import corpus_digest, corpus_files, eval_settings, is_ingest
 
 if TYPE_CHECKING:
     from index.embeddings import Encoder
-    from index.types import ArticleMeta
+    from index.types import ArticleMeta, StoredChunk
 
 # --as-of: each question as of its own date (RealTime QA's `date`; today for a question without one), or today
 QUESTION_DATE = "question"
@@ -202,8 +203,22 @@ def answer_excluder(item: GoldItem) -> Exclude:
     """Leaves out every chunk that holds any part of an accepted answer (a chunk with one half of a two-part
     answer too: left in, it and another chunk together would answer the question), in its text or in the metadata
     the assistant answers from: "when was the article published?" is answered from the article's date, so its
-    chunks go too, or the question is still answerable."""
-    return lambda chunk: mentions_answer(f"{chunk.text}\n{stated_metadata(chunk.meta)}", item.answers)
+    chunks go too, or the question is still answerable. A multiple-choice item's chunks that name its right choice
+    as the assistant reads choices go too: "Trump unveiled $399 sneakers" answers "Which public figure launched a
+    new sneaker line?" though the choice reads "Donald Trump"."""
+    right = right_choice(item)
+
+    def excluded(chunk: StoredChunk) -> bool:
+        text = f"{chunk.text}\n{stated_metadata(chunk.meta)}"
+        return mentions_answer(text, item.answers) or (right is not None and right in named_choices(text, item.choices))
+
+    return excluded
+
+
+def right_choice(item: GoldItem) -> int | None:
+    """The index of the item's choice that is an accepted answer (None without one)."""
+    answers = {normalized(" ".join(parts)) for parts in item.answers}
+    return next((i for i, choice in enumerate(item.choices) if normalized(choice) in answers), None)
 
 
 def stated_metadata(meta: ArticleMeta) -> str:

@@ -14,10 +14,12 @@ from typer.testing import CliRunner
 
 from assistant.cli import app as assistant_app
 from assistant.cli import register_commands
+from eval.datasets import GoldItem
 from eval.errors import EvalError
 from eval.metrics import answer_rank, mentions_answer
-from eval.runner import EvalOptions, EvalOutcome, run_eval
+from eval.runner import EvalOptions, EvalOutcome, answer_excluder, right_choice, run_eval
 from index.embeddings import OnnxInt8Encoder
+from index.types import ArticleMeta, StoredChunk
 from tests.conftest import REPO, SEEDS
 
 SEEDS_SET = REPO / "eval" / "sets" / "seeds.jsonl"
@@ -181,6 +183,28 @@ def test_counterfactual_asks_leave_out_every_passage_with_the_answer(
     assert "## Counterfactual unanswerables" in (outcome.out / "report.md").read_text()
     with pytest.raises(EvalError, match="holds results of a different run \\(counterfactual differ"):
         run_eval(replace(options, counterfactual=False), encoder=encoder)
+
+
+def test_a_multiple_choice_counterfactual_also_leaves_out_the_right_choice_named_as_the_assistant_reads_it() -> None:
+    item = GoldItem(
+        id="q",
+        question="Which public figure launched a new sneaker line this week?",
+        answers=(("Donald Trump",),),
+        choices=("Elon Musk", "Martha Stewart", "Donald Trump"),
+    )
+    meta = ArticleMeta(id="a", title="Sneakers", source="USA TODAY", published="2024-02-17")
+    excluded = answer_excluder(item)
+
+    def chunk(text: str) -> StoredChunk:
+        return StoredChunk(id=text, meta=meta, index=0, text=text, start=0, end=len(text))
+
+    assert excluded(chunk("Donald Trump sold gold sneakers."))  # the answer as written
+    assert excluded(chunk("Trump unveiled $399 sneakers at Sneaker Con."))  # the right choice by its own name
+    assert not excluded(chunk("Elon Musk posted about sneakers."))  # a wrong choice stays
+    assert not excluded(chunk("Sneaker Con drew crowds in Philadelphia."))
+    assert right_choice(item) == 2
+    assert right_choice(replace(item, choices=())) is None
+    assert not answer_excluder(replace(item, choices=()))(chunk("Trump unveiled $399 sneakers."))  # no choices: the answer only
 
 
 def test_a_missing_corpus_compare_folder_or_the_users_index_is_an_error(home: Path, tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ the answer taken away (`eval --counterfactual`: the same real question, now unan
   label = it is the right choice and the question is asked as it is (for "which is not …" questions the right choice
   is often named nowhere: that is the evidence).
 - The operating point is chosen on out-of-fold probabilities (5 folds by question): the lowest threshold on the
-  likeliest choice's probability that refuses TARGET_REFUSAL of the counterfactual questions.
+  likeliest choice's probability that refuses TARGET_REFUSAL of the counterfactual questions and answers at most
+  TARGET_WRONG_CHOICE of them with a wrong choice.
 - With `--reader local` the local model reads each question (assistant/choice_reader.py) and the "reader_choice"
   part is fitted instead: the same rows with the model's distribution over the choices added. The plain "choice"
   part, which the extractive backend uses, is then left as it is.
@@ -25,12 +26,13 @@ import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from assistant.choice_features import CHOICE_FEATURES
 from assistant.choice_reader import ChoiceReader, read_choices, reader_rows
-from assistant.choices import normalized, split_choices
+from assistant.choices import split_choices
 from assistant.engine import Assistant
 from assistant.evidence import (
     MODEL_FILE,
@@ -44,10 +46,11 @@ from eval.datasets import GoldItem, load_set
 from eval.fit_evidence import fit_logistic, open_index
 from eval.metrics import mentions_answer
 from eval.plots import write_operating_curve
-from eval.runner import answer_excluder, with_choices
+from eval.runner import answer_excluder, right_choice, with_choices
 from eval.slices import month_slice
 
 TARGET_REFUSAL = 0.9  # share of counterfactual questions refused at the chosen operating point
+TARGET_WRONG_CHOICE = 0.05  # … and the most of them that may be answered with a wrong choice (the issue's bound)
 FOLDS = 5
 
 
@@ -78,7 +81,9 @@ def gather(bot: Assistant, model: EvidenceModel, items: list[GoldItem], reader: 
     for item in items:
         asked = with_choices(item)
         stem, choices = split_choices(asked)
-        right = [normalized(c) for c in choices].index(normalized(item.answers[0][0]))
+        right = right_choice(item)
+        if right is None:
+            continue
         for counterfactual in (False, True):
             excluded = answer_excluder(item) if counterfactual else None
             passages = bot.retrieve(asked, exclude=excluded, as_of=item.date or None)  # as of the quiz date
@@ -141,29 +146,42 @@ def features_of(with_reading: bool) -> tuple[str, ...]:
     return READER_CHOICE_FEATURES if with_reading else CHOICE_FEATURES
 
 
-Point = tuple[float, float, float, float]  # threshold, accuracy (asked as is), counterfactual refused, reader accuracy
+class Point(NamedTuple):
+    """One operating point of the curve, out of fold."""
+
+    threshold: float
+    accuracy: float  # of the questions asked as they are
+    refused: float  # share of the counterfactual questions refused
+    wrong_choice: float  # share of the counterfactual questions answered with a wrong choice
+    reader: float  # accuracy where the passages hold the answer
 
 
 def curve(cases: list[ChoiceCase], probabilities: list[np.ndarray]) -> list[Point]:
     asked = [(c, p) for c, p in zip(cases, probabilities, strict=True) if not c.counterfactual]
-    counter = [p for c, p in zip(cases, probabilities, strict=True) if c.counterfactual]
+    counter = [(c, p) for c, p in zip(cases, probabilities, strict=True) if c.counterfactual]
     points = []
     for threshold in np.unique(np.round([p.max() for p in probabilities], 3)):
         right = [p.max() >= threshold and int(np.argmax(p)) == c.right for c, p in asked]
         reader = [r for r, (c, _) in zip(right, asked, strict=True) if c.held]
-        refused = float(np.mean([p.max() < threshold for p in counter])) if counter else 1.0
-        points.append((float(threshold), float(np.mean(right)), refused, float(np.mean(reader)) if reader else 0.0))
+        refused = float(np.mean([p.max() < threshold for _, p in counter])) if counter else 1.0
+        wrong = float(np.mean([p.max() >= threshold and int(np.argmax(p)) != c.right for c, p in counter])) if counter else 0.0
+        points.append(Point(float(threshold), float(np.mean(right)), refused, wrong, float(np.mean(reader)) if reader else 0.0))
     return points
 
 
 def choose_threshold(points: list[Point]) -> float:
-    return next((t for t, _, refused, _ in points if refused >= TARGET_REFUSAL), points[-1][0])
+    """The lowest threshold that refuses TARGET_REFUSAL of the counterfactual questions and states a wrong choice for
+    at most TARGET_WRONG_CHOICE of them."""
+    return next(
+        (p.threshold for p in points if p.refused >= TARGET_REFUSAL and p.wrong_choice <= TARGET_WRONG_CHOICE),
+        points[-1].threshold,
+    )
 
 
 def plot(points: list[Point], chosen: float, path: Path) -> None:
-    at = min(points, key=lambda p: abs(p[0] - chosen))
+    at = min(points, key=lambda p: abs(p.threshold - chosen))
     axes = ("counterfactual questions refused", "reader accuracy (answer in the passages)", "Multiple choice, out-of-fold")
-    write_operating_curve([(p[2], p[3]) for p in points], (at[2], at[3]), chosen, axes, path)
+    write_operating_curve([(p.refused, p.reader) for p in points], (at.refused, at.reader), chosen, axes, path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,13 +213,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<18} {weight:+.3f}")
     points = curve(cases, out_of_fold(cases, with_reading))
     threshold = choose_threshold(points)
-    print("out-of-fold: threshold  accuracy  counterfactual refused  reader accuracy")
-    for t, accuracy, refused, reader in points[:: max(1, len(points) // 25)]:
-        print(f"  {t:9.3f}  {accuracy:8.3f}  {refused:22.3f}  {reader:15.3f}")
-    chosen = min(points, key=lambda p: abs(p[0] - threshold))
+    print("out-of-fold: threshold  accuracy  counterfactual refused  wrong choice  reader accuracy")
+    for p in points[:: max(1, len(points) // 25)]:
+        print(f"  {p.threshold:9.3f}  {p.accuracy:8.3f}  {p.refused:22.3f}  {p.wrong_choice:12.3f}  {p.reader:15.3f}")
+    chosen = min(points, key=lambda p: abs(p.threshold - threshold))
     print(
-        f"chosen threshold {threshold:.3f}: the lowest refusing ≥ {TARGET_REFUSAL:.0%} of counterfactual questions "
-        f"(accuracy {chosen[1]:.3f}, refused {chosen[2]:.3f}, reader accuracy {chosen[3]:.3f})"
+        f"chosen threshold {threshold:.3f}: the lowest refusing ≥ {TARGET_REFUSAL:.0%} of counterfactual questions and "
+        f"naming a wrong choice for ≤ {TARGET_WRONG_CHOICE:.0%} (accuracy {chosen.accuracy:.3f}, refused "
+        f"{chosen.refused:.3f}, wrong choice {chosen.wrong_choice:.3f}, reader accuracy {chosen.reader:.3f})"
     )
     if args.plot:
         plot(points, threshold, args.plot)
